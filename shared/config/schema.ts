@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/** Names used as keys in DynamoDB and in URLs: short, stable, no separators. */
+const Identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case: a lowercase letter, then letters, digits or _ (max 64)');
+
+/** Property names follow the apps' own style (camelCase or snake_case). */
+const PropertyName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be letters, digits or _ (max 64), not starting with a digit');
+
+const Duration = z.iso.duration({ message: 'must be an ISO 8601 duration such as PT5M or P7D' });
+
+export const Grain = z.enum(['hour', 'day', 'week', 'month']);
+export type Grain = z.infer<typeof Grain>;
+
+export const Cadence = z.enum(['daily', 'weekly', 'monthly', 'quarterly']);
+export type Cadence = z.infer<typeof Cadence>;
+
+export const PropertyDefinition = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('string'), required: z.boolean().default(false), maxLength: z.number().int().positive().default(1024) }),
+  z.object({ type: z.literal('number'), required: z.boolean().default(false) }),
+  z.object({ type: z.literal('boolean'), required: z.boolean().default(false) }),
+  z.object({ type: z.literal('enum'), required: z.boolean().default(false), values: z.array(z.string().min(1)).min(1) }),
+]);
+export type PropertyDefinition = z.infer<typeof PropertyDefinition>;
+
+export const EventDefinition = z.object({
+  description: z.string().default(''),
+  properties: z.record(PropertyName, PropertyDefinition).default({}),
+});
+export type EventDefinition = z.infer<typeof EventDefinition>;
+
+/** Equality, or membership when a list is given. */
+export const PropertyFilters = z.record(
+  PropertyName,
+  z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)]),
+);
+export type PropertyFilters = z.infer<typeof PropertyFilters>;
+
+export const FunnelStep = z.object({ event: Identifier, where: PropertyFilters.default({}) });
+export type FunnelStep = z.infer<typeof FunnelStep>;
+
+export const Funnel = z.object({
+  title: z.string().min(1),
+  steps: z.array(FunnelStep).min(2).max(20),
+  window: Duration,
+});
+export type Funnel = z.infer<typeof Funnel>;
+
+export const JourneyStage = z.object({ id: Identifier, title: z.string().min(1), events: z.array(Identifier).min(1) });
+export type JourneyStage = z.infer<typeof JourneyStage>;
+
+export const Owner = z.object({
+  name: z.string().min(1),
+  /** Where alerts go: an email address or a chat webhook URL. */
+  contact: z.union([z.email(), z.url({ protocol: /^https$/ })], { message: 'must be an email address or an https URL' }),
+  /** Routing key for alert rules; defaults to a slug of the name. */
+  team: Identifier.optional(),
+});
+export type Owner = z.infer<typeof Owner>;
+
+export const Target = z.object({
+  value: z.number(),
+  by: z.iso.date({ message: 'must be a date YYYY-MM-DD' }),
+  direction: z.enum(['increase', 'decrease']),
+});
+export type Target = z.infer<typeof Target>;
+
+const MetricCommon = {
+  title: z.string().min(1),
+  definition: z.string().min(1, 'every metric needs its data definition in plain words'),
+  owner: Owner,
+  cadence: Cadence,
+  grain: Grain,
+  parent: Identifier.optional(),
+  target: Target.optional(),
+  /** Multiplier on the expected band's width: above 1 alerts less, below 1 more. */
+  sensitivity: z.number().positive().default(1),
+};
+
+const EventMetricCommon = { ...MetricCommon, events: z.array(Identifier).min(1), where: PropertyFilters.default({}) };
+
+export const Metric = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('count'), ...EventMetricCommon }),
+  z.object({ kind: z.literal('distinct_users'), ...EventMetricCommon }),
+  z.object({ kind: z.literal('sum'), ...EventMetricCommon, property: PropertyName }),
+  z.object({ kind: z.literal('ratio'), ...MetricCommon, numerator: Identifier, denominator: Identifier }),
+  z.object({
+    kind: z.literal('funnel_conversion'),
+    ...MetricCommon,
+    funnel: Identifier,
+    /** 1-based step numbers, from < to. */
+    fromStep: z.number().int().min(1),
+    toStep: z.number().int().min(2),
+  }),
+]);
+export type Metric = z.infer<typeof Metric>;
+export type EventMetric = Extract<Metric, { kind: 'count' | 'distinct_users' | 'sum' }>;
+
+export const IngestSettings = z.object({
+  /** Counter items are spread over this many shards, summed on read. */
+  counterShards: z.number().int().min(1).max(64).default(4),
+  /**
+   * Longest a message may wait in the queue before ingest. Older ones are quarantined
+   * (`queue_expired`): per-user state older than lateness plus this age is pruned.
+   */
+  maxQueueAge: Duration.default('P2D'),
+  /** Longest one ingest round may run; an open round older than this is recovered by others. */
+  maxRoundSeconds: z.number().int().min(5).max(3600).default(120),
+  /** Size limit of one event, as JSON. */
+  maxEventBytes: z.number().int().min(256).max(65536).default(16384),
+});
+export type IngestSettings = z.infer<typeof IngestSettings>;
+
+export const NorthstarConfigInput = z.object({
+  timeZone: z.string().default('UTC'),
+  maxLateness: Duration.default('P7D'),
+  clockSkew: Duration.default('PT5M'),
+  /** Grains every counter is kept at, so any metric can be charted at any of them. */
+  grains: z.array(Grain).min(1).default(['hour', 'day', 'week', 'month']),
+  ingest: IngestSettings.default(IngestSettings.parse({})),
+  trackingPlan: z.object({ events: z.record(Identifier, EventDefinition) }),
+  funnels: z.record(Identifier, Funnel).default({}),
+  journey: z.object({ stages: z.array(JourneyStage).min(1) }).optional(),
+  metrics: z.record(Identifier, Metric),
+  northStar: Identifier,
+});
+export type NorthstarConfigInput = z.input<typeof NorthstarConfigInput>;
+export type NorthstarConfig = z.infer<typeof NorthstarConfigInput>;

@@ -1,0 +1,195 @@
+import { Duration } from 'luxon';
+import { type NorthstarConfig, NorthstarConfigInput, type PropertyFilters } from './schema.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly reason = 'invalid_config';
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string }[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+type Issue = { path: (string | number)[]; message: string };
+
+function checkDuration(value: string, path: (string | number)[], issues: Issue[]): void {
+  const duration = Duration.fromISO(value);
+  if (!duration.isValid || duration.toMillis() <= 0) issues.push({ path, message: `must be a positive duration, got ${value}` });
+}
+
+function checkTimeZone(zone: string, issues: Issue[]): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    issues.push({ path: ['timeZone'], message: `unknown IANA time zone "${zone}"` });
+  }
+}
+
+function checkFilters(
+  config: NorthstarConfig,
+  events: readonly string[],
+  where: PropertyFilters,
+  path: (string | number)[],
+  issues: Issue[],
+): void {
+  for (const [property, expected] of Object.entries(where)) {
+    for (const event of events) {
+      const definition = config.trackingPlan.events[event]?.properties[property];
+      if (!definition) {
+        issues.push({ path: [...path, property], message: `event "${event}" has no property "${property}" in the tracking plan` });
+        continue;
+      }
+      const wanted = definition.type === 'enum' ? 'string' : definition.type;
+      for (const value of Array.isArray(expected) ? expected : [expected]) {
+        if (typeof value !== wanted) {
+          issues.push({ path: [...path, property], message: `${JSON.stringify(value)} is not a ${definition.type} (event "${event}")` });
+        } else if (definition.type === 'enum' && !definition.values.includes(value as string)) {
+          issues.push({ path: [...path, property], message: `${JSON.stringify(value)} is not one of ${definition.values.join(', ')} (event "${event}")` });
+        }
+      }
+    }
+  }
+}
+
+function checkEvents(config: NorthstarConfig, events: readonly string[], path: (string | number)[], issues: Issue[]): void {
+  events.forEach((event, index) => {
+    if (!config.trackingPlan.events[event]) issues.push({ path: [...path, index], message: `unknown event "${event}": not in the tracking plan` });
+  });
+}
+
+/** Cross-checks that a schema alone cannot express; every issue names its path. */
+export function crossCheck(config: NorthstarConfig): Issue[] {
+  const issues: Issue[] = [];
+  checkTimeZone(config.timeZone, issues);
+  checkDuration(config.maxLateness, ['maxLateness'], issues);
+  checkDuration(config.clockSkew, ['clockSkew'], issues);
+  checkDuration(config.ingest.maxQueueAge, ['ingest', 'maxQueueAge'], issues);
+
+  for (const [funnelId, funnel] of Object.entries(config.funnels)) {
+    checkDuration(funnel.window, ['funnels', funnelId, 'window'], issues);
+    funnel.steps.forEach((step, index) => {
+      const path = ['funnels', funnelId, 'steps', index];
+      if (!config.trackingPlan.events[step.event]) issues.push({ path: [...path, 'event'], message: `unknown event "${step.event}": not in the tracking plan` });
+      else checkFilters(config, [step.event], step.where, [...path, 'where'], issues);
+    });
+  }
+
+  const stageIds = new Set<string>();
+  config.journey?.stages.forEach((stage, index) => {
+    if (stageIds.has(stage.id)) issues.push({ path: ['journey', 'stages', index, 'id'], message: `duplicate stage "${stage.id}"` });
+    stageIds.add(stage.id);
+    checkEvents(config, stage.events, ['journey', 'stages', index, 'events'], issues);
+  });
+
+  for (const [metricId, metric] of Object.entries(config.metrics)) {
+    const path = ['metrics', metricId];
+    if (metric.parent !== undefined && !config.metrics[metric.parent]) {
+      issues.push({ path: [...path, 'parent'], message: `unknown parent metric "${metric.parent}"` });
+    }
+    switch (metric.kind) {
+      case 'count':
+      case 'distinct_users':
+      case 'sum': {
+        checkEvents(config, metric.events, [...path, 'events'], issues);
+        const known = metric.events.filter((event) => config.trackingPlan.events[event]);
+        checkFilters(config, known, metric.where, [...path, 'where'], issues);
+        if (metric.kind === 'sum') {
+          for (const event of known) {
+            const definition = config.trackingPlan.events[event]?.properties[metric.property];
+            if (definition?.type !== 'number') {
+              issues.push({ path: [...path, 'property'], message: `"${metric.property}" must be a number property of event "${event}"` });
+            }
+          }
+        }
+        break;
+      }
+      case 'ratio':
+        for (const side of ['numerator', 'denominator'] as const) {
+          const other = config.metrics[metric[side]];
+          if (!other) issues.push({ path: [...path, side], message: `unknown metric "${metric[side]}"` });
+          else if (metric[side] === metricId) issues.push({ path: [...path, side], message: 'a ratio cannot refer to itself' });
+          else if (other.grain !== metric.grain) {
+            issues.push({ path: [...path, side], message: `grain ${other.grain} of "${metric[side]}" differs from the ratio's grain ${metric.grain}` });
+          }
+        }
+        break;
+      case 'funnel_conversion': {
+        const funnel = config.funnels[metric.funnel];
+        if (!funnel) issues.push({ path: [...path, 'funnel'], message: `unknown funnel "${metric.funnel}"` });
+        else if (metric.toStep > funnel.steps.length) {
+          issues.push({ path: [...path, 'toStep'], message: `funnel "${metric.funnel}" has ${funnel.steps.length} steps` });
+        }
+        if (metric.fromStep >= metric.toStep) issues.push({ path: [...path, 'fromStep'], message: 'fromStep must be before toStep' });
+        break;
+      }
+    }
+  }
+
+  for (const metricId of Object.keys(config.metrics)) {
+    const seen = new Set<string>();
+    let current: string | undefined = metricId;
+    while (current !== undefined && config.metrics[current]) {
+      if (seen.has(current)) {
+        issues.push({ path: ['metrics', metricId, 'parent'], message: `parent cycle: ${[...seen, current].join(' -> ')}` });
+        break;
+      }
+      seen.add(current);
+      current = config.metrics[current]?.parent;
+    }
+  }
+
+  const ratioCycle = findRatioCycle(config);
+  if (ratioCycle) issues.push({ path: ['metrics', ratioCycle[0] as string], message: `ratio cycle: ${ratioCycle.join(' -> ')}` });
+
+  if (!config.metrics[config.northStar]) issues.push({ path: ['northStar'], message: `north star "${config.northStar}" is not a metric` });
+  else if (config.metrics[config.northStar]?.parent !== undefined) issues.push({ path: ['northStar'], message: 'the north star is the root of the tree: it has no parent' });
+
+  return issues;
+}
+
+function findRatioCycle(config: NorthstarConfig): string[] | undefined {
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (id: string, trail: string[]): string[] | undefined => {
+    if (done.has(id)) return undefined;
+    if (visiting.has(id)) return [...trail, id];
+    const metric = config.metrics[id];
+    if (metric?.kind !== 'ratio') return undefined;
+    visiting.add(id);
+    const found = visit(metric.numerator, [...trail, id]) ?? visit(metric.denominator, [...trail, id]);
+    visiting.delete(id);
+    done.add(id);
+    return found;
+  };
+  for (const id of Object.keys(config.metrics)) {
+    const cycle = visit(id, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '') || '(root)';
+}
+
+/** Parses and cross-checks a configuration once; throws a ConfigError naming every bad field. */
+export function parseConfig(input: unknown): NorthstarConfig {
+  const parsed = NorthstarConfigInput.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: formatPath(issue.path),
+      message: issue.code === 'invalid_key' ? `invalid key: ${issue.issues[0]?.message ?? issue.message}` : issue.message,
+    }));
+    const lines = issues.map((issue) => `  ✖ ${issue.message}\n    → at ${issue.path}`);
+    throw new ConfigError(`Invalid Northstar configuration:\n${lines.join('\n')}`, issues, { cause: parsed.error });
+  }
+  const issues = crossCheck(parsed.data).map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  if (issues.length > 0) {
+    const lines = issues.map((issue) => `  ✖ ${issue.message}\n    → at ${issue.path}`);
+    throw new ConfigError(`Invalid Northstar configuration:\n${lines.join('\n')}`, issues);
+  }
+  return parsed.data;
+}

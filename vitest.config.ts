@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/setup/dynamodb-local.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores: one for DynamoDB Local, one for the tests.
+    maxWorkers: 2,
+  },
+});
