@@ -68,7 +68,9 @@ export type Target = z.infer<typeof Target>;
 
 const MetricCommon = {
   title: z.string().min(1),
-  definition: z.string().min(1, 'every metric needs its data definition in plain words'),
+  definition: z
+    .string({ error: 'every metric needs its data definition in plain words' })
+    .min(1, 'every metric needs its data definition in plain words'),
   owner: Owner,
   cadence: Cadence,
   grain: Grain,

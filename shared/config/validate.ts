@@ -133,7 +133,10 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
     let current: string | undefined = metricId;
     while (current !== undefined && config.metrics[current]) {
       if (seen.has(current)) {
-        issues.push({ path: ['metrics', metricId, 'parent'], message: `parent cycle: ${[...seen, current].join(' -> ')}` });
+        // Report the cycle on its own members only: a metric that merely hangs below it has a valid parent.
+        if (current === metricId) {
+          issues.push({ path: ['metrics', metricId, 'parent'], message: `parent cycle: ${[...seen, current].join(' -> ')}` });
+        }
         break;
       }
       seen.add(current);

@@ -1,0 +1,93 @@
+import type { EventMetric, Funnel, Grain, NorthstarConfig, PropertyFilters } from '../config/schema.js';
+import { canonicalJson, shortHash } from '../events/hash.js';
+import { durationMs } from '../time/periods.js';
+
+export interface CompiledFunnel {
+  readonly id: string;
+  /** `<funnelId>~<fingerprint>`: counters and user state live under the definition version. */
+  readonly defId: string;
+  readonly funnel: Funnel;
+}
+
+export interface CompiledMetric {
+  readonly id: string;
+  readonly defId: string;
+  readonly metric: EventMetric;
+}
+
+export interface CompiledJourney {
+  readonly defId: string;
+  readonly stages: readonly { id: string; events: readonly string[] }[];
+}
+
+/** The configuration turned into lookups the engines use per event. */
+export interface CompiledConfig {
+  readonly config: NorthstarConfig;
+  readonly zone: string;
+  readonly grains: readonly Grain[];
+  readonly maxLatenessMs: number;
+  readonly clockSkewMs: number;
+  readonly maxQueueAgeMs: number;
+  readonly maxRoundMs: number;
+  readonly eventMetrics: readonly CompiledMetric[];
+  readonly funnels: readonly CompiledFunnel[];
+  readonly journey: CompiledJourney | undefined;
+  /** Every definition version of metrics, funnels and journey by id, for the recompute and readers. */
+  readonly defIds: Readonly<Record<string, string>>;
+}
+
+/**
+ * A definition's fingerprint: what decides its numbers (kind, events, filters, steps, window,
+ * grain, and the time zone and grains that shape every bucket). Owner, title, cadence and
+ * target are left out on purpose: editing them keeps the version.
+ */
+export function fingerprint(definition: unknown, config: Pick<NorthstarConfig, 'timeZone' | 'grains'>): string {
+  return shortHash(canonicalJson({ definition, zone: config.timeZone, grains: [...config.grains].sort() }), 6);
+}
+
+function metricDefinition(metric: NorthstarConfig['metrics'][string]): unknown {
+  const { title: _t, definition: _d, owner: _o, cadence: _c, target: _g, parent: _p, sensitivity: _s, ...rest } = metric;
+  return rest;
+}
+
+export function compileConfig(config: NorthstarConfig): CompiledConfig {
+  const defIds: Record<string, string> = {};
+  const eventMetrics: CompiledMetric[] = [];
+  for (const [id, metric] of Object.entries(config.metrics)) {
+    const defId = `${id}~${fingerprint(metricDefinition(metric), config)}`;
+    defIds[`metric:${id}`] = defId;
+    if (metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum') eventMetrics.push({ id, defId, metric });
+  }
+  const funnels = Object.entries(config.funnels).map(([id, funnel]) => {
+    const defId = `${id}~${fingerprint({ steps: funnel.steps, window: funnel.window }, config)}`;
+    defIds[`funnel:${id}`] = defId;
+    return { id, defId, funnel };
+  });
+  const journey = config.journey && {
+    defId: `journey~${fingerprint(config.journey.stages.map(({ id, events }) => ({ id, events })), config)}`,
+    stages: config.journey.stages.map(({ id, events }) => ({ id, events })),
+  };
+  if (journey) defIds.journey = journey.defId;
+  return {
+    config,
+    zone: config.timeZone,
+    grains: config.grains,
+    maxLatenessMs: durationMs(config.maxLateness),
+    clockSkewMs: durationMs(config.clockSkew),
+    maxQueueAgeMs: durationMs(config.ingest.maxQueueAge),
+    maxRoundMs: config.ingest.maxRoundSeconds * 1000,
+    eventMetrics,
+    funnels,
+    journey,
+    defIds,
+  };
+}
+
+/** Equality, or membership when the filter lists values. */
+export function matchesFilters(properties: Readonly<Record<string, unknown>>, where: PropertyFilters): boolean {
+  for (const [property, expected] of Object.entries(where)) {
+    const actual = Object.hasOwn(properties, property) ? properties[property] : undefined;
+    if (Array.isArray(expected) ? !expected.includes(actual as never) : actual !== expected) return false;
+  }
+  return true;
+}

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import type { CompiledConfig } from '../engine/compiled-config.js';
+import { type Deltas, deltasFromJson, deltasToJson, mergeDeltas } from '../engine/deltas.js';
+import { applyUserEvents, emptyUserState } from '../engine/user-state.js';
+import type { ProductEvent } from '../events/envelope.js';
+import type { IngestStore, RoundRecord, StoredUser } from '../store/ingest-store.js';
+
+export type Clock = () => number;
+
+export interface RoundDeps {
+  readonly store: IngestStore;
+  readonly compiled: CompiledConfig;
+  readonly clock: Clock;
+}
+
+export class RoundTooSlowError extends Error {
+  override readonly name = 'RoundTooSlowError';
+  readonly reason = 'round_too_slow';
+}
+
+/** Optimistic-lock retries before a user's events are handed back to the queue. */
+const MAX_ATTEMPTS = 6;
+
+/** Round ids sort by creation time: `<ms base36>-<random>`. */
+export function newRoundId(now: number): string {
+  return `${now.toString(36).padStart(9, '0')}-${randomBytes(5).toString('hex')}`;
+}
+
+export function roundCreatedAt(roundId: string): number {
+  return Number.parseInt(roundId.split('-')[0] ?? '', 36);
+}
+
+/** Dirty entries `<definition id>@<grain>#<period>` for every counter field a round moved. */
+export function dirtyEntries(deltas: Deltas): string[] {
+  const entries = new Set<string>();
+  for (const [item, fields] of deltas) {
+    for (const field of fields.keys()) {
+      const dot = field.indexOf('.');
+      entries.add(`${dot < 0 ? field : field.slice(0, dot)}@${item}`);
+    }
+  }
+  return [...entries].sort();
+}
+
+/**
+ * Finishes a round whose worker stopped: sums the deltas of the users that committed it
+ * (they hold them under `pending`) and applies them. Counter writes are idempotent per
+ * round, so finishing twice, or after a partial apply, changes nothing more.
+ */
+export async function recoverRound(roundId: string, deps: RoundDeps): Promise<void> {
+  const { store } = deps;
+  const round = (await store.getRounds([roundId])).get(roundId);
+  if (!round || round.doneAt !== undefined) return;
+  const users = await store.getUsers(round.users);
+  const deltas: Deltas = new Map();
+  for (const user of users.values()) {
+    const pending = user.pending[roundId];
+    if (pending) mergeDeltas(deltas, deltasFromJson(pending));
+  }
+  await applyAndFinish(roundId, round.createdAt, deltas, deps, false);
+}
+
+async function applyAndFinish(
+  roundId: string,
+  createdAt: number,
+  deltas: Deltas,
+  { store, clock, compiled }: RoundDeps,
+  ownRound: boolean,
+): Promise<void> {
+  if (deltas.size > 0) {
+    // A worker slower than half the round limit stops and leaves the round to recovery,
+    // which only starts once the full limit has passed: the two never apply at once.
+    if (ownRound && clock() - createdAt > compiled.maxRoundMs / 2) throw new RoundTooSlowError(`round ${roundId} ran over ${compiled.maxRoundMs / 2} ms`);
+    await store.applyCounters(roundId, deltas, clock());
+    await store.markDirty(roundId, createdAt, dirtyEntries(deltas));
+  }
+  await store.finishRound(roundId, clock());
+}
+
+/** Classifies pending round ids: finished ones can be dropped, stale open ones recovered first. */
+async function settlePending(users: Map<string, StoredUser>, deps: RoundDeps): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const user of users.values()) for (const id of Object.keys(user.pending)) ids.add(id);
+  if (ids.size === 0) return new Set();
+  const rounds = await deps.store.getRounds([...ids]);
+  const finished = new Set<string>();
+  const now = deps.clock();
+  for (const id of ids) {
+    const round: RoundRecord | undefined = rounds.get(id);
+    if (round?.doneAt !== undefined) finished.add(id);
+    else if (round && now - round.createdAt > deps.compiled.maxRoundMs) {
+      await recoverRound(id, deps);
+      finished.add(id);
+    }
+  }
+  return finished;
+}
+
+export interface IngestOutcome {
+  readonly accepted: ProductEvent[];
+  readonly duplicates: ProductEvent[];
+  readonly conflicts: ProductEvent[];
+  readonly expired: ProductEvent[];
+  /** Users whose events could not be committed (contention); their records go back to the queue. */
+  readonly failedUsers: Set<string>;
+  rounds: number;
+}
+
+/**
+ * Applies validated events: per user one conditional write (state, dedupe, this round's
+ * deltas), then each touched counter item once with the round's summed deltas.
+ * See docs/data-model.md for why this is exact under redelivery, crashes and concurrency.
+ */
+export async function ingestEvents(events: readonly ProductEvent[], deps: RoundDeps): Promise<IngestOutcome> {
+  const { store, compiled, clock } = deps;
+  const byUser = new Map<string, ProductEvent[]>();
+  for (const event of events) {
+    const list = byUser.get(event.userId);
+    if (list) list.push(event);
+    else byUser.set(event.userId, [event]);
+  }
+  const outcome: IngestOutcome = { accepted: [], duplicates: [], conflicts: [], expired: [], failedUsers: new Set(), rounds: 0 };
+  let remaining = [...byUser.keys()];
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
+    const users = await store.getUsers(remaining);
+    const finished = await settlePending(users, deps);
+    const now = clock();
+    const roundId = newRoundId(now);
+    const plans = remaining.map((userId) => {
+      const stored = users.get(userId) ?? { state: emptyUserState(), version: 0, pending: {} };
+      const applied = applyUserEvents(stored.state, byUser.get(userId) ?? [], compiled, now);
+      const pending = Object.fromEntries(Object.entries(stored.pending).filter(([id]) => !finished.has(id)));
+      if (applied.deltas.size > 0) pending[roundId] = deltasToJson(applied.deltas);
+      const write =
+        applied.accepted.length > 0 || applied.conflicts.length > 0 || Object.keys(pending).length !== Object.keys(stored.pending).length;
+      return { userId, stored, applied, pending, write };
+    });
+    const carriers = plans.filter((plan) => plan.write && plan.applied.deltas.size > 0).map((plan) => plan.userId);
+    if (carriers.length > 0) await store.putRound({ id: roundId, users: carriers, createdAt: now });
+    const committed = await Promise.all(
+      plans.map((plan) => (plan.write ? store.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending) : true)),
+    );
+    const deltas: Deltas = new Map();
+    const retry: string[] = [];
+    plans.forEach((plan, index) => {
+      if (!committed[index]) {
+        retry.push(plan.userId);
+        return;
+      }
+      if (plan.write) mergeDeltas(deltas, plan.applied.deltas);
+      outcome.accepted.push(...plan.applied.accepted);
+      outcome.duplicates.push(...plan.applied.duplicates);
+      outcome.conflicts.push(...plan.applied.conflicts);
+      outcome.expired.push(...plan.applied.expired);
+    });
+    if (carriers.length > 0) {
+      await applyAndFinish(roundId, now, deltas, deps, true);
+      outcome.rounds++;
+    }
+    remaining = retry;
+  }
+  for (const userId of remaining) outcome.failedUsers.add(userId);
+  return outcome;
+}

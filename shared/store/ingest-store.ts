@@ -1,0 +1,36 @@
+import type { Deltas, DeltasJson } from '../engine/deltas.js';
+import type { UserState } from '../engine/user-state.js';
+import type { Rejection } from '../events/envelope.js';
+
+/** A user item as stored: state, optimistic-lock version, and deltas of rounds not yet finished. */
+export interface StoredUser {
+  readonly state: UserState;
+  /** 0 when the user has no item yet. */
+  readonly version: number;
+  /** This user's deltas per round id, kept until the round is known to be finished. */
+  readonly pending: Readonly<Record<string, DeltasJson>>;
+}
+
+export interface RoundRecord {
+  readonly id: string;
+  /** Users whose deltas the round carries (those that committed hold them in `pending`). */
+  readonly users: readonly string[];
+  readonly createdAt: number;
+  readonly doneAt?: number;
+}
+
+/** The port the ingest rounds need; the DynamoDB adapter implements it. */
+export interface IngestStore {
+  getUsers(userIds: readonly string[]): Promise<Map<string, StoredUser>>;
+  getRounds(roundIds: readonly string[]): Promise<Map<string, RoundRecord>>;
+  putRound(round: RoundRecord): Promise<void>;
+  /** Writes the user only if nobody changed it since `expectedVersion`; false otherwise. */
+  commitUser(userId: string, expectedVersion: number, state: UserState, pending: Record<string, DeltasJson>): Promise<boolean>;
+  /** Adds a round's deltas to the counter items, at most once per round and item. */
+  applyCounters(roundId: string, deltas: Deltas, now: number): Promise<void>;
+  /** Records which definition, grain and period a round touched, for the recompute. */
+  markDirty(roundId: string, at: number, entries: readonly string[]): Promise<void>;
+  finishRound(roundId: string, doneAt: number): Promise<void>;
+  /** Idempotent: the same rejection stored twice is one record. */
+  putQuarantine(rejections: readonly Rejection[]): Promise<void>;
+}

@@ -1,0 +1,53 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
+
+export interface TestEvent {
+  name: string;
+  eventId: string;
+  userId: string;
+  occurredAt: string;
+  properties?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+}
+
+let counter = 0;
+
+/** An EventBridge event as the rule puts it on the queue: one product event. */
+export function singleEntry(event: TestEvent, source = 'app.web'): string {
+  const { name, ...detail } = event;
+  return JSON.stringify({ version: '0', id: `id-${++counter}`, 'detail-type': name, source, account: '123456789012', time: event.occurredAt, region: 'us-east-1', resources: [], detail });
+}
+
+/** A `Northstar Event Batch` entry carrying several events. */
+export function batchEntry(events: readonly TestEvent[], source = 'app.web'): string {
+  return JSON.stringify({ version: '0', id: `id-${++counter}`, 'detail-type': BATCH_DETAIL_TYPE, source, account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: { events } });
+}
+
+export interface QueuedEntry {
+  messageId: string;
+  body: string;
+  arrivedAt: number;
+}
+
+export function sqsEvent(entries: readonly QueuedEntry[]): SQSEvent {
+  return {
+    Records: entries.map(
+      (entry): SQSRecord => ({
+        messageId: entry.messageId,
+        receiptHandle: `rh-${entry.messageId}`,
+        body: entry.body,
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(entry.arrivedAt),
+          SenderId: 'events.amazonaws.com',
+          ApproximateFirstReceiveTimestamp: String(entry.arrivedAt),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:northstar-ingest',
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  };
+}

@@ -1,0 +1,49 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { createIngestHandler } from '../../functions/ingest/handler.js';
+import type { NorthstarConfig } from '../../shared/config/schema.js';
+import { compileConfig } from '../../shared/engine/compiled-config.js';
+import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
+import { storeFor } from '../../shared/runtime/pipeline-env.js';
+import { type QueuedEntry, sqsEvent } from './entries.js';
+
+export const lambdaContext = {
+  functionName: 'northstar-ingest',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:northstar-ingest',
+  memoryLimitInMB: '512',
+  awsRequestId: 'test',
+  logGroupName: 'test',
+  logStreamName: 'test',
+  callbackWaitsForEmptyEventLoop: false,
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+/** The real ingest handler on a real table, with a clock the test controls. */
+export function ingestPipeline(config: NorthstarConfig, client: DynamoDBClient, tableName: string, clock: () => number) {
+  const deps = {
+    compiled: compileConfig(config),
+    schemas: trackingPlanSchemas(config),
+    // A new store per pipeline is a new process: no caches carried over.
+    store: storeFor(config, client, tableName),
+    clock,
+  };
+  const handler = createIngestHandler(() => deps, {
+    logger: new Logger({ serviceName: 'northstar-ingest', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),
+  });
+  return {
+    deps,
+    /** Delivers entries in SQS batches of `batchSize`; returns the ids of failed messages. */
+    async deliver(entries: readonly QueuedEntry[], batchSize = 10): Promise<string[]> {
+      const failed: string[] = [];
+      for (let start = 0; start < entries.length; start += batchSize) {
+        const response = await handler(sqsEvent(entries.slice(start, start + batchSize)), lambdaContext);
+        failed.push(...response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      }
+      return failed;
+    },
+  };
+}

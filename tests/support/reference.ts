@@ -1,0 +1,86 @@
+import { type CompiledConfig, matchesFilters } from '../../shared/engine/compiled-config.js';
+import { addDuration, periodKey } from '../../shared/time/periods.js';
+
+export interface ReferenceEvent {
+  name: string;
+  userId: string;
+  occurredAt: number;
+  properties: Record<string, unknown>;
+}
+
+type Counters = Record<string, Record<string, number>>;
+
+function add(counters: Counters, item: string, field: string, amount: number): void {
+  const fields = (counters[item] ??= {});
+  fields[field] = (fields[field] ?? 0) + amount;
+  if (fields[field] === 0) delete fields[field];
+  if (Object.keys(fields).length === 0) delete counters[item];
+}
+
+/**
+ * The plain definition of every counter (SEMANTICS.md sections 3-5), computed over a
+ * de-duplicated set of accepted events sorted by time, with no incremental state at all.
+ * The tests compare the pipeline against this.
+ */
+export function referenceCounters(events: readonly ReferenceEvent[], compiled: CompiledConfig): Counters {
+  const sorted = [...events].sort((a, b) => a.occurredAt - b.occurredAt);
+  const counters: Counters = {};
+  const zone = compiled.zone;
+  for (const { defId, metric } of compiled.eventMetrics) {
+    const users = new Map<string, Set<string>>();
+    for (const event of sorted) {
+      if (!metric.events.includes(event.name) || !matchesFilters(event.properties, metric.where)) continue;
+      for (const grain of compiled.grains) {
+        const item = `${grain}#${periodKey(event.occurredAt, grain, zone)}`;
+        if (metric.kind === 'count') add(counters, item, `${defId}.n`, 1);
+        if (metric.kind === 'sum') add(counters, item, `${defId}.s6`, Math.round((event.properties[metric.property] as number) * 1e6));
+        if (metric.kind === 'distinct_users') {
+          const set = users.get(item) ?? new Set();
+          set.add(event.userId);
+          users.set(item, set);
+        }
+      }
+    }
+    for (const [item, set] of users) add(counters, item, `${defId}.u`, set.size);
+  }
+  const byUser = new Map<string, ReferenceEvent[]>();
+  for (const event of sorted) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
+  for (const { defId, funnel } of compiled.funnels) {
+    for (const userEvents of byUser.values()) {
+      const times = funnel.steps.map((step) =>
+        userEvents.filter((event) => event.name === step.event && matchesFilters(event.properties, step.where)).map((event) => event.occurredAt),
+      );
+      if (times[0]!.length === 0) continue;
+      const t1 = Math.min(...times[0]!);
+      const limit = addDuration(t1, funnel.window, zone);
+      let reached = 1;
+      let previous = t1;
+      for (let k = 1; k < funnel.steps.length; k++) {
+        const next = times[k]!.filter((time) => time >= previous);
+        if (next.length === 0) break;
+        const tk = Math.min(...next);
+        if (tk > limit) break;
+        reached++;
+        previous = tk;
+      }
+      for (const grain of compiled.grains) {
+        for (let step = 1; step <= reached; step++) add(counters, `${grain}#${periodKey(t1, grain, zone)}`, `${defId}.${step}`, 1);
+      }
+    }
+  }
+  const journey = compiled.journey;
+  if (journey) {
+    for (const userEvents of byUser.values()) {
+      let highest: string | undefined;
+      for (const stage of journey.stages) {
+        const times = userEvents.filter((event) => stage.events.includes(event.name)).map((event) => event.occurredAt);
+        if (times.length === 0) continue;
+        highest = stage.id;
+        const first = Math.min(...times);
+        for (const grain of compiled.grains) add(counters, `${grain}#${periodKey(first, grain, zone)}`, `${journey.defId}.${stage.id}`, 1);
+      }
+      if (highest) add(counters, 'all', `${journey.defId}.current.${highest}`, 1);
+    }
+  }
+  return counters;
+}
