@@ -19,7 +19,7 @@ export const DEMO_NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
 
 /** Events of a few users over the last six days: small enough to collide on users and periods. */
-export function demoEventSet(options: { maxEvents?: number; users?: number } = {}): fc.Arbitrary<TestEvent[]> {
+export function demoEventSet(options: { minEvents?: number; maxEvents?: number; users?: number } = {}): fc.Arbitrary<TestEvent[]> {
   const event = fc
     .record({
       name: fc.constantFrom(...Object.keys(demoProperties)),
@@ -36,6 +36,6 @@ export function demoEventSet(options: { maxEvents?: number; users?: number } = {
       })),
     );
   return fc
-    .array(event, { minLength: 1, maxLength: options.maxEvents ?? 40 })
+    .array(event, { minLength: options.minEvents ?? 1, maxLength: options.maxEvents ?? 40 })
     .map((events) => events.map((e, index) => ({ ...e, eventId: `e${index}` })));
 }
