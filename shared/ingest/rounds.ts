@@ -3,7 +3,7 @@ import type { CompiledConfig } from '../engine/compiled-config.js';
 import { type Deltas, deltasFromJson, deltasToJson, mergeDeltas } from '../engine/deltas.js';
 import { applyUserEvents, emptyUserState } from '../engine/user-state.js';
 import type { ProductEvent } from '../events/envelope.js';
-import type { IngestStore, RoundRecord, StoredUser } from '../store/ingest-store.js';
+import { type IngestStore, type RoundRecord, roundIdPrefix, type StoredUser } from '../store/ingest-store.js';
 
 export type Clock = () => number;
 
@@ -21,13 +21,8 @@ export class RoundTooSlowError extends Error {
 /** Optimistic-lock retries before a user's events are handed back to the queue. */
 const MAX_ATTEMPTS = 6;
 
-/** Round ids sort by creation time: `<ms base36>-<random>`. */
 export function newRoundId(now: number): string {
-  return `${now.toString(36).padStart(9, '0')}-${randomBytes(5).toString('hex')}`;
-}
-
-export function roundCreatedAt(roundId: string): number {
-  return Number.parseInt(roundId.split('-')[0] ?? '', 36);
+  return `${roundIdPrefix(now)}-${randomBytes(5).toString('hex')}`;
 }
 
 /** Dirty entries `<definition id>@<grain>#<period>` for every counter field a round moved. */
@@ -75,6 +70,17 @@ async function applyAndFinish(
     await store.markDirty(roundId, createdAt, dirtyEntries(deltas));
   }
   await store.finishRound(roundId, clock());
+}
+
+/**
+ * Safety net for the scheduler: finishes every round older than the round limit that
+ * never finished, even if none of its users sends another event. Returns how many.
+ */
+export async function recoverStaleRounds(deps: RoundDeps, lookbackMs: number): Promise<number> {
+  const now = deps.clock();
+  const stale = await deps.store.listOpenRounds(now - lookbackMs, now - deps.compiled.maxRoundMs);
+  for (const id of stale) await recoverRound(id, deps);
+  return stale.length;
 }
 
 /** Classifies pending round ids: finished ones can be dropped, stale open ones recovered first. */

@@ -8,6 +8,7 @@ import {
   type DynamoDBClient,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandOutput,
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -15,7 +16,7 @@ import type { Deltas, DeltasJson } from '../engine/deltas.js';
 import type { UserState } from '../engine/user-state.js';
 import type { Rejection } from '../events/envelope.js';
 import { shortHash } from '../events/hash.js';
-import type { IngestStore, RoundRecord, StoredUser } from './ingest-store.js';
+import { type IngestStore, type RoundRecord, roundCreatedAt, roundIdPrefix, type StoredUser } from './ingest-store.js';
 
 export interface DynamoStoreOptions {
   readonly client: DynamoDBClient;
@@ -154,6 +155,29 @@ export class DynamoStore implements IngestStore {
     );
   }
 
+  async listOpenRounds(from: number, to: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let shard = 0; shard < this.options.counterShards; shard++) {
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page: QueryCommandOutput = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            FilterExpression: 'attribute_not_exists(#done)',
+            ProjectionExpression: 'sk',
+            ExpressionAttributeNames: { '#done': 'done' },
+            ExpressionAttributeValues: { ':pk': s(`R#${shard}`), ':from': s(roundIdPrefix(from)), ':to': s(roundIdPrefix(to)) },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        ids.push(...(page.Items ?? []).map((item) => item.sk?.S ?? ''));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return ids;
+  }
+
   async commitUser(userId: string, expectedVersion: number, state: UserState, pending: Record<string, DeltasJson>): Promise<boolean> {
     try {
       await this.client.send(
@@ -180,7 +204,7 @@ export class DynamoStore implements IngestStore {
       const found = await this.getRounds(unknown);
       for (const round of unknown) {
         // A ledger gone past its TTL belongs to a round long finished or recovered.
-        if (!found.has(round) && Number.parseInt(round.split('-')[0] ?? '', 36) < now - ROUND_TTL_MS) this.finishedRounds.set(round, 0);
+        if (!found.has(round) && roundCreatedAt(round) < now - ROUND_TTL_MS) this.finishedRounds.set(round, 0);
       }
     }
     const removable = new Map<string, string[]>();

@@ -31,6 +31,17 @@ export interface IngestStore {
   /** Records which definition, grain and period a round touched, for the recompute. */
   markDirty(roundId: string, at: number, entries: readonly string[]): Promise<void>;
   finishRound(roundId: string, doneAt: number): Promise<void>;
+  /** Rounds created in [from, to) that never finished. */
+  listOpenRounds(from: number, to: number): Promise<string[]>;
   /** Idempotent: the same rejection stored twice is one record. */
   putQuarantine(rejections: readonly Rejection[]): Promise<void>;
+}
+
+/** Round ids sort by creation time: `<ms base36, 9 chars>-<random>`; this is the time part. */
+export function roundIdPrefix(epochMs: number): string {
+  return Math.max(0, Math.floor(epochMs)).toString(36).padStart(9, '0');
+}
+
+export function roundCreatedAt(roundId: string): number {
+  return Number.parseInt(roundId.split('-')[0] ?? '', 36);
 }

@@ -1,0 +1,111 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface NorthstarStateProps {
+  /**
+   * Name of the event bus product apps send to.
+   * @default 'northstar'
+   */
+  readonly busName?: string;
+  /**
+   * Other AWS accounts whose apps may PutEvents to the bus.
+   * @default - none: only principals of this account, through their IAM policies
+   */
+  readonly allowedPutEventsAccounts?: readonly string[];
+  /** How long a received message stays invisible: at least six times the ingest timeout. */
+  readonly ingestQueueVisibilityTimeout: Duration;
+  /**
+   * How long the ingest queue keeps a message. Must be shorter than the
+   * dead-letter queue's retention: a standard queue's DLQ expires messages
+   * by their original enqueue time.
+   */
+  readonly ingestQueueRetention: Duration;
+}
+
+/** Dead-lettered events stay this long so an operator can inspect and redrive them. */
+export const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/**
+ * The stateful part of the pipeline: the data key, the table, the bus with its
+ * archive, and the ingest queues. Kept apart from functions and rules, which
+ * can be replaced freely.
+ */
+export class NorthstarState extends Construct {
+  /** Customer-managed key for the table and the queues. */
+  readonly dataKey: kms.Key;
+  readonly table: dynamodb.Table;
+  readonly bus: events.EventBus;
+  /** Every event on the bus, kept without expiry, to replay history into new metrics. */
+  readonly archive: events.Archive;
+  readonly ingestQueue: sqs.Queue;
+  readonly ingestDeadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: NorthstarStateProps) {
+    super(scope, id);
+    if (props.ingestQueueRetention.toSeconds() >= DEAD_LETTER_RETENTION.toSeconds()) {
+      throw new Error(
+        `The ingest queue keeps messages ${props.ingestQueueRetention.toHumanString()}: it must be under the dead-letter retention of ${DEAD_LETTER_RETENTION.toHumanString()}, or dead-lettered events expire at once`,
+      );
+    }
+
+    this.dataKey = new kms.Key(this, 'DataKey', {
+      description: 'Northstar: encrypts the counter table and the ingest queues',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'northstar' });
+    // An empty pattern renders no EventPattern, which archives every event.
+    this.archive = this.bus.archive('Archive', {
+      description: 'Every event on the Northstar bus, for replay into ingest',
+      eventPattern: {},
+    });
+    const accounts = props.allowedPutEventsAccounts ?? [];
+    if (accounts.length > 0) {
+      for (const account of accounts) {
+        if (!Token.isUnresolved(account) && !/^\d{12}$/.test(account)) {
+          throw new Error(`allowedPutEventsAccounts: "${account}" is not a 12-digit AWS account id`);
+        }
+      }
+      this.bus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'PutEventsFromProductAccounts',
+          principals: accounts.map((account) => new iam.AccountPrincipal(account)),
+          actions: ['events:PutEvents'],
+          resources: [this.bus.eventBusArn],
+        }),
+      );
+    }
+
+    this.ingestDeadLetterQueue = new sqs.Queue(this, 'IngestDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    this.ingestQueue = new sqs.Queue(this, 'IngestQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      enforceSSL: true,
+      visibilityTimeout: props.ingestQueueVisibilityTimeout,
+      retentionPeriod: props.ingestQueueRetention,
+      deadLetterQueue: { queue: this.ingestDeadLetterQueue, maxReceiveCount: 5 },
+    });
+  }
+}
