@@ -12,8 +12,15 @@ export async function loadConfig(file: string): Promise<NorthstarConfig> {
     if (extname(path) === '.json') input = JSON.parse(await readFile(path, 'utf8'));
     else input = ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
   } catch (cause) {
-    throw new ConfigError(`Cannot read configuration ${file}: ${(cause as Error).message}`, [{ path: '(file)', message: (cause as Error).message }], { cause });
+    throw new ConfigError(
+      `Cannot read configuration ${file}: ${(cause as Error).message}`,
+      [{ path: '(file)', message: (cause as Error).message }],
+      { cause },
+    );
   }
-  if (input === undefined) throw new ConfigError(`Configuration ${file} has no default export`, [{ path: '(file)', message: 'no default export' }]);
+  if (input === undefined)
+    throw new ConfigError(`Configuration ${file} has no default export`, [
+      { path: '(file)', message: 'no default export' },
+    ]);
   return parseConfig(input);
 }

@@ -3,10 +3,15 @@ import { z } from 'zod';
 /** Names used as keys in DynamoDB and in URLs: short, stable, no separators. */
 const Identifier = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case: a lowercase letter, then letters, digits or _ (max 64)');
+  .regex(
+    /^[a-z][a-z0-9_]{0,63}$/,
+    'must be snake_case: a lowercase letter, then letters, digits or _ (max 64)',
+  );
 
 /** Property names follow the apps' own style (camelCase or snake_case). */
-const PropertyName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be letters, digits or _ (max 64), not starting with a digit');
+const PropertyName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be letters, digits or _ (max 64), not starting with a digit');
 
 const Duration = z.iso.duration({ message: 'must be an ISO 8601 duration such as PT5M or P7D' });
 
@@ -17,14 +22,22 @@ export const Cadence = z.enum(['daily', 'weekly', 'monthly', 'quarterly']);
 export type Cadence = z.infer<typeof Cadence>;
 
 export const PropertyDefinition = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('string'), required: z.boolean().default(false), maxLength: z.number().int().positive().default(1024) }),
-  z.object({ type: z.literal('number'), required: z.boolean().default(false) }),
-  z.object({ type: z.literal('boolean'), required: z.boolean().default(false) }),
-  z.object({ type: z.literal('enum'), required: z.boolean().default(false), values: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({
+    type: z.literal('string'),
+    required: z.boolean().default(false),
+    maxLength: z.number().int().positive().default(1024),
+  }),
+  z.strictObject({ type: z.literal('number'), required: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal('boolean'), required: z.boolean().default(false) }),
+  z.strictObject({
+    type: z.literal('enum'),
+    required: z.boolean().default(false),
+    values: z.array(z.string().min(1)).min(1),
+  }),
 ]);
 export type PropertyDefinition = z.infer<typeof PropertyDefinition>;
 
-export const EventDefinition = z.object({
+export const EventDefinition = z.strictObject({
   description: z.string().default(''),
   properties: z.record(PropertyName, PropertyDefinition).default({}),
 });
@@ -33,33 +46,50 @@ export type EventDefinition = z.infer<typeof EventDefinition>;
 /** Equality, or membership when a list is given. */
 export const PropertyFilters = z.record(
   PropertyName,
-  z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
+  ]),
 );
 export type PropertyFilters = z.infer<typeof PropertyFilters>;
 
-export const FunnelStep = z.object({ event: Identifier, where: PropertyFilters.default({}) });
+export const FunnelStep = z.strictObject({ event: Identifier, where: PropertyFilters.default({}) });
 export type FunnelStep = z.infer<typeof FunnelStep>;
 
-export const Funnel = z.object({
+export const Funnel = z.strictObject({
   title: z.string().min(1),
   steps: z.array(FunnelStep).min(2).max(20),
   window: Duration,
 });
 export type Funnel = z.infer<typeof Funnel>;
 
-export const JourneyStage = z.object({ id: Identifier, title: z.string().min(1), events: z.array(Identifier).min(1) });
+export const JourneyStage = z.strictObject({
+  id: Identifier,
+  title: z.string().min(1),
+  events: z.array(Identifier).min(1),
+});
 export type JourneyStage = z.infer<typeof JourneyStage>;
 
-export const Owner = z.object({
+/** A routing key from a name: `Product: Courses` -> `product_courses`. */
+export function teamKey(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60);
+  return /^[a-z]/.test(slug) ? slug : `t_${slug}`;
+}
+
+export const Owner = z.strictObject({
   name: z.string().min(1),
   /** Where alerts go: an email address or a chat webhook URL. */
-  contact: z.union([z.email(), z.url({ protocol: /^https$/ })], { message: 'must be an email address or an https URL' }),
+  contact: z.union([z.email(), z.url({ protocol: /^https$/ })], {
+    message: 'must be an email address or an https URL',
+  }),
   /** Routing key for alert rules; defaults to a slug of the name. */
   team: Identifier.optional(),
-});
+}).transform((owner) => ({ ...owner, team: owner.team ?? teamKey(owner.name) }));
 export type Owner = z.infer<typeof Owner>;
 
-export const Target = z.object({
+export const Target = z.strictObject({
   value: z.number(),
   by: z.iso.date({ message: 'must be a date YYYY-MM-DD' }),
   direction: z.enum(['increase', 'decrease']),
@@ -80,14 +110,18 @@ const MetricCommon = {
   sensitivity: z.number().positive().default(1),
 };
 
-const EventMetricCommon = { ...MetricCommon, events: z.array(Identifier).min(1), where: PropertyFilters.default({}) };
+const EventMetricCommon = {
+  ...MetricCommon,
+  events: z.array(Identifier).min(1),
+  where: PropertyFilters.default({}),
+};
 
 export const Metric = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('count'), ...EventMetricCommon }),
-  z.object({ kind: z.literal('distinct_users'), ...EventMetricCommon }),
-  z.object({ kind: z.literal('sum'), ...EventMetricCommon, property: PropertyName }),
-  z.object({ kind: z.literal('ratio'), ...MetricCommon, numerator: Identifier, denominator: Identifier }),
-  z.object({
+  z.strictObject({ kind: z.literal('count'), ...EventMetricCommon }),
+  z.strictObject({ kind: z.literal('distinct_users'), ...EventMetricCommon }),
+  z.strictObject({ kind: z.literal('sum'), ...EventMetricCommon, property: PropertyName }),
+  z.strictObject({ kind: z.literal('ratio'), ...MetricCommon, numerator: Identifier, denominator: Identifier }),
+  z.strictObject({
     kind: z.literal('funnel_conversion'),
     ...MetricCommon,
     funnel: Identifier,
@@ -99,7 +133,7 @@ export const Metric = z.discriminatedUnion('kind', [
 export type Metric = z.infer<typeof Metric>;
 export type EventMetric = Extract<Metric, { kind: 'count' | 'distinct_users' | 'sum' }>;
 
-export const IngestSettings = z.object({
+export const IngestSettings = z.strictObject({
   /** Counter items are spread over this many shards, summed on read. */
   counterShards: z.number().int().min(1).max(64).default(4),
   /**
@@ -114,16 +148,18 @@ export const IngestSettings = z.object({
 });
 export type IngestSettings = z.infer<typeof IngestSettings>;
 
-export const NorthstarConfigInput = z.object({
+export const NorthstarConfigInput = z.strictObject({
+  /** Editors' JSON Schema reference; ignored. */
+  $schema: z.string().optional(),
   timeZone: z.string().default('UTC'),
   maxLateness: Duration.default('P7D'),
   clockSkew: Duration.default('PT5M'),
   /** Grains every counter is kept at, so any metric can be charted at any of them. */
   grains: z.array(Grain).min(1).default(['hour', 'day', 'week', 'month']),
   ingest: IngestSettings.default(IngestSettings.parse({})),
-  trackingPlan: z.object({ events: z.record(Identifier, EventDefinition) }),
+  trackingPlan: z.strictObject({ events: z.record(Identifier, EventDefinition) }),
   funnels: z.record(Identifier, Funnel).default({}),
-  journey: z.object({ stages: z.array(JourneyStage).min(1) }).optional(),
+  journey: z.strictObject({ stages: z.array(JourneyStage).min(1) }).optional(),
   metrics: z.record(Identifier, Metric),
   northStar: Identifier,
 });

@@ -17,7 +17,8 @@ type Issue = { path: (string | number)[]; message: string };
 
 function checkDuration(value: string, path: (string | number)[], issues: Issue[]): void {
   const duration = Duration.fromISO(value);
-  if (!duration.isValid || duration.toMillis() <= 0) issues.push({ path, message: `must be a positive duration, got ${value}` });
+  if (!duration.isValid || duration.toMillis() <= 0)
+    issues.push({ path, message: `must be a positive duration, got ${value}` });
 }
 
 function checkTimeZone(zone: string, issues: Issue[]): void {
@@ -39,24 +40,39 @@ function checkFilters(
     for (const event of events) {
       const definition = config.trackingPlan.events[event]?.properties[property];
       if (!definition) {
-        issues.push({ path: [...path, property], message: `event "${event}" has no property "${property}" in the tracking plan` });
+        issues.push({
+          path: [...path, property],
+          message: `event "${event}" has no property "${property}" in the tracking plan`,
+        });
         continue;
       }
       const wanted = definition.type === 'enum' ? 'string' : definition.type;
       for (const value of Array.isArray(expected) ? expected : [expected]) {
         if (typeof value !== wanted) {
-          issues.push({ path: [...path, property], message: `${JSON.stringify(value)} is not a ${definition.type} (event "${event}")` });
+          issues.push({
+            path: [...path, property],
+            message: `${JSON.stringify(value)} is not a ${definition.type} (event "${event}")`,
+          });
         } else if (definition.type === 'enum' && !definition.values.includes(value as string)) {
-          issues.push({ path: [...path, property], message: `${JSON.stringify(value)} is not one of ${definition.values.join(', ')} (event "${event}")` });
+          issues.push({
+            path: [...path, property],
+            message: `${JSON.stringify(value)} is not one of ${definition.values.join(', ')} (event "${event}")`,
+          });
         }
       }
     }
   }
 }
 
-function checkEvents(config: NorthstarConfig, events: readonly string[], path: (string | number)[], issues: Issue[]): void {
+function checkEvents(
+  config: NorthstarConfig,
+  events: readonly string[],
+  path: (string | number)[],
+  issues: Issue[],
+): void {
   events.forEach((event, index) => {
-    if (!config.trackingPlan.events[event]) issues.push({ path: [...path, index], message: `unknown event "${event}": not in the tracking plan` });
+    if (!config.trackingPlan.events[event])
+      issues.push({ path: [...path, index], message: `unknown event "${event}": not in the tracking plan` });
   });
 }
 
@@ -72,20 +88,28 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
     checkDuration(funnel.window, ['funnels', funnelId, 'window'], issues);
     funnel.steps.forEach((step, index) => {
       const path = ['funnels', funnelId, 'steps', index];
-      if (!config.trackingPlan.events[step.event]) issues.push({ path: [...path, 'event'], message: `unknown event "${step.event}": not in the tracking plan` });
+      if (!config.trackingPlan.events[step.event])
+        issues.push({
+          path: [...path, 'event'],
+          message: `unknown event "${step.event}": not in the tracking plan`,
+        });
       else checkFilters(config, [step.event], step.where, [...path, 'where'], issues);
     });
   }
 
   const stageIds = new Set<string>();
   config.journey?.stages.forEach((stage, index) => {
-    if (stageIds.has(stage.id)) issues.push({ path: ['journey', 'stages', index, 'id'], message: `duplicate stage "${stage.id}"` });
+    if (stageIds.has(stage.id))
+      issues.push({ path: ['journey', 'stages', index, 'id'], message: `duplicate stage "${stage.id}"` });
     stageIds.add(stage.id);
     checkEvents(config, stage.events, ['journey', 'stages', index, 'events'], issues);
   });
 
   for (const [metricId, metric] of Object.entries(config.metrics)) {
     const path = ['metrics', metricId];
+    if (!config.grains.includes(metric.grain)) {
+      issues.push({ path: [...path, 'grain'], message: `grain ${metric.grain} is not among the kept grains (${config.grains.join(', ')})` });
+    }
     if (metric.parent !== undefined && !config.metrics[metric.parent]) {
       issues.push({ path: [...path, 'parent'], message: `unknown parent metric "${metric.parent}"` });
     }
@@ -100,7 +124,10 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
           for (const event of known) {
             const definition = config.trackingPlan.events[event]?.properties[metric.property];
             if (definition?.type !== 'number') {
-              issues.push({ path: [...path, 'property'], message: `"${metric.property}" must be a number property of event "${event}"` });
+              issues.push({
+                path: [...path, 'property'],
+                message: `"${metric.property}" must be a number property of event "${event}"`,
+              });
             }
           }
         }
@@ -110,9 +137,13 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
         for (const side of ['numerator', 'denominator'] as const) {
           const other = config.metrics[metric[side]];
           if (!other) issues.push({ path: [...path, side], message: `unknown metric "${metric[side]}"` });
-          else if (metric[side] === metricId) issues.push({ path: [...path, side], message: 'a ratio cannot refer to itself' });
+          else if (metric[side] === metricId)
+            issues.push({ path: [...path, side], message: 'a ratio cannot refer to itself' });
           else if (other.grain !== metric.grain) {
-            issues.push({ path: [...path, side], message: `grain ${other.grain} of "${metric[side]}" differs from the ratio's grain ${metric.grain}` });
+            issues.push({
+              path: [...path, side],
+              message: `grain ${other.grain} of "${metric[side]}" differs from the ratio's grain ${metric.grain}`,
+            });
           }
         }
         break;
@@ -120,9 +151,13 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
         const funnel = config.funnels[metric.funnel];
         if (!funnel) issues.push({ path: [...path, 'funnel'], message: `unknown funnel "${metric.funnel}"` });
         else if (metric.toStep > funnel.steps.length) {
-          issues.push({ path: [...path, 'toStep'], message: `funnel "${metric.funnel}" has ${funnel.steps.length} steps` });
+          issues.push({
+            path: [...path, 'toStep'],
+            message: `funnel "${metric.funnel}" has ${funnel.steps.length} steps`,
+          });
         }
-        if (metric.fromStep >= metric.toStep) issues.push({ path: [...path, 'fromStep'], message: 'fromStep must be before toStep' });
+        if (metric.fromStep >= metric.toStep)
+          issues.push({ path: [...path, 'fromStep'], message: 'fromStep must be before toStep' });
         break;
       }
     }
@@ -135,7 +170,10 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
       if (seen.has(current)) {
         // Report the cycle on its own members only: a metric that merely hangs below it has a valid parent.
         if (current === metricId) {
-          issues.push({ path: ['metrics', metricId, 'parent'], message: `parent cycle: ${[...seen, current].join(' -> ')}` });
+          issues.push({
+            path: ['metrics', metricId, 'parent'],
+            message: `parent cycle: ${[...seen, current].join(' -> ')}`,
+          });
         }
         break;
       }
@@ -145,10 +183,16 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
   }
 
   const ratioCycle = findRatioCycle(config);
-  if (ratioCycle) issues.push({ path: ['metrics', ratioCycle[0] as string], message: `ratio cycle: ${ratioCycle.join(' -> ')}` });
+  if (ratioCycle)
+    issues.push({
+      path: ['metrics', ratioCycle[0] as string],
+      message: `ratio cycle: ${ratioCycle.join(' -> ')}`,
+    });
 
-  if (!config.metrics[config.northStar]) issues.push({ path: ['northStar'], message: `north star "${config.northStar}" is not a metric` });
-  else if (config.metrics[config.northStar]?.parent !== undefined) issues.push({ path: ['northStar'], message: 'the north star is the root of the tree: it has no parent' });
+  if (!config.metrics[config.northStar])
+    issues.push({ path: ['northStar'], message: `north star "${config.northStar}" is not a metric` });
+  else if (config.metrics[config.northStar]?.parent !== undefined)
+    issues.push({ path: ['northStar'], message: 'the north star is the root of the tree: it has no parent' });
 
   return issues;
 }
@@ -175,7 +219,12 @@ function findRatioCycle(config: NorthstarConfig): string[] | undefined {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '') || '(root)';
+  return (
+    path
+      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+      .join('')
+      .replace(/^\./, '') || '(root)'
+  );
 }
 
 /** Parses and cross-checks a configuration once; throws a ConfigError naming every bad field. */
@@ -184,12 +233,20 @@ export function parseConfig(input: unknown): NorthstarConfig {
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({
       path: formatPath(issue.path),
-      message: issue.code === 'invalid_key' ? `invalid key: ${issue.issues[0]?.message ?? issue.message}` : issue.message,
+      message:
+        issue.code === 'invalid_key'
+          ? `invalid key: ${issue.issues[0]?.message ?? issue.message}`
+          : issue.message,
     }));
     const lines = issues.map((issue) => `  ✖ ${issue.message}\n    → at ${issue.path}`);
-    throw new ConfigError(`Invalid Northstar configuration:\n${lines.join('\n')}`, issues, { cause: parsed.error });
+    throw new ConfigError(`Invalid Northstar configuration:\n${lines.join('\n')}`, issues, {
+      cause: parsed.error,
+    });
   }
-  const issues = crossCheck(parsed.data).map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  const issues = crossCheck(parsed.data).map((issue) => ({
+    path: formatPath(issue.path),
+    message: issue.message,
+  }));
   if (issues.length > 0) {
     const lines = issues.map((issue) => `  ✖ ${issue.message}\n    → at ${issue.path}`);
     throw new ConfigError(`Invalid Northstar configuration:\n${lines.join('\n')}`, issues);

@@ -41,12 +41,27 @@ export interface CompiledConfig {
  * grain, and the time zone and grains that shape every bucket). Owner, title, cadence and
  * target are left out on purpose: editing them keeps the version.
  */
-export function fingerprint(definition: unknown, config: Pick<NorthstarConfig, 'timeZone' | 'grains'>): string {
-  return shortHash(canonicalJson({ definition, zone: config.timeZone, grains: [...config.grains].sort() }), 6);
+export function fingerprint(
+  definition: unknown,
+  config: Pick<NorthstarConfig, 'timeZone' | 'grains'>,
+): string {
+  return shortHash(
+    canonicalJson({ definition, zone: config.timeZone, grains: [...config.grains].sort() }),
+    6,
+  );
 }
 
 function metricDefinition(metric: NorthstarConfig['metrics'][string]): unknown {
-  const { title: _t, definition: _d, owner: _o, cadence: _c, target: _g, parent: _p, sensitivity: _s, ...rest } = metric;
+  const {
+    title: _t,
+    definition: _d,
+    owner: _o,
+    cadence: _c,
+    target: _g,
+    parent: _p,
+    sensitivity: _s,
+    ...rest
+  } = metric;
   return rest;
 }
 
@@ -56,7 +71,8 @@ export function compileConfig(config: NorthstarConfig): CompiledConfig {
   for (const [id, metric] of Object.entries(config.metrics)) {
     const defId = `${id}~${fingerprint(metricDefinition(metric), config)}`;
     defIds[`metric:${id}`] = defId;
-    if (metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum') eventMetrics.push({ id, defId, metric });
+    if (metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum')
+      eventMetrics.push({ id, defId, metric });
   }
   const funnels = Object.entries(config.funnels).map(([id, funnel]) => {
     const defId = `${id}~${fingerprint({ steps: funnel.steps, window: funnel.window }, config)}`;
@@ -64,7 +80,10 @@ export function compileConfig(config: NorthstarConfig): CompiledConfig {
     return { id, defId, funnel };
   });
   const journey = config.journey && {
-    defId: `journey~${fingerprint(config.journey.stages.map(({ id, events }) => ({ id, events })), config)}`,
+    defId: `journey~${fingerprint(
+      config.journey.stages.map(({ id, events }) => ({ id, events })),
+      config,
+    )}`,
     stages: config.journey.stages.map(({ id, events }) => ({ id, events })),
   };
   if (journey) defIds.journey = journey.defId;
@@ -84,7 +103,10 @@ export function compileConfig(config: NorthstarConfig): CompiledConfig {
 }
 
 /** Equality, or membership when the filter lists values. */
-export function matchesFilters(properties: Readonly<Record<string, unknown>>, where: PropertyFilters): boolean {
+export function matchesFilters(
+  properties: Readonly<Record<string, unknown>>,
+  where: PropertyFilters,
+): boolean {
   for (const [property, expected] of Object.entries(where)) {
     const actual = Object.hasOwn(properties, property) ? properties[property] : undefined;
     if (Array.isArray(expected) ? !expected.includes(actual as never) : actual !== expected) return false;

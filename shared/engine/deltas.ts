@@ -25,7 +25,8 @@ export function addDelta(deltas: Deltas, item: string, field: string, amount: nu
 }
 
 export function mergeDeltas(into: Deltas, from: Deltas, sign = 1): Deltas {
-  for (const [item, fields] of from) for (const [field, amount] of fields) addDelta(into, item, field, sign * amount);
+  for (const [item, fields] of from)
+    for (const [field, amount] of fields) addDelta(into, item, field, sign * amount);
   return into;
 }
 
@@ -37,6 +38,7 @@ export function deltasToJson(deltas: Deltas): DeltasJson {
 
 export function deltasFromJson(json: DeltasJson): Deltas {
   const deltas: Deltas = new Map();
-  for (const [item, fields] of Object.entries(json)) for (const [field, amount] of Object.entries(fields)) addDelta(deltas, item, field, amount);
+  for (const [item, fields] of Object.entries(json))
+    for (const [field, amount] of Object.entries(fields)) addDelta(deltas, item, field, amount);
   return deltas;
 }

@@ -20,12 +20,18 @@ export interface FunnelProgress {
  * reached when tk exists and tk - t1 is within the window. Adding events can only move
  * every tk earlier, which is what makes the pruning below safe.
  */
-export function funnelProgress(state: FunnelState, stepCount: number, window: string, zone: string): FunnelProgress {
+export function funnelProgress(
+  state: FunnelState,
+  stepCount: number,
+  window: string,
+  zone: string,
+): FunnelProgress {
   const chain: (number | undefined)[] = [];
   let previous: number | undefined;
   for (let k = 0; k < stepCount; k++) {
     const times = state[k] ?? [];
-    const found = k === 0 ? times[0] : previous === undefined ? undefined : times.find((time) => time >= previous!);
+    const found =
+      k === 0 ? times[0] : previous === undefined ? undefined : times.find((time) => time >= previous!);
     chain.push(found);
     previous = found;
   }
@@ -51,11 +57,17 @@ export function addFunnelTime(state: FunnelState, step: number, time: number): v
  * at or after the horizon: step 1 keeps t1; step k keeps tk and the times in
  * [horizon, t(k-1)) that a lower t(k-1) could still pick.
  */
-export function pruneFunnel(state: FunnelState, chain: readonly (number | undefined)[], horizon: number): FunnelState {
+export function pruneFunnel(
+  state: FunnelState,
+  chain: readonly (number | undefined)[],
+  horizon: number,
+): FunnelState {
   return state.map((times, k) => {
     const current = chain[k];
     if (k === 0) return current === undefined ? [] : [current];
     const previous = chain[k - 1];
-    return times.filter((time) => time === current || (time >= horizon && (previous === undefined || time < previous)));
+    return times.filter(
+      (time) => time === current || (time >= horizon && (previous === undefined || time < previous)),
+    );
   });
 }

@@ -58,7 +58,12 @@ function funnelContributions(compiled: CompiledConfig, state: UserState, deltas:
   }
 }
 
-function journeyContributions(compiled: CompiledConfig, state: UserState, deltas: Deltas, sign: 1 | -1): void {
+function journeyContributions(
+  compiled: CompiledConfig,
+  state: UserState,
+  deltas: Deltas,
+  sign: 1 | -1,
+): void {
   const journey = compiled.journey;
   const first = journey && state.journeys[journey.defId];
   if (!journey || !first) return;
@@ -67,7 +72,13 @@ function journeyContributions(compiled: CompiledConfig, state: UserState, deltas
     const at = first[stage.id];
     if (at === undefined) continue;
     highest = stage.id;
-    for (const grain of compiled.grains) addDelta(deltas, itemKey(grain, periodKey(at, grain, compiled.zone)), `${journey.defId}.${stage.id}`, sign);
+    for (const grain of compiled.grains)
+      addDelta(
+        deltas,
+        itemKey(grain, periodKey(at, grain, compiled.zone)),
+        `${journey.defId}.${stage.id}`,
+        sign,
+      );
   }
   if (highest) addDelta(deltas, ALL_TIME, `${journey.defId}.current.${highest}`, sign);
 }
@@ -81,9 +92,13 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
       if (metric.kind === 'count') addDelta(deltas, item, `${defId}.n`, 1);
       else if (metric.kind === 'sum') {
         // Millionths as integers: sums stay exact whatever the order of addition.
-        addDelta(deltas, item, `${defId}.s6`, Math.round((event.properties[metric.property] as number) * SUM_SCALE));
-      }
-      else {
+        addDelta(
+          deltas,
+          item,
+          `${defId}.s6`,
+          Math.round((event.properties[metric.property] as number) * SUM_SCALE),
+        );
+      } else {
         const marks = (state.marks[defId] ??= {});
         const periods = (marks[grain] ??= []);
         if (periods.includes(period)) continue;
@@ -94,7 +109,8 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
   }
   for (const { defId, funnel } of compiled.funnels) {
     funnel.steps.forEach((step, index) => {
-      if (step.event === event.name && matchesFilters(event.properties, step.where)) addFunnelTime((state.funnels[defId] ??= []), index, event.occurredAt);
+      if (step.event === event.name && matchesFilters(event.properties, step.where))
+        addFunnelTime((state.funnels[defId] ??= []), index, event.occurredAt);
     });
   }
   const journey = compiled.journey;
@@ -112,7 +128,9 @@ function prune(compiled: CompiledConfig, state: UserState, horizon: number): voi
   for (const [key, entry] of Object.entries(state.seen)) if (entry[1] < horizon) delete state.seen[key];
   for (const [defId, grains] of Object.entries(state.marks)) {
     for (const grain of Object.keys(grains) as Grain[]) {
-      grains[grain] = grains[grain]!.filter((period) => periodBounds(period, grain, compiled.zone).end > horizon).sort();
+      grains[grain] = grains[grain]!.filter(
+        (period) => periodBounds(period, grain, compiled.zone).end > horizon,
+      ).sort();
     }
     if (Object.values(grains).every((periods) => periods.length === 0)) delete state.marks[defId];
   }
@@ -129,7 +147,12 @@ function prune(compiled: CompiledConfig, state: UserState, horizon: number): voi
  * funnels and the journey are the difference of the user's contributions before and
  * after, so a late first step moves the user between cohorts.
  */
-export function applyUserEvents(previous: UserState, events: readonly ProductEvent[], compiled: CompiledConfig, now: number): AppliedEvents {
+export function applyUserEvents(
+  previous: UserState,
+  events: readonly ProductEvent[],
+  compiled: CompiledConfig,
+  now: number,
+): AppliedEvents {
   const state = structuredClone(previous);
   const deltas: Deltas = new Map();
   const accepted: ProductEvent[] = [];

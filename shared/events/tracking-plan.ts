@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import type { EventDefinition, NorthstarConfig, PropertyDefinition } from '../config/schema.js';
-import { BATCH_DETAIL_TYPE, EventBatchDetail, EventBridgeEvent, type ProductEvent, type Rejection, type RejectionReason } from './envelope.js';
-import { canonicalJson, shortHash } from './hash.js';
 import { RESERVED_SOURCE_PREFIX } from '../bus/rule-patterns.js';
+import type { EventDefinition, NorthstarConfig, PropertyDefinition } from '../config/schema.js';
 import type { CompiledConfig } from '../engine/compiled-config.js';
+import {
+  BATCH_DETAIL_TYPE,
+  EventBatchDetail,
+  EventBridgeEvent,
+  type ProductEvent,
+  type Rejection,
+  type RejectionReason,
+} from './envelope.js';
+import { canonicalJson, shortHash } from './hash.js';
 
 function propertySchema(definition: PropertyDefinition): z.ZodType {
   const base =
@@ -35,7 +42,9 @@ export function eventSchema(definition: EventDefinition) {
 export type TrackingPlanSchemas = ReadonlyMap<string, ReturnType<typeof eventSchema>>;
 
 export function trackingPlanSchemas(config: NorthstarConfig): TrackingPlanSchemas {
-  return new Map(Object.entries(config.trackingPlan.events).map(([name, definition]) => [name, eventSchema(definition)]));
+  return new Map(
+    Object.entries(config.trackingPlan.events).map(([name, definition]) => [name, eventSchema(definition)]),
+  );
 }
 
 const ENVELOPE_FIELDS = new Set(['eventId', 'userId', 'occurredAt', 'context']);
@@ -56,35 +65,67 @@ function pick(value: Record<string, unknown>, field: string): string | undefined
   return typeof found === 'string' ? found : undefined;
 }
 
-function reject(reason: RejectionReason, message: string, raw: string, arrivedAt: number, extra: Partial<Rejection> = {}): Rejection {
+function reject(
+  reason: RejectionReason,
+  message: string,
+  raw: string,
+  arrivedAt: number,
+  extra: Partial<Rejection> = {},
+): Rejection {
   return { reason, message, raw, arrivedAt, ...extra };
 }
 
-function parseEvent(source: string, name: string, element: Record<string, unknown>, raw: string, context: Context): ProductEvent | Rejection {
+function parseEvent(
+  source: string,
+  name: string,
+  element: Record<string, unknown>,
+  raw: string,
+  context: Context,
+): ProductEvent | Rejection {
   const { compiled, arrivedAt } = context;
   const ids = { source, name, eventId: pick(element, 'eventId'), userId: pick(element, 'userId') };
   if (Buffer.byteLength(raw) > compiled.config.ingest.maxEventBytes) {
-    return reject('too_large', `event is ${Buffer.byteLength(raw)} bytes, over the limit of ${compiled.config.ingest.maxEventBytes}`, raw, arrivedAt, ids);
+    return reject(
+      'too_large',
+      `event is ${Buffer.byteLength(raw)} bytes, over the limit of ${compiled.config.ingest.maxEventBytes}`,
+      raw,
+      arrivedAt,
+      ids,
+    );
   }
   const schema = context.schemas.get(name);
-  if (!schema) return reject('unknown_event', `event "${name}" is not in the tracking plan`, raw, arrivedAt, ids);
+  if (!schema)
+    return reject('unknown_event', `event "${name}" is not in the tracking plan`, raw, arrivedAt, ids);
   const parsed = schema.safeParse(element);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = String(issue?.path[0] ?? '');
     const path = issue?.path.join('.') || '(event)';
     const missing = ENVELOPE_FIELDS.has(field) && !Object.hasOwn(element, field);
-    const reason: RejectionReason = field === 'properties' ? 'invalid_property' : missing ? 'missing_field' : 'malformed_field';
+    const reason: RejectionReason =
+      field === 'properties' ? 'invalid_property' : missing ? 'missing_field' : 'malformed_field';
     const message = missing ? `${path} is required` : `${path}: ${issue?.message ?? 'invalid'}`;
     return reject(reason, message, raw, arrivedAt, ids);
   }
   const event = parsed.data;
   const occurredAt = Date.parse(event.occurredAt);
   if (occurredAt > arrivedAt + compiled.clockSkewMs) {
-    return reject('future_event', `occurredAt ${event.occurredAt} is later than arrival plus the allowed clock skew (${compiled.config.clockSkew})`, raw, arrivedAt, ids);
+    return reject(
+      'future_event',
+      `occurredAt ${event.occurredAt} is later than arrival plus the allowed clock skew (${compiled.config.clockSkew})`,
+      raw,
+      arrivedAt,
+      ids,
+    );
   }
   if (occurredAt < arrivedAt - compiled.maxLatenessMs) {
-    return reject('too_late', `occurredAt ${event.occurredAt} is older than the maximum lateness (${compiled.config.maxLateness})`, raw, arrivedAt, ids);
+    return reject(
+      'too_late',
+      `occurredAt ${event.occurredAt} is older than the maximum lateness (${compiled.config.maxLateness})`,
+      raw,
+      arrivedAt,
+      ids,
+    );
   }
   return {
     source,
@@ -94,7 +135,16 @@ function parseEvent(source: string, name: string, element: Record<string, unknow
     occurredAt,
     properties: event.properties,
     key: shortHash(`${source}\u0000${event.eventId}`, 12),
-    payloadHash: shortHash(canonicalJson({ name, userId: event.userId, occurredAt, properties: event.properties, context: event.context ?? null }), 6),
+    payloadHash: shortHash(
+      canonicalJson({
+        name,
+        userId: event.userId,
+        occurredAt,
+        properties: event.properties,
+        context: event.context ?? null,
+      }),
+      6,
+    ),
     arrivedAt,
   };
 }
@@ -106,7 +156,8 @@ function parseEvent(source: string, name: string, element: Record<string, unknow
 export function parseEntry(body: string, context: Context): ParsedEntry {
   const events: ProductEvent[] = [];
   const rejections: Rejection[] = [];
-  const add = (result: ProductEvent | Rejection) => ('reason' in result ? rejections.push(result) : events.push(result));
+  const add = (result: ProductEvent | Rejection) =>
+    'reason' in result ? rejections.push(result) : events.push(result);
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -116,27 +167,55 @@ export function parseEntry(body: string, context: Context): ParsedEntry {
   }
   const envelope = EventBridgeEvent.safeParse(json);
   if (!envelope.success) {
-    add(reject('malformed_entry', `entry is not an EventBridge event: ${z.prettifyError(envelope.error)}`, body, context.arrivedAt));
+    add(
+      reject(
+        'malformed_entry',
+        `entry is not an EventBridge event: ${z.prettifyError(envelope.error)}`,
+        body,
+        context.arrivedAt,
+      ),
+    );
     return { events, rejections };
   }
   const { source, 'detail-type': detailType, detail } = envelope.data;
   if (source.startsWith(RESERVED_SOURCE_PREFIX)) {
-    add(reject('reserved_source', `source prefix "${RESERVED_SOURCE_PREFIX}" is reserved for the pipeline`, body, context.arrivedAt, { source }));
+    add(
+      reject(
+        'reserved_source',
+        `source prefix "${RESERVED_SOURCE_PREFIX}" is reserved for the pipeline`,
+        body,
+        context.arrivedAt,
+        { source },
+      ),
+    );
     return { events, rejections };
   }
   if (detailType !== BATCH_DETAIL_TYPE) {
-    add(parseEvent(source, detailType, detail, JSON.stringify({ source, 'detail-type': detailType, detail }), context));
+    add(
+      parseEvent(
+        source,
+        detailType,
+        detail,
+        JSON.stringify({ source, 'detail-type': detailType, detail }),
+        context,
+      ),
+    );
     return { events, rejections };
   }
   const batch = EventBatchDetail.safeParse(detail);
   if (!batch.success) {
-    add(reject('malformed_batch', `batch entry: ${z.prettifyError(batch.error)}`, body, context.arrivedAt, { source }));
+    add(
+      reject('malformed_batch', `batch entry: ${z.prettifyError(batch.error)}`, body, context.arrivedAt, {
+        source,
+      }),
+    );
     return { events, rejections };
   }
   for (const element of batch.data.events) {
     const name = pick(element, 'name');
     const raw = JSON.stringify({ source, event: element });
-    if (name === undefined) add(reject('missing_field', 'name is required in a batch event', raw, context.arrivedAt, { source }));
+    if (name === undefined)
+      add(reject('missing_field', 'name is required in a batch event', raw, context.arrivedAt, { source }));
     else add(parseEvent(source, name, element, raw, context));
   }
   return { events, rejections };

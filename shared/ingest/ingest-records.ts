@@ -29,13 +29,20 @@ export interface IngestSummary {
  * failed (and redelivered) unless every one of its events was counted, found a duplicate,
  * or quarantined; redelivery is safe because every step is idempotent.
  */
-export async function ingestRecords(records: readonly ReceivedRecord[], deps: IngestRecordsDeps): Promise<IngestSummary> {
+export async function ingestRecords(
+  records: readonly ReceivedRecord[],
+  deps: IngestRecordsDeps,
+): Promise<IngestSummary> {
   const failed = new Set<string>();
   const errors: unknown[] = [];
   const eventsOf = new Map<string, Set<string>>();
   const rejections: { messageId: string; rejection: Rejection }[] = [];
   const events = records.flatMap((record) => {
-    const parsed = parseEntry(record.body, { compiled: deps.compiled, schemas: deps.schemas, arrivedAt: record.arrivedAt });
+    const parsed = parseEntry(record.body, {
+      compiled: deps.compiled,
+      schemas: deps.schemas,
+      arrivedAt: record.arrivedAt,
+    });
     for (const rejection of parsed.rejections) rejections.push({ messageId: record.messageId, rejection });
     for (const event of parsed.events) {
       const users = eventsOf.get(event.userId) ?? new Set();
@@ -58,7 +65,8 @@ export async function ingestRecords(records: readonly ReceivedRecord[], deps: In
     duplicates = outcome.duplicates.length;
     conflicts = outcome.conflicts.length;
     rounds = outcome.rounds;
-    for (const userId of outcome.failedUsers) for (const messageId of eventsOf.get(userId) ?? []) failed.add(messageId);
+    for (const userId of outcome.failedUsers)
+      for (const messageId of eventsOf.get(userId) ?? []) failed.add(messageId);
     const expiredKeys = new Set(outcome.expired.map((event) => event.key));
     for (const { event, messageId } of events) {
       if (!expiredKeys.has(event.key)) continue;
@@ -71,7 +79,16 @@ export async function ingestRecords(records: readonly ReceivedRecord[], deps: In
           name: event.name,
           eventId: event.eventId,
           userId: event.userId,
-          raw: JSON.stringify({ source: event.source, event: { name: event.name, eventId: event.eventId, userId: event.userId, occurredAt: new Date(event.occurredAt).toISOString(), properties: event.properties } }),
+          raw: JSON.stringify({
+            source: event.source,
+            event: {
+              name: event.name,
+              eventId: event.eventId,
+              userId: event.userId,
+              occurredAt: new Date(event.occurredAt).toISOString(),
+              properties: event.properties,
+            },
+          }),
           arrivedAt: event.arrivedAt,
         },
       });
@@ -84,7 +101,8 @@ export async function ingestRecords(records: readonly ReceivedRecord[], deps: In
   const quarantined: Partial<Record<RejectionReason, number>> = {};
   try {
     await deps.store.putQuarantine(rejections.map(({ rejection }) => rejection));
-    for (const { rejection } of rejections) quarantined[rejection.reason] = (quarantined[rejection.reason] ?? 0) + 1;
+    for (const { rejection } of rejections)
+      quarantined[rejection.reason] = (quarantined[rejection.reason] ?? 0) + 1;
   } catch (error) {
     errors.push(error);
     for (const { messageId } of rejections) failed.add(messageId);

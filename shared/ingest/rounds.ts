@@ -65,7 +65,8 @@ async function applyAndFinish(
   if (deltas.size > 0) {
     // A worker slower than half the round limit stops and leaves the round to recovery,
     // which only starts once the full limit has passed: the two never apply at once.
-    if (ownRound && clock() - createdAt > compiled.maxRoundMs / 2) throw new RoundTooSlowError(`round ${roundId} ran over ${compiled.maxRoundMs / 2} ms`);
+    if (ownRound && clock() - createdAt > compiled.maxRoundMs / 2)
+      throw new RoundTooSlowError(`round ${roundId} ran over ${compiled.maxRoundMs / 2} ms`);
     await store.applyCounters(roundId, deltas, clock());
     await store.markDirty(roundId, createdAt, dirtyEntries(deltas));
   }
@@ -125,7 +126,14 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
     if (list) list.push(event);
     else byUser.set(event.userId, [event]);
   }
-  const outcome: IngestOutcome = { accepted: [], duplicates: [], conflicts: [], expired: [], failedUsers: new Set(), rounds: 0 };
+  const outcome: IngestOutcome = {
+    accepted: [],
+    duplicates: [],
+    conflicts: [],
+    expired: [],
+    failedUsers: new Set(),
+    rounds: 0,
+  };
   let remaining = [...byUser.keys()];
   for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
     const users = await store.getUsers(remaining);
@@ -138,13 +146,21 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
       const pending = Object.fromEntries(Object.entries(stored.pending).filter(([id]) => !finished.has(id)));
       if (applied.deltas.size > 0) pending[roundId] = deltasToJson(applied.deltas);
       const write =
-        applied.accepted.length > 0 || applied.conflicts.length > 0 || Object.keys(pending).length !== Object.keys(stored.pending).length;
+        applied.accepted.length > 0 ||
+        applied.conflicts.length > 0 ||
+        Object.keys(pending).length !== Object.keys(stored.pending).length;
       return { userId, stored, applied, pending, write };
     });
-    const carriers = plans.filter((plan) => plan.write && plan.applied.deltas.size > 0).map((plan) => plan.userId);
+    const carriers = plans
+      .filter((plan) => plan.write && plan.applied.deltas.size > 0)
+      .map((plan) => plan.userId);
     if (carriers.length > 0) await store.putRound({ id: roundId, users: carriers, createdAt: now });
     const committed = await Promise.all(
-      plans.map((plan) => (plan.write ? store.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending) : true)),
+      plans.map((plan) =>
+        plan.write
+          ? store.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending)
+          : true,
+      ),
     );
     const deltas: Deltas = new Map();
     const retry: string[] = [];

@@ -16,7 +16,8 @@ export type PipelineEnv = z.infer<typeof PipelineEnv>;
 
 export function parsePipelineEnv(env: NodeJS.ProcessEnv): PipelineEnv {
   const parsed = PipelineEnv.safeParse(env);
-  if (!parsed.success) throw new Error(`Invalid environment: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new Error(`Invalid environment: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   return parsed.data;
 }
 
@@ -28,11 +29,22 @@ export function loadConfigFile(file: string): NorthstarConfig {
 export function dynamoClient(endpoint?: string): DynamoDBClient {
   return new DynamoDBClient({
     maxAttempts: 8,
-    ...(endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(endpoint
+      ? {
+          endpoint,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
   });
 }
 
-export function storeFor(config: NorthstarConfig, client: DynamoDBClient, tableName: string, scope?: string): DynamoStore {
+export function storeFor(
+  config: NorthstarConfig,
+  client: DynamoDBClient,
+  tableName: string,
+  scope?: string,
+): DynamoStore {
   return new DynamoStore({
     client,
     tableName,

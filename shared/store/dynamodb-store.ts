@@ -16,7 +16,13 @@ import type { Deltas, DeltasJson } from '../engine/deltas.js';
 import type { UserState } from '../engine/user-state.js';
 import type { Rejection } from '../events/envelope.js';
 import { shortHash } from '../events/hash.js';
-import { type IngestStore, type RoundRecord, roundCreatedAt, roundIdPrefix, type StoredUser } from './ingest-store.js';
+import {
+  type IngestStore,
+  type RoundRecord,
+  roundCreatedAt,
+  roundIdPrefix,
+  type StoredUser,
+} from './ingest-store.js';
 
 export interface DynamoStoreOptions {
   readonly client: DynamoDBClient;
@@ -47,7 +53,11 @@ const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 
 /** Runs tasks with a bound on how many write at once. */
-async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await task(items[next++] as T);
@@ -91,9 +101,12 @@ export class DynamoStore implements IngestStore {
     for (let start = 0; start < keys.length; start += 100) {
       let request: Record<string, AttributeValue>[] | undefined = keys.slice(start, start + 100);
       for (let attempt = 0; request && request.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
         const result: BatchGetItemCommandOutput = await this.client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: request, ConsistentRead: true } } }),
+          new BatchGetItemCommand({
+            RequestItems: { [this.table]: { Keys: request, ConsistentRead: true } },
+          }),
         );
         found.push(...(result.Responses?.[this.table] ?? []));
         request = result.UnprocessedKeys?.[this.table]?.Keys;
@@ -138,7 +151,12 @@ export class DynamoStore implements IngestStore {
     await this.client.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: { ...this.roundKey(round.id), users: { SS: [...round.users] }, at: n(round.createdAt), ttl: ttlSeconds(round.createdAt + ROUND_TTL_MS) },
+        Item: {
+          ...this.roundKey(round.id),
+          users: { SS: [...round.users] },
+          at: n(round.createdAt),
+          ttl: ttlSeconds(round.createdAt + ROUND_TTL_MS),
+        },
       }),
     );
   }
@@ -167,7 +185,11 @@ export class DynamoStore implements IngestStore {
             FilterExpression: 'attribute_not_exists(#done)',
             ProjectionExpression: 'sk',
             ExpressionAttributeNames: { '#done': 'done' },
-            ExpressionAttributeValues: { ':pk': s(`R#${shard}`), ':from': s(roundIdPrefix(from)), ':to': s(roundIdPrefix(to)) },
+            ExpressionAttributeValues: {
+              ':pk': s(`R#${shard}`),
+              ':from': s(roundIdPrefix(from)),
+              ':to': s(roundIdPrefix(to)),
+            },
             ExclusiveStartKey: startKey,
           }),
         );
@@ -178,12 +200,22 @@ export class DynamoStore implements IngestStore {
     return ids;
   }
 
-  async commitUser(userId: string, expectedVersion: number, state: UserState, pending: Record<string, DeltasJson>): Promise<boolean> {
+  async commitUser(
+    userId: string,
+    expectedVersion: number,
+    state: UserState,
+    pending: Record<string, DeltasJson>,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: { ...this.userKey(userId), v: n(expectedVersion + 1), st: s(JSON.stringify(state)), pd: s(JSON.stringify(pending)) },
+          Item: {
+            ...this.userKey(userId),
+            v: n(expectedVersion + 1),
+            st: s(JSON.stringify(state)),
+            pd: s(JSON.stringify(pending)),
+          },
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
           ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': n(expectedVersion) } }),
         }),
@@ -204,7 +236,8 @@ export class DynamoStore implements IngestStore {
       const found = await this.getRounds(unknown);
       for (const round of unknown) {
         // A ledger gone past its TTL belongs to a round long finished or recovered.
-        if (!found.has(round) && roundCreatedAt(round) < now - ROUND_TTL_MS) this.finishedRounds.set(round, 0);
+        if (!found.has(round) && roundCreatedAt(round) < now - ROUND_TTL_MS)
+          this.finishedRounds.set(round, 0);
       }
     }
     const removable = new Map<string, string[]>();
@@ -274,7 +307,10 @@ export class DynamoStore implements IngestStore {
         Key: { pk: s('DIRTY'), sk: s(`${minute}#${shardOf(roundId, this.options.counterShards)}`) },
         UpdateExpression: 'ADD entries :entries SET #ttl = :ttl',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':entries': { SS: [...entries] }, ':ttl': ttlSeconds(at + DIRTY_TTL_MS) },
+        ExpressionAttributeValues: {
+          ':entries': { SS: [...entries] },
+          ':ttl': ttlSeconds(at + DIRTY_TTL_MS),
+        },
       }),
     );
   }
@@ -282,7 +318,8 @@ export class DynamoStore implements IngestStore {
   async putQuarantine(rejections: readonly Rejection[]): Promise<void> {
     const requests: WriteRequest[] = rejections.map((rejection) => {
       const day = new Date(rejection.arrivedAt).toISOString().slice(0, 10);
-      const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: s(value) });
+      const optional = (name: string, value: string | undefined) =>
+        value === undefined ? {} : { [name]: s(value) };
       return {
         PutRequest: {
           Item: {
@@ -302,12 +339,22 @@ export class DynamoStore implements IngestStore {
       };
     });
     // The same rejection twice in one call would make BatchWriteItem refuse the whole call.
-    const unique = [...new Map(requests.map((request) => [`${request.PutRequest?.Item?.pk?.S}|${request.PutRequest?.Item?.sk?.S}`, request])).values()];
+    const unique = [
+      ...new Map(
+        requests.map((request) => [
+          `${request.PutRequest?.Item?.pk?.S}|${request.PutRequest?.Item?.sk?.S}`,
+          request,
+        ]),
+      ).values(),
+    ];
     for (let start = 0; start < unique.length; start += 25) {
       let pending: WriteRequest[] | undefined = unique.slice(start, start + 25);
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const result: BatchWriteItemCommandOutput = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const result: BatchWriteItemCommandOutput = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }),
+        );
         pending = result.UnprocessedItems?.[this.table];
       }
     }

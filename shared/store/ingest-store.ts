@@ -25,7 +25,12 @@ export interface IngestStore {
   getRounds(roundIds: readonly string[]): Promise<Map<string, RoundRecord>>;
   putRound(round: RoundRecord): Promise<void>;
   /** Writes the user only if nobody changed it since `expectedVersion`; false otherwise. */
-  commitUser(userId: string, expectedVersion: number, state: UserState, pending: Record<string, DeltasJson>): Promise<boolean>;
+  commitUser(
+    userId: string,
+    expectedVersion: number,
+    state: UserState,
+    pending: Record<string, DeltasJson>,
+  ): Promise<boolean>;
   /** Adds a round's deltas to the counter items, at most once per round and item. */
   applyCounters(roundId: string, deltas: Deltas, now: number): Promise<void>;
   /** Records which definition, grain and period a round touched, for the recompute. */

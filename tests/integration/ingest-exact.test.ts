@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { parseConfig } from '../../shared/config/validate.js';
 import demo from '../../config/demo.config.js';
-import { allCounters, freshStore } from '../support/dynamo.js';
+import { parseConfig } from '../../shared/config/validate.js';
+import { compileConfig } from '../../shared/engine/compiled-config.js';
 import { DEMO_NOW, demoEventSet } from '../support/demo-events.js';
+import { allCounters, freshStore } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
 import { ingestPipeline } from '../support/pipeline.js';
 import { referenceCounters } from '../support/reference.js';
@@ -14,7 +14,12 @@ const compiled = compileConfig(config);
 
 const reference = (events: readonly TestEvent[]) =>
   referenceCounters(
-    events.map((event) => ({ name: event.name, userId: event.userId, occurredAt: Date.parse(event.occurredAt), properties: event.properties ?? {} })),
+    events.map((event) => ({
+      name: event.name,
+      userId: event.userId,
+      occurredAt: Date.parse(event.occurredAt),
+      properties: event.properties ?? {},
+    })),
     compiled,
   );
 
@@ -24,12 +29,48 @@ describe('ingest on DynamoDB Local', () => {
     const { client, tableName } = await freshStore(config);
     const pipeline = ingestPipeline(config, client, tableName, () => DEMO_NOW);
     const events: TestEvent[] = [
-      { name: 'page_viewed', eventId: 'a1', userId: 'ann', occurredAt: '2026-11-20T09:00:00Z', properties: { path: '/' } },
-      { name: 'signed_up', eventId: 'a2', userId: 'ann', occurredAt: '2026-11-20T09:05:00Z', properties: { method: 'email' } },
-      { name: 'lesson_started', eventId: 'a3', userId: 'ann', occurredAt: '2026-11-21T10:00:00Z', properties: { courseId: 'c1', lessonId: 'l1' } },
-      { name: 'course_completed', eventId: 'a4', userId: 'ann', occurredAt: '2026-11-24T10:00:00Z', properties: { courseId: 'c1' } },
-      { name: 'payment_succeeded', eventId: 'a5', userId: 'ann', occurredAt: '2026-11-24T11:00:00Z', properties: { amount: 19.99, currency: 'USD', plan: 'annual' } },
-      { name: 'page_viewed', eventId: 'b1', userId: 'bob', occurredAt: '2026-11-24T08:00:00Z', properties: { path: '/pricing' } },
+      {
+        name: 'page_viewed',
+        eventId: 'a1',
+        userId: 'ann',
+        occurredAt: '2026-11-20T09:00:00Z',
+        properties: { path: '/' },
+      },
+      {
+        name: 'signed_up',
+        eventId: 'a2',
+        userId: 'ann',
+        occurredAt: '2026-11-20T09:05:00Z',
+        properties: { method: 'email' },
+      },
+      {
+        name: 'lesson_started',
+        eventId: 'a3',
+        userId: 'ann',
+        occurredAt: '2026-11-21T10:00:00Z',
+        properties: { courseId: 'c1', lessonId: 'l1' },
+      },
+      {
+        name: 'course_completed',
+        eventId: 'a4',
+        userId: 'ann',
+        occurredAt: '2026-11-24T10:00:00Z',
+        properties: { courseId: 'c1' },
+      },
+      {
+        name: 'payment_succeeded',
+        eventId: 'a5',
+        userId: 'ann',
+        occurredAt: '2026-11-24T11:00:00Z',
+        properties: { amount: 19.99, currency: 'USD', plan: 'annual' },
+      },
+      {
+        name: 'page_viewed',
+        eventId: 'b1',
+        userId: 'bob',
+        occurredAt: '2026-11-24T08:00:00Z',
+        properties: { path: '/pricing' },
+      },
     ];
     const entries: QueuedEntry[] = [
       { messageId: 'm1', body: batchEntry(events.slice(0, 3)), arrivedAt: DEMO_NOW },
@@ -56,10 +97,10 @@ describe('ingest on DynamoDB Local', () => {
         demoEventSet().chain((events) =>
           fc.record({
             events: fc.constant(events),
-            deliveries: fc.shuffledSubarray(
-              [...events, ...events.filter((_, i) => i % 3 === 0)],
-              { minLength: events.length + Math.ceil(events.length / 3), maxLength: events.length + Math.ceil(events.length / 3) },
-            ),
+            deliveries: fc.shuffledSubarray([...events, ...events.filter((_, i) => i % 3 === 0)], {
+              minLength: events.length + Math.ceil(events.length / 3),
+              maxLength: events.length + Math.ceil(events.length / 3),
+            }),
             packing: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 60, maxLength: 60 }),
             batchSize: fc.integer({ min: 1, max: 10 }),
           }),
@@ -71,7 +112,11 @@ describe('ingest on DynamoDB Local', () => {
           for (let start = 0, i = 0; start < deliveries.length; i++) {
             const size = packing[i % packing.length]!;
             const chunk = deliveries.slice(start, start + size);
-            entries.push({ messageId: `m${i}`, body: chunk.length === 1 ? singleEntry(chunk[0]!) : batchEntry(chunk), arrivedAt: DEMO_NOW });
+            entries.push({
+              messageId: `m${i}`,
+              body: chunk.length === 1 ? singleEntry(chunk[0]!) : batchEntry(chunk),
+              arrivedAt: DEMO_NOW,
+            });
             start += size;
           }
           expect(await pipeline.deliver(entries, batchSize)).toEqual([]);

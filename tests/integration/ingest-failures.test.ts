@@ -3,8 +3,8 @@ import { describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
 import { parseConfig } from '../../shared/config/validate.js';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { allCounters, freshTable, localClient } from '../support/dynamo.js';
 import { DEMO_NOW, demoEventSet } from '../support/demo-events.js';
+import { allCounters, freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
 import { countWrites, crashAfterWrites } from '../support/faults.js';
 import { ingestPipeline } from '../support/pipeline.js';
@@ -16,7 +16,12 @@ const afterRoundLimit = DEMO_NOW + compiled.maxRoundMs + 1;
 
 const reference = (events: readonly TestEvent[]) =>
   referenceCounters(
-    events.map((event) => ({ name: event.name, userId: event.userId, occurredAt: Date.parse(event.occurredAt), properties: event.properties ?? {} })),
+    events.map((event) => ({
+      name: event.name,
+      userId: event.userId,
+      occurredAt: Date.parse(event.occurredAt),
+      properties: event.properties ?? {},
+    })),
     compiled,
   );
 
@@ -24,13 +29,21 @@ function pack(events: readonly TestEvent[], perEntry: number, prefix = 'm'): Que
   const entries: QueuedEntry[] = [];
   for (let start = 0; start < events.length; start += perEntry) {
     const chunk = events.slice(start, start + perEntry);
-    entries.push({ messageId: `${prefix}${start}`, body: chunk.length === 1 ? singleEntry(chunk[0]!) : batchEntry(chunk), arrivedAt: DEMO_NOW });
+    entries.push({
+      messageId: `${prefix}${start}`,
+      body: chunk.length === 1 ? singleEntry(chunk[0]!) : batchEntry(chunk),
+      arrivedAt: DEMO_NOW,
+    });
   }
   return entries;
 }
 
 /** Redelivers what failed until nothing does, as SQS would. */
-async function deliverUntilDone(pipeline: ReturnType<typeof ingestPipeline>, entries: QueuedEntry[], batchSize = 10): Promise<void> {
+async function deliverUntilDone(
+  pipeline: ReturnType<typeof ingestPipeline>,
+  entries: QueuedEntry[],
+  batchSize = 10,
+): Promise<void> {
   let pending = entries;
   for (let attempt = 0; pending.length > 0; attempt++) {
     expect(attempt).toBeLessThan(10);
@@ -39,7 +52,10 @@ async function deliverUntilDone(pipeline: ReturnType<typeof ingestPipeline>, ent
   }
 }
 
-const sample = fc.sample(demoEventSet({ minEvents: 24, maxEvents: 30, users: 4 }), { numRuns: 1, seed: 42 })[0]!;
+const sample = fc.sample(demoEventSet({ minEvents: 24, maxEvents: 30, users: 4 }), {
+  numRuns: 1,
+  seed: 42,
+})[0]!;
 
 describe('exact under failure', () => {
   test('It should stay exact when the function crashes before any write of a batch and the batch is redelivered', async () => {
@@ -60,7 +76,10 @@ describe('exact under failure', () => {
       await ingestPipeline(config, crashing, tableName, () => DEMO_NOW)
         .deliver(entries, 10)
         .catch(() => undefined);
-      await deliverUntilDone(ingestPipeline(config, localClient(), tableName, () => afterRoundLimit), entries);
+      await deliverUntilDone(
+        ingestPipeline(config, localClient(), tableName, () => afterRoundLimit),
+        entries,
+      );
       // Assess
       expect(await allCounters(client, tableName), `crash before write ${k + 1}`).toEqual(reference(sample));
     }
@@ -78,19 +97,32 @@ describe('exact under failure', () => {
 
   test('It should stay exact when several workers update the same users at the same time', async () => {
     await fc.assert(
-      fc.asyncProperty(demoEventSet({ maxEvents: 40, users: 3 }), fc.integer({ min: 2, max: 4 }), async (events, workers) => {
-        const client = localClient();
-        const tableName = await freshTable(client);
-        // Every worker gets every event, in its own order and packing: maximum contention.
-        const deliveries = Array.from({ length: workers }, (_, w) => {
-          const rotated = [...events.slice(w * 7 % events.length), ...events.slice(0, w * 7 % events.length)];
-          return pack(rotated, 1 + w, `w${w}-`);
-        });
-        await Promise.all(
-          deliveries.map((entries) => deliverUntilDone(ingestPipeline(config, localClient(), tableName, () => DEMO_NOW), entries, 3)),
-        );
-        expect(await allCounters(client, tableName)).toEqual(reference(events));
-      }),
+      fc.asyncProperty(
+        demoEventSet({ maxEvents: 40, users: 3 }),
+        fc.integer({ min: 2, max: 4 }),
+        async (events, workers) => {
+          const client = localClient();
+          const tableName = await freshTable(client);
+          // Every worker gets every event, in its own order and packing: maximum contention.
+          const deliveries = Array.from({ length: workers }, (_, w) => {
+            const rotated = [
+              ...events.slice((w * 7) % events.length),
+              ...events.slice(0, (w * 7) % events.length),
+            ];
+            return pack(rotated, 1 + w, `w${w}-`);
+          });
+          await Promise.all(
+            deliveries.map((entries) =>
+              deliverUntilDone(
+                ingestPipeline(config, localClient(), tableName, () => DEMO_NOW),
+                entries,
+                3,
+              ),
+            ),
+          );
+          expect(await allCounters(client, tableName)).toEqual(reference(events));
+        },
+      ),
       { numRuns: 6 },
     );
   }, 240_000);

@@ -632,4 +632,29 @@ describe('parseConfig: rejected configurations', () => {
       ].join('\n'),
     );
   });
+
+  test('It should reject a misspelt field instead of dropping it', () => {
+    const input = brokenDemo((draft) => {
+      (draft.metrics.annual_plan_payments as Record<string, unknown>).wehre = { plan: 'annual' };
+    });
+    const error = configErrorOf(input);
+    expect(error.issues).toContainEqual(expect.objectContaining({ path: 'metrics.annual_plan_payments' }));
+    expect(error.message).toContain('wehre');
+  });
+
+  test('It should accept a $schema key at the top of a JSON configuration', () => {
+    expect(() => parseConfig({ ...structuredClone(demo), $schema: './northstar.schema.json' })).not.toThrow();
+  });
+
+  test('It should reject a metric whose grain is not among the kept grains', () => {
+    const error = configErrorOf(brokenDemo((draft) => void (draft.grains = ['day', 'month'])));
+    expect(error.issues).toContainEqual({ path: 'metrics.weekly_learners.grain', message: 'grain week is not among the kept grains (day, month)' });
+  });
+
+  test('It should give every owner a routing team, from the name when none is given', () => {
+    const config = parseConfig(brokenDemo((draft) => void delete (draft.metrics.revenue!.owner as { team?: string }).team));
+    expect(config.metrics.revenue?.owner.team).toBe('revenue');
+    const named = parseConfig(brokenDemo((draft) => void (draft.metrics.revenue!.owner = { name: 'Product: Courses', contact: 'c@example.com' })));
+    expect(named.metrics.revenue?.owner.team).toBe('product_courses');
+  });
 });
