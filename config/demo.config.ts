@@ -23,7 +23,10 @@ export default defineConfig({
       },
       lesson_started: {
         description: 'A learner opened a lesson.',
-        properties: { courseId: { type: 'string', required: true }, lessonId: { type: 'string', required: true } },
+        properties: {
+          courseId: { type: 'string', required: true },
+          lessonId: { type: 'string', required: true },
+        },
       },
       lesson_completed: {
         description: 'A learner finished a lesson.',
@@ -50,7 +53,12 @@ export default defineConfig({
   funnels: {
     activation: {
       title: 'Activation: visit to first completed course',
-      steps: [{ event: 'page_viewed' }, { event: 'signed_up' }, { event: 'lesson_started' }, { event: 'course_completed' }],
+      steps: [
+        { event: 'page_viewed' },
+        { event: 'signed_up' },
+        { event: 'lesson_started' },
+        { event: 'course_completed' },
+      ],
       window: 'P14D',
     },
   },
@@ -67,7 +75,8 @@ export default defineConfig({
     weekly_learners: {
       kind: 'distinct_users',
       title: 'Weekly learners who completed a course',
-      definition: 'Distinct users with at least one course_completed event in the ISO week (Monday to Sunday, UTC).',
+      definition:
+        'Distinct users with at least one course_completed event in the ISO week (Monday to Sunday, UTC).',
       events: ['course_completed'],
       grain: 'week',
       cadence: 'weekly',
@@ -121,7 +130,8 @@ export default defineConfig({
     activation_rate: {
       kind: 'funnel_conversion',
       title: 'Activation conversion',
-      definition: 'Of the users who first visited in the week, the share who completed a course within 14 days.',
+      definition:
+        'Of the users who first visited in the week, the share who completed a course within 14 days.',
       funnel: 'activation',
       fromStep: 1,
       toStep: 4,
@@ -156,7 +166,8 @@ export default defineConfig({
     revenue: {
       kind: 'sum',
       title: 'Revenue',
-      definition: 'Sum of the amount of payment_succeeded events in the calendar month, in USD and EUR at face value.',
+      definition:
+        'Sum of the amount of payment_succeeded events in the calendar month, in USD and EUR at face value.',
       events: ['payment_succeeded'],
       property: 'amount',
       grain: 'month',

@@ -7,7 +7,12 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
 import { type IngestRecordsDeps, ingestRecords } from '../../shared/ingest/ingest-records.js';
-import { dynamoClient, loadConfigFile, parsePipelineEnv, storeFor } from '../../shared/runtime/pipeline-env.js';
+import {
+  dynamoClient,
+  loadConfigFile,
+  parsePipelineEnv,
+  storeFor,
+} from '../../shared/runtime/pipeline-env.js';
 
 export interface Observability {
   readonly logger: Logger;
@@ -29,7 +34,8 @@ export function createIngestHandler(deps: () => IngestRecordsDeps, { logger, met
     const quarantined = Object.values(summary.quarantined).reduce((total, count) => total + count, 0);
     metrics.addMetric('EventsQuarantined', MetricUnit.Count, quarantined);
     metrics.addMetric('MessagesFailed', MetricUnit.Count, summary.failedMessageIds.length);
-    for (const error of summary.errors) logger.error('ingest step failed; messages go back to the queue', { error });
+    for (const error of summary.errors)
+      logger.error('ingest step failed; messages go back to the queue', { error });
     if (quarantined > 0) logger.warn('events quarantined', { quarantined: summary.quarantined });
     logger.info('batch ingested', { messages: records.length, ...summary, errors: summary.errors.length });
     return { batchItemFailures: summary.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };

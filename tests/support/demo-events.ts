@@ -3,10 +3,20 @@ import type { TestEvent } from './entries.js';
 
 /** Valid properties for each event of the demo tracking plan. */
 export const demoProperties: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
-  page_viewed: fc.record({ path: fc.constantFrom('/', '/courses', '/pricing'), channel: fc.constantFrom('organic', 'paid', 'email') }),
+  page_viewed: fc.record({
+    path: fc.constantFrom('/', '/courses', '/pricing'),
+    channel: fc.constantFrom('organic', 'paid', 'email'),
+  }),
   signed_up: fc.record({ method: fc.constantFrom('email', 'google', 'apple') }),
-  lesson_started: fc.record({ courseId: fc.constantFrom('c1', 'c2'), lessonId: fc.constantFrom('l1', 'l2', 'l3') }),
-  lesson_completed: fc.record({ courseId: fc.constantFrom('c1', 'c2'), lessonId: fc.constantFrom('l1', 'l2'), durationSeconds: fc.integer({ min: 10, max: 3600 }) }),
+  lesson_started: fc.record({
+    courseId: fc.constantFrom('c1', 'c2'),
+    lessonId: fc.constantFrom('l1', 'l2', 'l3'),
+  }),
+  lesson_completed: fc.record({
+    courseId: fc.constantFrom('c1', 'c2'),
+    lessonId: fc.constantFrom('l1', 'l2'),
+    durationSeconds: fc.integer({ min: 10, max: 3600 }),
+  }),
   course_completed: fc.record({ courseId: fc.constantFrom('c1', 'c2'), certificate: fc.boolean() }),
   payment_succeeded: fc.record({
     amount: fc.constantFrom(9.99, 19.99, 120, 0.1, 0.2),
@@ -19,7 +29,9 @@ export const DEMO_NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
 
 /** Events of a few users over the last six days: small enough to collide on users and periods. */
-export function demoEventSet(options: { minEvents?: number; maxEvents?: number; users?: number } = {}): fc.Arbitrary<TestEvent[]> {
+export function demoEventSet(
+  options: { minEvents?: number; maxEvents?: number; users?: number } = {},
+): fc.Arbitrary<TestEvent[]> {
   const event = fc
     .record({
       name: fc.constantFrom(...Object.keys(demoProperties)),

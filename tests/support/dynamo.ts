@@ -23,11 +23,16 @@ export async function freshStore(config: NorthstarConfig, client = localClient()
 }
 
 /** Every counter in the table summed over shards: `<item>` -> field -> value. */
-export async function allCounters(client: DynamoDBClient, tableName: string): Promise<Record<string, Record<string, number>>> {
+export async function allCounters(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<Record<string, Record<string, number>>> {
   const totals: Record<string, Record<string, number>> = {};
   let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+    );
     for (const row of page.Items ?? []) {
       const pk = row.pk?.S ?? '';
       if (!pk.startsWith('C#')) continue;

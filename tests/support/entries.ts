@@ -15,12 +15,32 @@ let counter = 0;
 /** An EventBridge event as the rule puts it on the queue: one product event. */
 export function singleEntry(event: TestEvent, source = 'app.web'): string {
   const { name, ...detail } = event;
-  return JSON.stringify({ version: '0', id: `id-${++counter}`, 'detail-type': name, source, account: '123456789012', time: event.occurredAt, region: 'us-east-1', resources: [], detail });
+  return JSON.stringify({
+    version: '0',
+    id: `id-${++counter}`,
+    'detail-type': name,
+    source,
+    account: '123456789012',
+    time: event.occurredAt,
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  });
 }
 
 /** A `Northstar Event Batch` entry carrying several events. */
 export function batchEntry(events: readonly TestEvent[], source = 'app.web'): string {
-  return JSON.stringify({ version: '0', id: `id-${++counter}`, 'detail-type': BATCH_DETAIL_TYPE, source, account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: { events } });
+  return JSON.stringify({
+    version: '0',
+    id: `id-${++counter}`,
+    'detail-type': BATCH_DETAIL_TYPE,
+    source,
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: { events },
+  });
 }
 
 export interface QueuedEntry {

@@ -22,7 +22,12 @@ export const lambdaContext = {
 } as unknown as Context;
 
 /** The real ingest handler on a real table, with a clock the test controls. */
-export function ingestPipeline(config: NorthstarConfig, client: DynamoDBClient, tableName: string, clock: () => number) {
+export function ingestPipeline(
+  config: NorthstarConfig,
+  client: DynamoDBClient,
+  tableName: string,
+  clock: () => number,
+) {
   const deps = {
     compiled: compileConfig(config),
     schemas: trackingPlanSchemas(config),

@@ -33,7 +33,8 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
       for (const grain of compiled.grains) {
         const item = `${grain}#${periodKey(event.occurredAt, grain, zone)}`;
         if (metric.kind === 'count') add(counters, item, `${defId}.n`, 1);
-        if (metric.kind === 'sum') add(counters, item, `${defId}.s6`, Math.round((event.properties[metric.property] as number) * 1e6));
+        if (metric.kind === 'sum')
+          add(counters, item, `${defId}.s6`, Math.round((event.properties[metric.property] as number) * 1e6));
         if (metric.kind === 'distinct_users') {
           const set = users.get(item) ?? new Set();
           set.add(event.userId);
@@ -48,7 +49,9 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
   for (const { defId, funnel } of compiled.funnels) {
     for (const userEvents of byUser.values()) {
       const times = funnel.steps.map((step) =>
-        userEvents.filter((event) => event.name === step.event && matchesFilters(event.properties, step.where)).map((event) => event.occurredAt),
+        userEvents
+          .filter((event) => event.name === step.event && matchesFilters(event.properties, step.where))
+          .map((event) => event.occurredAt),
       );
       if (times[0]!.length === 0) continue;
       const t1 = Math.min(...times[0]!);
@@ -64,7 +67,8 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
         previous = tk;
       }
       for (const grain of compiled.grains) {
-        for (let step = 1; step <= reached; step++) add(counters, `${grain}#${periodKey(t1, grain, zone)}`, `${defId}.${step}`, 1);
+        for (let step = 1; step <= reached; step++)
+          add(counters, `${grain}#${periodKey(t1, grain, zone)}`, `${defId}.${step}`, 1);
       }
     }
   }
@@ -73,11 +77,14 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
     for (const userEvents of byUser.values()) {
       let highest: string | undefined;
       for (const stage of journey.stages) {
-        const times = userEvents.filter((event) => stage.events.includes(event.name)).map((event) => event.occurredAt);
+        const times = userEvents
+          .filter((event) => stage.events.includes(event.name))
+          .map((event) => event.occurredAt);
         if (times.length === 0) continue;
         highest = stage.id;
         const first = Math.min(...times);
-        for (const grain of compiled.grains) add(counters, `${grain}#${periodKey(first, grain, zone)}`, `${journey.defId}.${stage.id}`, 1);
+        for (const grain of compiled.grains)
+          add(counters, `${grain}#${periodKey(first, grain, zone)}`, `${journey.defId}.${stage.id}`, 1);
       }
       if (highest) add(counters, 'all', `${journey.defId}.current.${highest}`, 1);
     }
