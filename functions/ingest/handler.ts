@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
-import { type IngestRecordsDeps, ingestRecords } from '../../shared/ingest/ingest-records.js';
+import { type IngestRecordsDeps, type IngestSummary, ingestRecords } from '../../shared/ingest/ingest-records.js';
 import {
   dynamoClient,
   loadConfigFile,
@@ -17,10 +17,12 @@ import {
 export interface Observability {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Sees every batch's summary; the local runtime shows live counts with it. */
+  readonly onSummary?: (summary: IngestSummary) => void;
 }
 
 /** SQS batch of EventBridge entries -> counters; failed messages are reported, not thrown. */
-export function createIngestHandler(deps: () => IngestRecordsDeps, { logger, metrics }: Observability) {
+export function createIngestHandler(deps: () => IngestRecordsDeps, { logger, metrics, onSummary }: Observability) {
   return middy(async function ingestBatch(event: SQSEvent): Promise<SQSBatchResponse> {
     const records = event.Records.map((record) => ({
       messageId: record.messageId,
@@ -28,6 +30,7 @@ export function createIngestHandler(deps: () => IngestRecordsDeps, { logger, met
       arrivedAt: Number(record.attributes.SentTimestamp),
     }));
     const summary = await ingestRecords(records, deps());
+    onSummary?.(summary);
     metrics.addMetric('EventsAccepted', MetricUnit.Count, summary.accepted);
     metrics.addMetric('EventsDuplicate', MetricUnit.Count, summary.duplicates);
     metrics.addMetric('EventsConflicting', MetricUnit.Count, summary.conflicts);

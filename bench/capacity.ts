@@ -1,0 +1,45 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export interface CapacityTotals {
+  writeUnits: number;
+  readUnits: number;
+  writesByItemType: Record<string, number>;
+}
+
+/** The item type from a key: `U`, `C`, `R`, `DIRTY`, `Q`. */
+function itemType(input: Record<string, unknown>): string {
+  const key = (input.Key ?? input.Item) as Record<string, { S?: string }> | undefined;
+  const pk = key?.pk?.S;
+  return pk ? (pk.split('#')[0] ?? pk) : 'batch';
+}
+
+/**
+ * Asks DynamoDB for the consumed capacity of every call and adds it up. DynamoDB Local
+ * reports it like DynamoDB does (1 write unit per started KB, reads per 4 KB).
+ */
+export function measureCapacity(client: DynamoDBClient): CapacityTotals {
+  const totals: CapacityTotals = { writeUnits: 0, readUnits: 0, writesByItemType: {} };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      const command = context.commandName ?? '';
+      if (/Item|Query|Scan/.test(command)) input.ReturnConsumedCapacity = 'TOTAL';
+      const result = await next(args);
+      const output = result.output as { ConsumedCapacity?: unknown };
+      const consumed = [output.ConsumedCapacity ?? []].flat() as { WriteCapacityUnits?: number; ReadCapacityUnits?: number; CapacityUnits?: number }[];
+      for (const entry of consumed) {
+        const write = entry.WriteCapacityUnits ?? (/Put|Update|Delete|Write/.test(command) ? (entry.CapacityUnits ?? 0) : 0);
+        const read = entry.ReadCapacityUnits ?? (/Get|Query|Scan/.test(command) ? (entry.CapacityUnits ?? 0) : 0);
+        totals.writeUnits += write;
+        totals.readUnits += read;
+        if (write > 0) {
+          const type = itemType(input);
+          totals.writesByItemType[type] = (totals.writesByItemType[type] ?? 0) + write;
+        }
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'measureCapacity' },
+  );
+  return totals;
+}
