@@ -26,10 +26,17 @@ export function measureCapacity(client: DynamoDBClient): CapacityTotals {
       if (/Item|Query|Scan/.test(command)) input.ReturnConsumedCapacity = 'TOTAL';
       const result = await next(args);
       const output = result.output as { ConsumedCapacity?: unknown };
-      const consumed = [output.ConsumedCapacity ?? []].flat() as { WriteCapacityUnits?: number; ReadCapacityUnits?: number; CapacityUnits?: number }[];
+      const consumed = [output.ConsumedCapacity ?? []].flat() as {
+        WriteCapacityUnits?: number;
+        ReadCapacityUnits?: number;
+        CapacityUnits?: number;
+      }[];
       for (const entry of consumed) {
-        const write = entry.WriteCapacityUnits ?? (/Put|Update|Delete|Write/.test(command) ? (entry.CapacityUnits ?? 0) : 0);
-        const read = entry.ReadCapacityUnits ?? (/Get|Query|Scan/.test(command) ? (entry.CapacityUnits ?? 0) : 0);
+        const write =
+          entry.WriteCapacityUnits ??
+          (/Put|Update|Delete|Write/.test(command) ? (entry.CapacityUnits ?? 0) : 0);
+        const read =
+          entry.ReadCapacityUnits ?? (/Get|Query|Scan/.test(command) ? (entry.CapacityUnits ?? 0) : 0);
         totals.writeUnits += write;
         totals.readUnits += read;
         if (write > 0) {

@@ -49,7 +49,11 @@ export function packEntries(events: readonly AppEvent[], arrivalDelayMs = 2_000)
       if (chunk.length === 0) return;
       const last = Math.max(...chunk.map((event) => Date.parse(event.occurredAt)));
       const detail = { events: chunk.map(({ source: _source, ...event }) => event) };
-      records.push({ messageId: randomUUID(), body: eventBridgeBody(chunk[0]!.source, BATCH_DETAIL_TYPE, detail, last), arrivedAt: last + arrivalDelayMs });
+      records.push({
+        messageId: randomUUID(),
+        body: eventBridgeBody(chunk[0]!.source, BATCH_DETAIL_TYPE, detail, last),
+        arrivedAt: last + arrivalDelayMs,
+      });
       chunk = [];
       bytes = 0;
     };

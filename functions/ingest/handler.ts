@@ -6,7 +6,11 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
-import { type IngestRecordsDeps, type IngestSummary, ingestRecords } from '../../shared/ingest/ingest-records.js';
+import {
+  type IngestRecordsDeps,
+  type IngestSummary,
+  ingestRecords,
+} from '../../shared/ingest/ingest-records.js';
 import {
   dynamoClient,
   loadConfigFile,
@@ -22,7 +26,10 @@ export interface Observability {
 }
 
 /** SQS batch of EventBridge entries -> counters; failed messages are reported, not thrown. */
-export function createIngestHandler(deps: () => IngestRecordsDeps, { logger, metrics, onSummary }: Observability) {
+export function createIngestHandler(
+  deps: () => IngestRecordsDeps,
+  { logger, metrics, onSummary }: Observability,
+) {
   return middy(async function ingestBatch(event: SQSEvent): Promise<SQSBatchResponse> {
     const records = event.Records.map((record) => ({
       messageId: record.messageId,

@@ -74,19 +74,25 @@ export type JourneyStage = z.infer<typeof JourneyStage>;
 
 /** A routing key from a name: `Product: Courses` -> `product_courses`. */
 export function teamKey(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 60);
   return /^[a-z]/.test(slug) ? slug : `t_${slug}`;
 }
 
-export const Owner = z.strictObject({
-  name: z.string().min(1),
-  /** Where alerts go: an email address or a chat webhook URL. */
-  contact: z.union([z.email(), z.url({ protocol: /^https$/ })], {
-    message: 'must be an email address or an https URL',
-  }),
-  /** Routing key for alert rules; defaults to a slug of the name. */
-  team: Identifier.optional(),
-}).transform((owner) => ({ ...owner, team: owner.team ?? teamKey(owner.name) }));
+export const Owner = z
+  .strictObject({
+    name: z.string().min(1),
+    /** Where alerts go: an email address or a chat webhook URL. */
+    contact: z.union([z.email(), z.url({ protocol: /^https$/ })], {
+      message: 'must be an email address or an https URL',
+    }),
+    /** Routing key for alert rules; defaults to a slug of the name. */
+    team: Identifier.optional(),
+  })
+  .transform((owner) => ({ ...owner, team: owner.team ?? teamKey(owner.name) }));
 export type Owner = z.infer<typeof Owner>;
 
 export const Target = z.strictObject({
@@ -120,7 +126,12 @@ export const Metric = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('count'), ...EventMetricCommon }),
   z.strictObject({ kind: z.literal('distinct_users'), ...EventMetricCommon }),
   z.strictObject({ kind: z.literal('sum'), ...EventMetricCommon, property: PropertyName }),
-  z.strictObject({ kind: z.literal('ratio'), ...MetricCommon, numerator: Identifier, denominator: Identifier }),
+  z.strictObject({
+    kind: z.literal('ratio'),
+    ...MetricCommon,
+    numerator: Identifier,
+    denominator: Identifier,
+  }),
   z.strictObject({
     kind: z.literal('funnel_conversion'),
     ...MetricCommon,

@@ -108,7 +108,10 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
   for (const [metricId, metric] of Object.entries(config.metrics)) {
     const path = ['metrics', metricId];
     if (!config.grains.includes(metric.grain)) {
-      issues.push({ path: [...path, 'grain'], message: `grain ${metric.grain} is not among the kept grains (${config.grains.join(', ')})` });
+      issues.push({
+        path: [...path, 'grain'],
+        message: `grain ${metric.grain} is not among the kept grains (${config.grains.join(', ')})`,
+      });
     }
     if (metric.parent !== undefined && !config.metrics[metric.parent]) {
       issues.push({ path: [...path, 'parent'], message: `unknown parent metric "${metric.parent}"` });

@@ -9,7 +9,11 @@ export type PeriodCounters = ReadonlyMap<string, number>;
  * A metric's value for one period from that period's counters (SEMANTICS.md section 3).
  * Ratios and funnel conversions are derived here; `null` when the denominator is 0.
  */
-export function metricValue(metricId: string, counters: PeriodCounters, compiled: CompiledConfig): number | null {
+export function metricValue(
+  metricId: string,
+  counters: PeriodCounters,
+  compiled: CompiledConfig,
+): number | null {
   const metric = compiled.config.metrics[metricId];
   const defId = compiled.defIds[`metric:${metricId}`];
   if (!metric || !defId) throw new RangeError(`unknown metric "${metricId}"`);

@@ -648,13 +648,23 @@ describe('parseConfig: rejected configurations', () => {
 
   test('It should reject a metric whose grain is not among the kept grains', () => {
     const error = configErrorOf(brokenDemo((draft) => void (draft.grains = ['day', 'month'])));
-    expect(error.issues).toContainEqual({ path: 'metrics.weekly_learners.grain', message: 'grain week is not among the kept grains (day, month)' });
+    expect(error.issues).toContainEqual({
+      path: 'metrics.weekly_learners.grain',
+      message: 'grain week is not among the kept grains (day, month)',
+    });
   });
 
   test('It should give every owner a routing team, from the name when none is given', () => {
-    const config = parseConfig(brokenDemo((draft) => void delete (draft.metrics.revenue!.owner as { team?: string }).team));
+    const config = parseConfig(
+      brokenDemo((draft) => void delete (draft.metrics.revenue!.owner as { team?: string }).team),
+    );
     expect(config.metrics.revenue?.owner.team).toBe('revenue');
-    const named = parseConfig(brokenDemo((draft) => void (draft.metrics.revenue!.owner = { name: 'Product: Courses', contact: 'c@example.com' })));
+    const named = parseConfig(
+      brokenDemo(
+        (draft) =>
+          void (draft.metrics.revenue!.owner = { name: 'Product: Courses', contact: 'c@example.com' }),
+      ),
+    );
     expect(named.metrics.revenue?.owner.team).toBe('product_courses');
   });
 });
