@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { loadConfig } from '../shared/config/load.js';
 import { compileConfig } from '../shared/engine/compiled-config.js';
@@ -18,6 +17,7 @@ import { periodKey } from '../shared/time/periods.js';
 import { demoTraffic, malformedDemoEntries } from './demo-traffic.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { eventBridgeBody, packEntries } from './entries.js';
+import { deliverToHandler } from './local-queue.js';
 
 // The SDK's notice about Node 22 concerns future SDK releases; the lockfile pins this one.
 process.removeAllListeners('warning');
@@ -79,48 +79,10 @@ const handler = createIngestHandler(() => deps, {
     totals.quarantined += Object.values(summary.quarantined).reduce((sum, count) => sum + count, 0);
   },
 });
-const context = {
-  functionName: 'northstar-ingest',
-  awsRequestId: 'local',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
-
-/** Delivers records as SQS would: batches to a few workers at once, failed messages again. */
+/** Delivers records to the handler, as the SQS event source would. */
 async function deliver(records: readonly ReceivedRecord[]): Promise<void> {
-  const batches: ReceivedRecord[][] = [];
-  for (let start = 0; start < records.length; start += BATCH_SIZE)
-    batches.push(records.slice(start, start + BATCH_SIZE));
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: WORKERS }, async () => {
-      while (next < batches.length) await deliverBatch(batches[next++]!);
-    }),
-  );
-}
-
-async function deliverBatch(batch: readonly ReceivedRecord[]): Promise<void> {
-  {
-    let pending = batch;
-    for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
-      const response = await handler(
-        {
-          Records: pending.map((record) => ({
-            messageId: record.messageId,
-            receiptHandle: record.messageId,
-            body: record.body,
-            attributes: {
-              SentTimestamp: String(record.arrivedAt),
-              ApproximateReceiveCount: String(attempt + 1),
-            },
-          })),
-        } as never,
-        context,
-      );
-      const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
-      pending = pending.filter((record) => failed.has(record.messageId));
-    }
-    totals.failed += pending.length;
-  }
+  const givenUp = await deliverToHandler(handler, records, { batchSize: BATCH_SIZE, workers: WORKERS });
+  totals.failed += givenUp.length;
 }
 
 const statePath = join(dataDir, 'demo-state.json');

@@ -4,7 +4,7 @@ import { durationMs } from '../time/periods.js';
 
 export interface CompiledFunnel {
   readonly id: string;
-  /** `<funnelId>~<fingerprint>`: counters and user state live under the definition version. */
+  /** Fingerprint of the id and definition: counters and user state live under the definition version. */
   readonly defId: string;
   readonly funnel: Funnel;
 }
@@ -69,21 +69,18 @@ export function compileConfig(config: NorthstarConfig): CompiledConfig {
   const defIds: Record<string, string> = {};
   const eventMetrics: CompiledMetric[] = [];
   for (const [id, metric] of Object.entries(config.metrics)) {
-    const defId = `${id}~${fingerprint(metricDefinition(metric), config)}`;
+    const defId = fingerprint({ metric: id, definition: metricDefinition(metric) }, config);
     defIds[`metric:${id}`] = defId;
     if (metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum')
       eventMetrics.push({ id, defId, metric });
   }
   const funnels = Object.entries(config.funnels).map(([id, funnel]) => {
-    const defId = `${id}~${fingerprint({ steps: funnel.steps, window: funnel.window }, config)}`;
+    const defId = fingerprint({ funnel: id, steps: funnel.steps, window: funnel.window }, config);
     defIds[`funnel:${id}`] = defId;
     return { id, defId, funnel };
   });
   const journey = config.journey && {
-    defId: `journey~${fingerprint(
-      config.journey.stages.map(({ id, events }) => ({ id, events })),
-      config,
-    )}`,
+    defId: fingerprint({ journey: config.journey.stages.map(({ id, events }) => ({ id, events })) }, config),
     stages: config.journey.stages.map(({ id, events }) => ({ id, events })),
   };
   if (journey) defIds.journey = journey.defId;

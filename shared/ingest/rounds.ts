@@ -25,16 +25,9 @@ export function newRoundId(now: number): string {
   return `${roundIdPrefix(now)}-${randomBytes(5).toString('hex')}`;
 }
 
-/** Dirty entries `<definition id>@<grain>#<period>` for every counter field a round moved. */
+/** Dirty entries `<grain>#<period>` for every counter item a round moved: the recompute's work list. */
 export function dirtyEntries(deltas: Deltas): string[] {
-  const entries = new Set<string>();
-  for (const [item, fields] of deltas) {
-    for (const field of fields.keys()) {
-      const dot = field.indexOf('.');
-      entries.add(`${dot < 0 ? field : field.slice(0, dot)}@${item}`);
-    }
-  }
-  return [...entries].sort();
+  return [...deltas.keys()].sort();
 }
 
 /**

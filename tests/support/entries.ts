@@ -1,4 +1,5 @@
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
+import { sqsRecord } from '../../local/local-queue.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
 
 export interface TestEvent {
@@ -50,24 +51,5 @@ export interface QueuedEntry {
 }
 
 export function sqsEvent(entries: readonly QueuedEntry[]): SQSEvent {
-  return {
-    Records: entries.map(
-      (entry): SQSRecord => ({
-        messageId: entry.messageId,
-        receiptHandle: `rh-${entry.messageId}`,
-        body: entry.body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(entry.arrivedAt),
-          SenderId: 'events.amazonaws.com',
-          ApproximateFirstReceiveTimestamp: String(entry.arrivedAt),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:northstar-ingest',
-        awsRegion: 'us-east-1',
-      }),
-    ),
-  };
+  return { Records: entries.map((entry) => sqsRecord(entry, 1)) };
 }
