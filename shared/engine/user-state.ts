@@ -91,13 +91,10 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
       const item = itemKey(grain, period);
       if (metric.kind === 'count') addDelta(deltas, item, `${defId}.n`, 1);
       else if (metric.kind === 'sum') {
-        // Millionths as integers: sums stay exact whatever the order of addition.
-        addDelta(
-          deltas,
-          item,
-          `${defId}.s6`,
-          Math.round((event.properties[metric.property] as number) * SUM_SCALE),
-        );
+        const value = event.properties[metric.property];
+        // An optional property left out adds nothing. Millionths as integers keep sums
+        // exact whatever the order of addition.
+        if (typeof value === 'number') addDelta(deltas, item, `${defId}.s6`, Math.round(value * SUM_SCALE));
       } else {
         const marks = (state.marks[defId] ??= {});
         const periods = (marks[grain] ??= []);

@@ -13,7 +13,7 @@ export const EventBridgeEvent = z.object({
 export type EventBridgeEvent = z.infer<typeof EventBridgeEvent>;
 
 export const EventBatchDetail = z.object({
-  events: z.array(z.record(z.string(), z.unknown())).min(1).max(10_000),
+  events: z.array(z.unknown()).min(1).max(10_000),
 });
 export type EventBatchDetail = z.infer<typeof EventBatchDetail>;
 

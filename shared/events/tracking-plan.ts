@@ -84,10 +84,12 @@ function parseEvent(
 ): ProductEvent | Rejection {
   const { compiled, arrivedAt } = context;
   const ids = { source, name, eventId: pick(element, 'eventId'), userId: pick(element, 'userId') };
-  if (Buffer.byteLength(raw) > compiled.config.ingest.maxEventBytes) {
+  // The event's own size, whether it came alone or in a batch entry.
+  const bytes = Buffer.byteLength(JSON.stringify(element));
+  if (bytes > compiled.config.ingest.maxEventBytes) {
     return reject(
       'too_large',
-      `event is ${Buffer.byteLength(raw)} bytes, over the limit of ${compiled.config.ingest.maxEventBytes}`,
+      `event is ${bytes} bytes, over the limit of ${compiled.config.ingest.maxEventBytes}`,
       raw,
       arrivedAt,
       ids,
@@ -191,15 +193,8 @@ export function parseEntry(body: string, context: Context): ParsedEntry {
     return { events, rejections };
   }
   if (detailType !== BATCH_DETAIL_TYPE) {
-    add(
-      parseEvent(
-        source,
-        detailType,
-        detail,
-        JSON.stringify({ source, 'detail-type': detailType, detail }),
-        context,
-      ),
-    );
+    // The raw entry as received, envelope and all, so a replay sends exactly it.
+    add(parseEvent(source, detailType, detail, body, context));
     return { events, rejections };
   }
   const batch = EventBatchDetail.safeParse(detail);
@@ -211,12 +206,18 @@ export function parseEntry(body: string, context: Context): ParsedEntry {
     );
     return { events, rejections };
   }
-  for (const element of batch.data.events) {
+  batch.data.events.forEach((value, index) => {
+    const raw = JSON.stringify({ source, event: value });
+    // One bad element never rejects its neighbours.
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      add(reject('malformed_batch', `events[${index}] is not an object`, raw, context.arrivedAt, { source }));
+      return;
+    }
+    const element = value as Record<string, unknown>;
     const name = pick(element, 'name');
-    const raw = JSON.stringify({ source, event: element });
     if (name === undefined)
       add(reject('missing_field', 'name is required in a batch event', raw, context.arrivedAt, { source }));
     else add(parseEvent(source, name, element, raw, context));
-  }
+  });
   return { events, rejections };
 }

@@ -33,10 +33,27 @@ function parsePeriod(key: string, grain: Grain, zone: string): DateTime {
   return parsed;
 }
 
+const HOUR_MS = 3_600_000;
+
+/** The first instant of a period. Where a clock goes back, the repeated hour's first pass counts. */
+function periodStart(key: string, grain: Grain, zone: string): number {
+  let start = parsePeriod(key, grain, zone)
+    .startOf(grain === 'week' ? 'week' : grain)
+    .toMillis();
+  while (periodKey(start - HOUR_MS, grain, zone) === key) start -= HOUR_MS;
+  return start;
+}
+
 /** Start (inclusive) and end (exclusive) of a period, as epoch milliseconds. */
 export function periodBounds(key: string, grain: Grain, zone: string): { start: number; end: number } {
-  const start = parsePeriod(key, grain, zone).startOf(grain === 'week' ? 'week' : grain);
-  return { start: start.toMillis(), end: start.plus({ [`${grain}s`]: 1 }).toMillis() };
+  const naiveNext = parsePeriod(key, grain, zone)
+    .startOf(grain === 'week' ? 'week' : grain)
+    .plus({ [`${grain}s`]: 1 })
+    .toMillis();
+  return {
+    start: periodStart(key, grain, zone),
+    end: periodStart(periodKey(naiveNext, grain, zone), grain, zone),
+  };
 }
 
 export function durationMs(iso: string): number {
