@@ -69,6 +69,20 @@ export function counterPk(item: string): string {
   return `C#${item}`;
 }
 
+/** Adds up the counters of a period's shard items, leaving keys and round markers out. */
+export function sumCounterRows(rows: readonly Record<string, AttributeValue>[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const row of rows) {
+    for (const [name, value] of Object.entries(row)) {
+      if (name === 'pk' || name === 'sk' || name.startsWith(MARKER) || value.N === undefined) continue;
+      const total = (totals.get(name) ?? 0) + Number(value.N);
+      if (total === 0) totals.delete(name);
+      else totals.set(name, total);
+    }
+  }
+  return totals;
+}
+
 export function shardOf(roundId: string, shards: number): number {
   return Number.parseInt(shortHash(roundId, 4).replace(/[^A-Za-z0-9]/g, '0'), 36) % shards;
 }
@@ -360,41 +374,17 @@ export class DynamoStore implements IngestStore {
     }
   }
 
-  /** Sums a counter item over its shards: field -> value. */
-  async readCounters(item: string): Promise<Map<string, number>> {
-    const totals = new Map<string, number>();
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': s(counterPk(item)) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const row of page.Items ?? []) {
-        for (const [name, value] of Object.entries(row)) {
-          if (name === 'pk' || name === 'sk' || name.startsWith(MARKER) || value.N === undefined) continue;
-          totals.set(name, (totals.get(name) ?? 0) + Number(value.N));
-        }
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return totals;
-  }
-
-  /** Quarantined events of one arrival day (UTC), newest first is up to the caller. */
-  async listQuarantine(day: string): Promise<Record<string, AttributeValue>[]> {
+  /** Every item of one partition, page after page. */
+  private async queryPartition(pk: string, consistent: boolean): Promise<Record<string, AttributeValue>[]> {
     const items: Record<string, AttributeValue>[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.client.send(
+      const page: QueryCommandOutput = await this.client.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': s(`Q#${day}`) },
+          ExpressionAttributeValues: { ':pk': s(pk) },
+          ConsistentRead: consistent,
           ExclusiveStartKey: startKey,
         }),
       );
@@ -402,5 +392,15 @@ export class DynamoStore implements IngestStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return items;
+  }
+
+  /** Sums a counter item over its shards: field -> value. */
+  async readCounters(item: string): Promise<Map<string, number>> {
+    return sumCounterRows(await this.queryPartition(counterPk(item), true));
+  }
+
+  /** Quarantined events of one arrival day (UTC). */
+  async listQuarantine(day: string): Promise<Record<string, AttributeValue>[]> {
+    return this.queryPartition(`Q#${day}`, false);
   }
 }

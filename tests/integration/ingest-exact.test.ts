@@ -7,21 +7,12 @@ import { DEMO_NOW, demoEventSet } from '../support/demo-events.js';
 import { allCounters, freshStore } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
 import { ingestPipeline } from '../support/pipeline.js';
-import { referenceCounters } from '../support/reference.js';
+import { referenceOf } from '../support/reference.js';
 
 const config = parseConfig(demo);
 const compiled = compileConfig(config);
 
-const reference = (events: readonly TestEvent[]) =>
-  referenceCounters(
-    events.map((event) => ({
-      name: event.name,
-      userId: event.userId,
-      occurredAt: Date.parse(event.occurredAt),
-      properties: event.properties ?? {},
-    })),
-    compiled,
-  );
+const reference = (events: readonly TestEvent[]) => referenceOf(events, compiled);
 
 describe('ingest on DynamoDB Local', () => {
   test('It should count a small set of events exactly as the reference does', async () => {

@@ -8,22 +8,13 @@ import { allCounters, freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
 import { countWrites, crashAfterWrites } from '../support/faults.js';
 import { ingestPipeline } from '../support/pipeline.js';
-import { referenceCounters } from '../support/reference.js';
+import { referenceOf } from '../support/reference.js';
 
 const config = parseConfig(demo);
 const compiled = compileConfig(config);
 const afterRoundLimit = DEMO_NOW + compiled.maxRoundMs + 1;
 
-const reference = (events: readonly TestEvent[]) =>
-  referenceCounters(
-    events.map((event) => ({
-      name: event.name,
-      userId: event.userId,
-      occurredAt: Date.parse(event.occurredAt),
-      properties: event.properties ?? {},
-    })),
-    compiled,
-  );
+const reference = (events: readonly TestEvent[]) => referenceOf(events, compiled);
 
 function pack(events: readonly TestEvent[], perEntry: number, prefix = 'm'): QueuedEntry[] {
   const entries: QueuedEntry[] = [];

@@ -9,7 +9,7 @@ import { allCounters, freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
 import { crashAfterWrites } from '../support/faults.js';
 import { ingestPipeline } from '../support/pipeline.js';
-import { referenceCounters } from '../support/reference.js';
+import { referenceCounters, referenceOf } from '../support/reference.js';
 
 const config = parseConfig(demo);
 const compiled = compileConfig(config);
@@ -178,15 +178,8 @@ describe('quarantine', () => {
     // Assess
     expect(early).toBe(0);
     expect(recovered).toBe(1);
-    const reference = referenceCounters(
-      events.map((e) => ({
-        name: e.name,
-        userId: e.userId,
-        occurredAt: Date.parse(e.occurredAt),
-        properties: e.properties ?? {},
-      })),
-      compiled,
-    );
+    const reference = referenceOf(events, compiled);
+
     expect(await allCounters(client, tableName)).toEqual(reference);
     expect(await recoverStaleRounds(deps, 86_400_000)).toBe(0);
   });

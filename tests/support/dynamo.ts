@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import type { NorthstarConfig } from '../../shared/config/schema.js';
 import { dynamoClient, storeFor } from '../../shared/runtime/pipeline-env.js';
+import { sumCounterRows } from '../../shared/store/dynamodb-store.js';
 import { ensureTable } from '../../shared/store/table.js';
 
 /** The DynamoDB Local that the global setup started for this test run. */
@@ -27,25 +28,22 @@ export async function allCounters(
   client: DynamoDBClient,
   tableName: string,
 ): Promise<Record<string, Record<string, number>>> {
-  const totals: Record<string, Record<string, number>> = {};
-  let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  const rowsByItem = new Map<string, Record<string, AttributeValue>[]>();
+  let startKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await client.send(
       new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
     );
     for (const row of page.Items ?? []) {
       const pk = row.pk?.S ?? '';
-      if (!pk.startsWith('C#')) continue;
-      const item = pk.slice(2);
-      for (const [name, value] of Object.entries(row)) {
-        if (name === 'pk' || name === 'sk' || name.startsWith('r:') || value.N === undefined) continue;
-        const fields = (totals[item] ??= {});
-        fields[name] = (fields[name] ?? 0) + Number(value.N);
-        if (fields[name] === 0) delete fields[name];
-      }
-      if (totals[item] && Object.keys(totals[item]).length === 0) delete totals[item];
+      if (pk.startsWith('C#')) rowsByItem.set(pk.slice(2), [...(rowsByItem.get(pk.slice(2)) ?? []), row]);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  const totals: Record<string, Record<string, number>> = {};
+  for (const [item, rows] of rowsByItem) {
+    const fields = sumCounterRows(rows);
+    if (fields.size > 0) totals[item] = Object.fromEntries(fields);
+  }
   return totals;
 }

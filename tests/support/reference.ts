@@ -1,5 +1,6 @@
 import { type CompiledConfig, matchesFilters } from '../../shared/engine/compiled-config.js';
 import { addDuration, periodKey } from '../../shared/time/periods.js';
+import type { TestEvent } from './entries.js';
 
 export interface ReferenceEvent {
   name: string;
@@ -90,4 +91,17 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
     }
   }
   return counters;
+}
+
+/** The reference over test events as the tests send them. */
+export function referenceOf(events: readonly TestEvent[], compiled: CompiledConfig): Counters {
+  return referenceCounters(
+    events.map((event) => ({
+      name: event.name,
+      userId: event.userId,
+      occurredAt: Date.parse(event.occurredAt),
+      properties: event.properties ?? {},
+    })),
+    compiled,
+  );
 }
