@@ -159,6 +159,16 @@ export const IngestSettings = z.strictObject({
 });
 export type IngestSettings = z.infer<typeof IngestSettings>;
 
+export const RecomputeSettings = z.strictObject({
+  /** How often the scheduled recompute runs. */
+  every: Duration.default('PT5M'),
+  /** A period is settled, and may alert, once its end plus this delay has passed. */
+  settleDelay: Duration.default('PT1H'),
+  /** Base URL of the dashboard, for the chart link in alerts. */
+  dashboardUrl: z.url().default('http://127.0.0.1:4000'),
+});
+export type RecomputeSettings = z.infer<typeof RecomputeSettings>;
+
 export const NorthstarConfigInput = z.strictObject({
   /** Editors' JSON Schema reference; ignored. */
   $schema: z.string().optional(),
@@ -168,6 +178,7 @@ export const NorthstarConfigInput = z.strictObject({
   /** Grains every counter is kept at, so any metric can be charted at any of them. */
   grains: z.array(Grain).min(1).default(['hour', 'day', 'week', 'month']),
   ingest: IngestSettings.default(IngestSettings.parse({})),
+  recompute: RecomputeSettings.default(RecomputeSettings.parse({})),
   trackingPlan: z.strictObject({ events: z.record(Identifier, EventDefinition) }),
   funnels: z.record(Identifier, Funnel).default({}),
   journey: z.strictObject({ stages: z.array(JourneyStage).min(1) }).optional(),

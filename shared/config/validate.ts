@@ -83,6 +83,8 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
   checkDuration(config.maxLateness, ['maxLateness'], issues);
   checkDuration(config.clockSkew, ['clockSkew'], issues);
   checkDuration(config.ingest.maxQueueAge, ['ingest', 'maxQueueAge'], issues);
+  checkDuration(config.recompute.every, ['recompute', 'every'], issues);
+  checkDuration(config.recompute.settleDelay, ['recompute', 'settleDelay'], issues);
 
   for (const [funnelId, funnel] of Object.entries(config.funnels)) {
     checkDuration(funnel.window, ['funnels', funnelId, 'window'], issues);

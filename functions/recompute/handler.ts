@@ -1,0 +1,62 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { EventBridgeAlertBus } from '../../shared/bus/alert-bus.js';
+import { compileConfig } from '../../shared/engine/compiled-config.js';
+import { type RecomputeDeps, type RecomputeSummary, recompute } from '../../shared/recompute/recompute.js';
+import {
+  dynamoClient,
+  eventBridgeClient,
+  loadConfigFile,
+  parseRecomputeEnv,
+  storeFor,
+} from '../../shared/runtime/pipeline-env.js';
+import { RollupStore } from '../../shared/store/rollup-store.js';
+
+export interface RecomputeObservability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Scheduled (EventBridge Scheduler) or on demand: one recompute run; a failure is thrown so the schedule retries. */
+export function createRecomputeHandler(
+  deps: () => RecomputeDeps,
+  { logger, metrics }: RecomputeObservability,
+) {
+  return middy(async function recomputeRun(): Promise<RecomputeSummary> {
+    const summary = await recompute(deps());
+    metrics.addMetric('PeriodsRecomputed', MetricUnit.Count, summary.periods);
+    metrics.addMetric('AlertsDetected', MetricUnit.Count, summary.detected);
+    metrics.addMetric('AlertsResolved', MetricUnit.Count, summary.resolved);
+    metrics.addMetric('RecomputeRuns', MetricUnit.Count, 1);
+    logger.info('recompute finished', { ...summary });
+    return summary;
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
+
+let lambdaDeps: RecomputeDeps | undefined;
+
+function depsFromEnvironment(): RecomputeDeps {
+  if (!lambdaDeps) {
+    const env = parseRecomputeEnv(process.env);
+    const config = loadConfigFile(env.NORTHSTAR_CONFIG_FILE);
+    const client = dynamoClient(env.DYNAMODB_ENDPOINT);
+    lambdaDeps = {
+      compiled: compileConfig(config),
+      rollups: new RollupStore(client, env.TABLE_NAME),
+      ingest: storeFor(config, client, env.TABLE_NAME),
+      bus: new EventBridgeAlertBus(eventBridgeClient(env.EVENTBRIDGE_ENDPOINT), env.EVENT_BUS_NAME),
+      clock: Date.now,
+    };
+  }
+  return lambdaDeps;
+}
+
+export const handler = createRecomputeHandler(depsFromEnvironment, {
+  logger: new Logger({ serviceName: 'northstar-recompute' }),
+  metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-recompute' }),
+});

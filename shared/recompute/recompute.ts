@@ -1,0 +1,256 @@
+import type { AlertBus, DeviationAlert } from '../bus/alert-bus.js';
+import type { Grain } from '../config/schema.js';
+import { attribute } from '../engine/attribution.js';
+import type { CompiledConfig } from '../engine/compiled-config.js';
+import { ALL_TIME } from '../engine/deltas.js';
+import { classify, expectedBand, historyPeriods } from '../engine/expected-band.js';
+import { metricValue } from '../engine/metric-values.js';
+import { targetProgress } from '../engine/target-pace.js';
+import { type Clock, recoverStaleRounds } from '../ingest/rounds.js';
+import type { IngestStore } from '../store/ingest-store.js';
+import type { RollupStore } from '../store/rollup-store.js';
+import { durationMs, periodBounds, periodKey } from '../time/periods.js';
+import type { Rollup } from './rollup.js';
+
+export interface RecomputeDeps {
+  readonly rollups: RollupStore;
+  /** For finishing rounds that crashed workers left open. */
+  readonly ingest: IngestStore;
+  readonly compiled: CompiledConfig;
+  readonly bus: AlertBus;
+  readonly clock: Clock;
+}
+
+export interface RecomputeSummary {
+  readonly periods: number;
+  readonly rollups: number;
+  readonly detected: number;
+  readonly resolved: number;
+  readonly resent: number;
+  readonly recoveredRounds: number;
+}
+
+const GRAIN_ORDER: readonly Grain[] = ['hour', 'day', 'week', 'month'];
+/** A first run, or one after a long pause, looks back this far (the dirty set's TTL). */
+const MAX_LOOKBACK_MS = 7 * 86_400_000;
+/** Periods whose settling a single run catches up on, per grain. */
+const MAX_SETTLED_PER_GRAIN = 400;
+/** Settled periods of the metric's grain that feed a target's pace and projection. */
+const TARGET_SERIES = 26;
+/** An alert recorded this long ago and still not on the bus had its sender crash. */
+const RESEND_GRACE_MS = 10 * 60_000;
+/** How far back alerts not yet on the bus are sent again. */
+const RESEND_LOOKBACK_MS = 35 * 86_400_000;
+
+/** Periods of a grain whose settle time (end + delay) falls in (from, to]. */
+function newlySettled(grain: Grain, from: number, to: number, delayMs: number, zone: string): string[] {
+  const periods: string[] = [];
+  let period = periodKey(from - delayMs, grain, zone);
+  for (let i = 0; i < MAX_SETTLED_PER_GRAIN; i++) {
+    const { end } = periodBounds(period, grain, zone);
+    if (end + delayMs > to) break;
+    if (end + delayMs > from) periods.push(period);
+    period = periodKey(end, grain, zone);
+  }
+  return periods;
+}
+
+/** The work list: dirty periods and periods that settled since the last run, oldest first per grain. */
+async function workList(
+  deps: RecomputeDeps,
+  lastRun: number,
+  now: number,
+): Promise<{ grain: Grain; period: string }[]> {
+  const { compiled, rollups } = deps;
+  // A round marks dirty under its creation minute, which can be up to a round's limit old.
+  const dirty = await rollups.listDirty(lastRun - compiled.maxRoundMs - 120_000, now);
+  const settleDelayMs = durationMs(compiled.config.recompute.settleDelay);
+  const keys = new Set([...dirty].filter((item) => item !== ALL_TIME));
+  for (const grain of compiled.grains) {
+    for (const period of newlySettled(grain, lastRun, now, settleDelayMs, compiled.zone))
+      keys.add(`${grain}#${period}`);
+  }
+  return [...keys]
+    .map((key) => {
+      const [grain, period] = key.split('#') as [Grain, string];
+      return { grain, period, start: periodBounds(period, grain, compiled.zone).start };
+    })
+    .sort((a, b) => GRAIN_ORDER.indexOf(a.grain) - GRAIN_ORDER.indexOf(b.grain) || a.start - b.start)
+    .map(({ grain, period }) => ({ grain, period }));
+}
+
+/** Every metric's rollup for one period: value from the counters, band from its own history. */
+async function rollupsOf(deps: RecomputeDeps, grain: Grain, period: string, now: number): Promise<Rollup[]> {
+  const { compiled, rollups } = deps;
+  const { config, zone } = compiled;
+  const { start, end } = periodBounds(period, grain, zone);
+  const settled = now >= end + durationMs(config.recompute.settleDelay);
+  const counters = await rollups.readCounters(`${grain}#${period}`);
+  const history = historyPeriods(period, grain, zone);
+  return Promise.all(
+    Object.entries(config.metrics).map(async ([metricId, metric]): Promise<Rollup> => {
+      const defId = compiled.defIds[`metric:${metricId}`] as string;
+      const value = metricValue(metricId, counters, compiled);
+      const past = await rollups.getRollups(defId, grain, history);
+      const band = expectedBand(
+        history.map((key) => past.get(key)?.value ?? null),
+        { sensitivity: metric.sensitivity },
+      );
+      const ready = band.state === 'ready' ? band : undefined;
+      const verdict = settled ? classify(value, band) : undefined;
+      const elapsed = Math.min(Math.max(now - start, 1), end - start);
+      const base = {
+        metricId,
+        defId,
+        grain,
+        period,
+        start,
+        end,
+        value,
+        expected: ready?.expected ?? null,
+        lower: ready?.lower ?? null,
+        upper: ready?.upper ?? null,
+        status: verdict?.status ?? 'open',
+        relativeDeviation: verdict?.relativeDeviation ?? null,
+        severity: verdict?.severity ?? null,
+        settled,
+        projection:
+          settled || value === null
+            ? null
+            : metric.kind === 'ratio' || metric.kind === 'funnel_conversion'
+              ? value
+              : (value * (end - start)) / elapsed,
+        updatedAt: now,
+      } satisfies Rollup;
+      if (!metric.target || metric.grain !== grain) return base;
+      const series = (await rollups.latestRollups(defId, grain, TARGET_SERIES))
+        .filter((rollup) => rollup.settled && rollup.period !== period)
+        .concat(settled ? [base] : [])
+        .sort((a, b) => a.start - b.start);
+      return { ...base, target: targetProgress({ target: metric.target, series, now, zone }) };
+    }),
+  );
+}
+
+function alertOf(
+  rollup: Rollup,
+  all: ReadonlyMap<string, Rollup>,
+  deps: RecomputeDeps,
+  kind: DeviationAlert['kind'],
+): DeviationAlert {
+  const { config } = deps.compiled;
+  const metric = config.metrics[rollup.metricId]!;
+  const children = Object.entries(config.metrics)
+    .filter(([, child]) => child.parent === rollup.metricId)
+    .map(([childId]) => ({
+      metricId: childId,
+      observed: all.get(childId)?.value ?? null,
+      expected: all.get(childId)?.expected ?? null,
+    }));
+  const contributors = attribute(
+    { observed: rollup.value ?? 0, expected: rollup.expected ?? 0 },
+    children,
+  ).map((child) => ({
+    ...child,
+    title: config.metrics[child.metricId]?.title ?? child.metricId,
+  }));
+  return {
+    alertId: `${rollup.defId}:${rollup.grain}:${rollup.period}`,
+    kind,
+    metric: {
+      id: rollup.metricId,
+      title: metric.title,
+      definitionVersion: rollup.defId,
+      definition: metric.definition,
+    },
+    grain: rollup.grain,
+    period: rollup.period,
+    periodStart: new Date(rollup.start).toISOString(),
+    periodEnd: new Date(rollup.end).toISOString(),
+    observed: rollup.value,
+    expected: rollup.expected ?? 0,
+    band: { lower: rollup.lower ?? 0, upper: rollup.upper ?? 0 },
+    relativeDeviation: rollup.relativeDeviation,
+    severity: rollup.severity,
+    owner: { name: metric.owner.name, contact: metric.owner.contact, team: metric.owner.team },
+    contributors,
+    link: `${config.recompute.dashboardUrl.replace(/\/$/, '')}/#/metrics/${rollup.metricId}?grain=${rollup.grain}&period=${rollup.period}`,
+  };
+}
+
+/** Sends an alert recorded by this run, then notes it sent; a crash in between is resent next run. */
+async function send(deps: RecomputeDeps, alert: DeviationAlert): Promise<void> {
+  await deps.bus.publish([alert]);
+  await deps.rollups.markSent(alert);
+}
+
+/** Opens one alert per deviating settled period and resolves it once the period is back in its band. */
+async function raiseAlerts(
+  deps: RecomputeDeps,
+  periodRollups: readonly Rollup[],
+  now: number,
+): Promise<{ detected: number; resolved: number }> {
+  const all = new Map(periodRollups.map((rollup) => [rollup.metricId, rollup]));
+  let detected = 0;
+  let resolved = 0;
+  for (const rollup of periodRollups) {
+    const metric = deps.compiled.config.metrics[rollup.metricId]!;
+    if (!rollup.settled || metric.grain !== rollup.grain) continue;
+    if (rollup.status === 'deviating') {
+      const alert = alertOf(rollup, all, deps, 'detected');
+      if (await deps.rollups.openAlert(alert, now)) {
+        await send(deps, alert);
+        detected++;
+      }
+    } else if (rollup.status === 'normal') {
+      const alert = alertOf(rollup, all, deps, 'resolved');
+      const existing = await deps.rollups.getAlert(alert);
+      if (existing?.state === 'open' && (await deps.rollups.resolveAlert(alert, now))) {
+        await send(deps, alert);
+        resolved++;
+      }
+    }
+  }
+  return { detected, resolved };
+}
+
+/**
+ * One scheduled run: finishes stale ingest rounds, recomputes every metric of the periods
+ * ingest marked dirty or that settled since the last run, writes their rollups and raises
+ * or resolves alerts. Its work follows dirty periods and metrics, never the event count.
+ */
+export async function recompute(deps: RecomputeDeps): Promise<RecomputeSummary> {
+  const now = deps.clock();
+  const recoveredRounds = await recoverStaleRounds(
+    { store: deps.ingest, compiled: deps.compiled, clock: deps.clock },
+    MAX_LOOKBACK_MS,
+  );
+  const lastRun = Math.max((await deps.rollups.lastRunAt()) ?? 0, now - MAX_LOOKBACK_MS);
+  const work = await workList(deps, lastRun, now);
+  let rollupCount = 0;
+  let detected = 0;
+  let resolved = 0;
+  for (const { grain, period } of work) {
+    const periodRollups = await rollupsOf(deps, grain, period, now);
+    await Promise.all(periodRollups.map((rollup) => deps.rollups.putRollup(rollup)));
+    rollupCount += periodRollups.length;
+    const raised = await raiseAlerts(deps, periodRollups, now);
+    detected += raised.detected;
+    resolved += raised.resolved;
+  }
+  const unsent = await deps.rollups.unsentAlerts(
+    new Date(now - RESEND_LOOKBACK_MS).toISOString(),
+    new Date(now).toISOString(),
+    now - RESEND_GRACE_MS,
+  );
+  for (const alert of unsent) await send(deps, alert);
+  await deps.rollups.setLastRunAt(now);
+  return {
+    periods: work.length,
+    rollups: rollupCount,
+    detected,
+    resolved,
+    resent: unsent.length,
+    recoveredRounds,
+  };
+}
