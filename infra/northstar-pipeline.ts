@@ -14,10 +14,11 @@ import { type EventPattern, productEventsPattern } from '../shared/bus/rule-patt
 import type { NorthstarConfig } from '../shared/config/schema.js';
 import { NorthstarState } from './northstar-state.js';
 import { PipelineFunction } from './pipeline-function.js';
+import { PipelineSchedule, scheduleInterval } from './pipeline-schedule.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** File name of the configuration inside the ingest bundle; the handler reads it at cold start. */
+/** File name of the configuration inside the ingest and recompute bundles; the handlers read it at cold start. */
 export const BUNDLED_CONFIG_FILE = 'northstar.config.json';
 
 export interface NorthstarPipelineProps {
@@ -50,14 +51,22 @@ export interface NorthstarPipelineProps {
   readonly ingestMaxConcurrency?: number;
 }
 
+/** Longest one recompute run may take, when the schedule interval leaves room for it. */
+export const RECOMPUTE_MAX_TIMEOUT = Duration.minutes(5);
+
 /**
  * Northstar on AWS: the stateful resources and, on top of them, the ingest
- * path: bus rule -> queue -> ingest function -> table.
+ * path (bus rule -> queue -> ingest function -> table) and the recompute path
+ * (schedule -> recompute function -> table, alerts to the bus).
  */
 export class NorthstarPipeline extends Construct {
   readonly state: NorthstarState;
   readonly productEventsRule: events.Rule;
   readonly ingestFunction: PipelineFunction;
+  /** Rolls up dirty and settled periods and raises or resolves deviation alerts. */
+  readonly recomputeFunction: PipelineFunction;
+  /** Invokes the recompute function every `config.recompute.every`. */
+  readonly recomputeSchedule: PipelineSchedule;
 
   constructor(scope: Construct, id: string, props: NorthstarPipelineProps) {
     super(scope, id);
@@ -84,7 +93,9 @@ export class NorthstarPipeline extends Construct {
           Duration.days(1).toSeconds(),
       ),
     });
-    const { table, bus, ingestQueue, ingestDeadLetterQueue } = this.state;
+    const { table, bus, ingestQueue, ingestDeadLetterQueue, recomputeDeadLetterQueue } = this.state;
+    const configFile = writeConfigFile(config);
+    const depsLockFilePath = join(PROJECT_ROOT, 'package-lock.json');
 
     this.productEventsRule = new events.Rule(this, 'ProductEventsRule', {
       description: 'Product events (any source outside the reserved northstar prefix) to the ingest queue',
@@ -96,7 +107,7 @@ export class NorthstarPipeline extends Construct {
 
     this.ingestFunction = new PipelineFunction(this, 'IngestFunction', {
       entry: join(PROJECT_ROOT, 'functions/ingest/handler.ts'),
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      depsLockFilePath,
       description: 'Validates product events and updates funnel, journey and counter state',
       timeout: ingestTimeout,
       environment: {
@@ -105,9 +116,10 @@ export class NorthstarPipeline extends Construct {
         POWERTOOLS_SERVICE_NAME: 'northstar-ingest',
         POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
       },
-      commandHooks: copyIntoBundle(writeConfigFile(config), BUNDLED_CONFIG_FILE),
+      commandHooks: copyIntoBundle(configFile, BUNDLED_CONFIG_FILE),
     });
     table.grantReadWriteData(this.ingestFunction);
+    acknowledgeTableKeyGrant(this.ingestFunction);
     // Also grants the function's role consume rights on the queue and decrypt on its key.
     this.ingestFunction.addEventSource(
       new SqsEventSource(ingestQueue, {
@@ -118,15 +130,58 @@ export class NorthstarPipeline extends Construct {
       }),
     );
 
-    const role = this.ingestFunction.role;
-    if (role === undefined) throw new Error('The ingest function has no role');
-    const tableKeyReason =
-      "grantReadWriteData adds these for the table's customer-managed key: the statement names that one key, and the wildcard only spans variants of the one operation.";
-    Validations.of(role).acknowledge(
-      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: tableKeyReason },
-      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: tableKeyReason },
+    const recomputeInterval = scheduleInterval(config.recompute.every);
+    // A run ends before the next one is due.
+    const recomputeTimeout = Duration.seconds(
+      Math.min(RECOMPUTE_MAX_TIMEOUT.toSeconds(), recomputeInterval.toSeconds()),
     );
+    this.recomputeFunction = new PipelineFunction(this, 'RecomputeFunction', {
+      entry: join(PROJECT_ROOT, 'functions/recompute/handler.ts'),
+      depsLockFilePath,
+      description: 'Rolls up dirty and settled periods and raises or resolves deviation alerts',
+      timeout: recomputeTimeout,
+      memorySize: 1024,
+      environment: {
+        TABLE_NAME: table.tableName,
+        NORTHSTAR_CONFIG_FILE: BUNDLED_CONFIG_FILE,
+        EVENT_BUS_NAME: bus.eventBusName,
+        POWERTOOLS_SERVICE_NAME: 'northstar-recompute',
+        POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
+      },
+      commandHooks: copyIntoBundle(configFile, BUNDLED_CONFIG_FILE),
+      // Scheduler invokes asynchronously, so Lambda, not the schedule, retries a failed run.
+      // A run carries no data of its own (it works from the last successful run), so it is
+      // retried only until the next run is due, then dead-lettered as a record of the failure.
+      retryAttempts: 2,
+      maxEventAge: Duration.seconds(
+        Math.min(Duration.hours(6).toSeconds(), Math.max(60, recomputeInterval.toSeconds())),
+      ),
+      deadLetterQueue: recomputeDeadLetterQueue,
+    });
+    table.grantReadWriteData(this.recomputeFunction);
+    acknowledgeTableKeyGrant(this.recomputeFunction);
+    // events:PutEvents on this bus alone, for deviation alerts.
+    bus.grantPutEventsTo(this.recomputeFunction);
+
+    this.recomputeSchedule = new PipelineSchedule(this, 'RecomputeSchedule', {
+      target: this.recomputeFunction,
+      interval: recomputeInterval,
+      deadLetterQueue: recomputeDeadLetterQueue,
+      description: `Runs the Northstar recompute every ${recomputeInterval.toHumanString()}`,
+    });
   }
+}
+
+/** grantReadWriteData also grants use of the table's customer-managed key, with two wildcard actions. */
+function acknowledgeTableKeyGrant(fn: PipelineFunction): void {
+  const role = fn.role;
+  if (role === undefined) throw new Error(`The function ${fn.node.path} has no role`);
+  const reason =
+    "grantReadWriteData adds these for the table's customer-managed key: the statement names that one key, and the wildcard only spans variants of the one operation.";
+  Validations.of(role).acknowledge(
+    { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason },
+    { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason },
+  );
 }
 
 /**

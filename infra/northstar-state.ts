@@ -32,7 +32,7 @@ export const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /**
  * The stateful part of the pipeline: the data key, the table, the bus with its
- * archive, and the ingest queues. Kept apart from functions and rules, which
+ * archive, the ingest queues and the recompute dead-letter queue. Kept apart from functions and rules, which
  * can be replaced freely.
  */
 export class NorthstarState extends Construct {
@@ -44,6 +44,11 @@ export class NorthstarState extends Construct {
   readonly archive: events.Archive;
   readonly ingestQueue: sqs.Queue;
   readonly ingestDeadLetterQueue: sqs.Queue;
+  /**
+   * Recompute runs that failed for good: ones the schedule could not deliver
+   * and ones whose function failed every attempt or expired.
+   */
+  readonly recomputeDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: NorthstarStateProps) {
     super(scope, id);
@@ -106,6 +111,13 @@ export class NorthstarState extends Construct {
       visibilityTimeout: props.ingestQueueVisibilityTimeout,
       retentionPeriod: props.ingestQueueRetention,
       deadLetterQueue: { queue: this.ingestDeadLetterQueue, maxReceiveCount: 5 },
+    });
+    // SQS-managed encryption: the messages are schedule invocations without product data, and
+    // the scheduler role can send to the queue without any right on the data key.
+    this.recomputeDeadLetterQueue = new sqs.Queue(this, 'RecomputeDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
     });
   }
 }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 export interface PipelineFunctionProps {
@@ -48,6 +49,21 @@ export interface PipelineFunctionProps {
    * @default - NodejsFunction looks for a lock file upwards from the working directory
    */
   readonly depsLockFilePath?: string;
+  /**
+   * Where Lambda sends an asynchronous invocation that failed every attempt or expired.
+   * @default - none: such invocations are dropped
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * How often Lambda retries a failed asynchronous invocation (0 to 2).
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long Lambda keeps trying an asynchronous invocation (1 minute to 6 hours).
+   * @default Duration.hours(6)
+   */
+  readonly maxEventAge?: Duration;
 }
 
 /** Lambdas run as ES modules; some bundled CommonJS dependencies still call `require`. */
@@ -97,6 +113,9 @@ export class PipelineFunction extends NodejsFunction {
       logGroup,
       role,
       depsLockFilePath: props.depsLockFilePath,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
         format: OutputFormat.ESM,

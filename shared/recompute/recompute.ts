@@ -1,5 +1,5 @@
 import type { AlertBus, DeviationAlert } from '../bus/alert-bus.js';
-import type { Grain } from '../config/schema.js';
+import type { Grain, Metric } from '../config/schema.js';
 import { attribute } from '../engine/attribution.js';
 import type { CompiledConfig } from '../engine/compiled-config.js';
 import { ALL_TIME } from '../engine/deltas.js';
@@ -9,7 +9,7 @@ import { targetProgress } from '../engine/target-pace.js';
 import { type Clock, recoverStaleRounds } from '../ingest/rounds.js';
 import type { IngestStore } from '../store/ingest-store.js';
 import type { RollupStore } from '../store/rollup-store.js';
-import { durationMs, periodBounds, periodKey } from '../time/periods.js';
+import { addDuration, durationMs, periodBounds, periodKey } from '../time/periods.js';
 import type { Rollup } from './rollup.js';
 
 export interface RecomputeDeps {
@@ -19,6 +19,14 @@ export interface RecomputeDeps {
   readonly compiled: CompiledConfig;
   readonly bus: AlertBus;
   readonly clock: Clock;
+}
+
+export interface RecomputeOptions {
+  /**
+   * Recompute everything dirty or settled since this time, instead of since the last run:
+   * fills rollups for history loaded before the schedule ran (capped at 400 periods a grain).
+   */
+  readonly since?: number;
 }
 
 export interface RecomputeSummary {
@@ -42,17 +50,17 @@ const RESEND_GRACE_MS = 10 * 60_000;
 /** How far back alerts not yet on the bus are sent again. */
 const RESEND_LOOKBACK_MS = 35 * 86_400_000;
 
-/** Periods of a grain whose settle time (end + delay) falls in (from, to]. */
+/** Periods of a grain whose settle time (end + delay) falls in (from, to]; the latest ones when there are many. */
 function newlySettled(grain: Grain, from: number, to: number, delayMs: number, zone: string): string[] {
   const periods: string[] = [];
   let period = periodKey(from - delayMs, grain, zone);
-  for (let i = 0; i < MAX_SETTLED_PER_GRAIN; i++) {
+  for (;;) {
     const { end } = periodBounds(period, grain, zone);
     if (end + delayMs > to) break;
     if (end + delayMs > from) periods.push(period);
     period = periodKey(end, grain, zone);
   }
-  return periods;
+  return periods.slice(-MAX_SETTLED_PER_GRAIN);
 }
 
 /** The work list: dirty periods and periods that settled since the last run, oldest first per grain. */
@@ -66,9 +74,17 @@ async function workList(
   const dirty = await rollups.listDirty(lastRun - compiled.maxRoundMs - 120_000, now);
   const settleDelayMs = durationMs(compiled.config.recompute.settleDelay);
   const keys = new Set([...dirty].filter((item) => item !== ALL_TIME));
+  // Funnel conversions settle once their window has passed too.
+  const delays = new Set([settleDelayMs]);
+  for (const metric of Object.values(compiled.config.metrics)) {
+    const funnel = metric.kind === 'funnel_conversion' ? compiled.config.funnels[metric.funnel] : undefined;
+    if (funnel) delays.add(settleDelayMs + durationMs(funnel.window));
+  }
   for (const grain of compiled.grains) {
-    for (const period of newlySettled(grain, lastRun, now, settleDelayMs, compiled.zone))
-      keys.add(`${grain}#${period}`);
+    for (const delay of delays) {
+      for (const period of newlySettled(grain, lastRun, now, delay, compiled.zone))
+        keys.add(`${grain}#${period}`);
+    }
   }
   return [...keys]
     .map((key) => {
@@ -79,18 +95,29 @@ async function workList(
     .map(({ grain, period }) => ({ grain, period }));
 }
 
+/**
+ * When a metric's period is final. A funnel conversion's cohort keeps converting until
+ * its window has passed for the last user who entered in the period.
+ */
+function settledAt(metric: Metric, end: number, settleDelayMs: number, compiled: CompiledConfig): number {
+  if (metric.kind !== 'funnel_conversion') return end + settleDelayMs;
+  const window = compiled.config.funnels[metric.funnel]?.window ?? 'PT0S';
+  return addDuration(end, window, compiled.zone) + settleDelayMs;
+}
+
 /** Every metric's rollup for one period: value from the counters, band from its own history. */
 async function rollupsOf(deps: RecomputeDeps, grain: Grain, period: string, now: number): Promise<Rollup[]> {
   const { compiled, rollups } = deps;
   const { config, zone } = compiled;
   const { start, end } = periodBounds(period, grain, zone);
-  const settled = now >= end + durationMs(config.recompute.settleDelay);
+  const settleDelayMs = durationMs(config.recompute.settleDelay);
   const counters = await rollups.readCounters(`${grain}#${period}`);
   const history = historyPeriods(period, grain, zone);
   return Promise.all(
     Object.entries(config.metrics).map(async ([metricId, metric]): Promise<Rollup> => {
       const defId = compiled.defIds[`metric:${metricId}`] as string;
       const value = metricValue(metricId, counters, compiled);
+      const settled = now >= settledAt(metric, end, settleDelayMs, compiled);
       const past = await rollups.getRollups(defId, grain, history);
       const band = expectedBand(
         history.map((key) => past.get(key)?.value ?? null),
@@ -219,13 +246,16 @@ async function raiseAlerts(
  * ingest marked dirty or that settled since the last run, writes their rollups and raises
  * or resolves alerts. Its work follows dirty periods and metrics, never the event count.
  */
-export async function recompute(deps: RecomputeDeps): Promise<RecomputeSummary> {
+export async function recompute(
+  deps: RecomputeDeps,
+  options: RecomputeOptions = {},
+): Promise<RecomputeSummary> {
   const now = deps.clock();
   const recoveredRounds = await recoverStaleRounds(
     { store: deps.ingest, compiled: deps.compiled, clock: deps.clock },
     MAX_LOOKBACK_MS,
   );
-  const lastRun = Math.max((await deps.rollups.lastRunAt()) ?? 0, now - MAX_LOOKBACK_MS);
+  const lastRun = options.since ?? Math.max((await deps.rollups.lastRunAt()) ?? 0, now - MAX_LOOKBACK_MS);
   const work = await workList(deps, lastRun, now);
   let rollupCount = 0;
   let detected = 0;
