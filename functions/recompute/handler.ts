@@ -20,7 +20,10 @@ export interface RecomputeObservability {
   readonly metrics: Metrics;
 }
 
-/** Scheduled (EventBridge Scheduler) or on demand: one recompute run; a failure is thrown so the schedule retries. */
+/**
+ * One recompute run, from EventBridge Scheduler (an asynchronous invocation) or on demand. A
+ * failure is thrown: Lambda retries the invocation, then hands it to the dead-letter queue.
+ */
 export function createRecomputeHandler(
   deps: () => RecomputeDeps,
   { logger, metrics }: RecomputeObservability,

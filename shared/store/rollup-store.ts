@@ -254,12 +254,20 @@ export class RollupStore {
     return result.Item?.lastRunAt?.N ? Number(result.Item.lastRunAt.N) : undefined;
   }
 
+  /** Only moves forward: a slow run that finishes after a later one does not undo its progress. */
   async setLastRunAt(at: number): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.table,
-        Item: { pk: s('RECOMPUTE'), sk: s('state'), lastRunAt: n(at) },
-      }),
-    );
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: s('RECOMPUTE'), sk: s('state') },
+          UpdateExpression: 'SET lastRunAt = :at',
+          ConditionExpression: 'attribute_not_exists(lastRunAt) OR lastRunAt < :at',
+          ExpressionAttributeValues: { ':at': n(at) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }
