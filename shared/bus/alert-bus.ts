@@ -1,5 +1,11 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DEVIATION_DETECTED, DEVIATION_RESOLVED, NORTHSTAR_SOURCE } from './rule-patterns.js';
+import type { TargetProgress } from '../engine/target-pace.js';
+import {
+  DEVIATION_DETECTED,
+  DEVIATION_RESOLVED,
+  NORTHSTAR_SOURCE,
+  TARGET_OFF_TRACK,
+} from './rule-patterns.js';
 
 export interface AlertContributor {
   readonly metricId: string;
@@ -14,7 +20,7 @@ export interface AlertContributor {
 export interface DeviationAlert {
   /** Stable per (metric version, grain, period): consumers can drop repeats by it. */
   readonly alertId: string;
-  readonly kind: 'detected' | 'resolved';
+  readonly kind: 'detected' | 'resolved' | 'target_off_track';
   readonly metric: {
     readonly id: string;
     readonly title: string;
@@ -33,7 +39,19 @@ export interface DeviationAlert {
   readonly owner: { readonly name: string; readonly contact: string; readonly team: string };
   readonly contributors: readonly AlertContributor[];
   readonly link: string;
+  /** With `target_off_track`: the key result and its pace. */
+  readonly target?: {
+    readonly value: number;
+    readonly by: string;
+    readonly direction: string;
+  } & TargetProgress;
 }
+
+const DETAIL_TYPES: Record<DeviationAlert['kind'], string> = {
+  detected: DEVIATION_DETECTED,
+  resolved: DEVIATION_RESOLVED,
+  target_off_track: TARGET_OFF_TRACK,
+};
 
 /** Where alerts go: the bus in AWS and locally, a list in tests of the recompute alone. */
 export interface AlertBus {
@@ -60,7 +78,7 @@ export class EventBridgeAlertBus implements AlertBus {
           Entries: chunk.map((alert) => ({
             EventBusName: this.busName,
             Source: NORTHSTAR_SOURCE,
-            DetailType: alert.kind === 'detected' ? DEVIATION_DETECTED : DEVIATION_RESOLVED,
+            DetailType: DETAIL_TYPES[alert.kind],
             Detail: JSON.stringify(alert),
           })),
         }),

@@ -12,6 +12,7 @@ export const NORTHSTAR_SOURCE = 'northstar';
 
 export const DEVIATION_DETECTED = 'Metric Deviation Detected';
 export const DEVIATION_RESOLVED = 'Metric Deviation Resolved';
+export const TARGET_OFF_TRACK = 'Metric Target Off Track';
 
 export type PatternLiteral = string | number | boolean | null;
 
@@ -35,7 +36,7 @@ export const productEventsPattern: EventPattern = {
 export function deviationAlertPattern(team?: string): EventPattern {
   return {
     source: [NORTHSTAR_SOURCE],
-    'detail-type': [DEVIATION_DETECTED, DEVIATION_RESOLVED],
+    'detail-type': [DEVIATION_DETECTED, DEVIATION_RESOLVED, TARGET_OFF_TRACK],
     ...(team === undefined ? {} : { detail: { owner: { team: [team] } } }),
   };
 }

@@ -1,5 +1,6 @@
+import { DateTime } from 'luxon';
 import type { AlertBus, DeviationAlert } from '../bus/alert-bus.js';
-import type { Grain, Metric } from '../config/schema.js';
+import type { Cadence, Grain, Metric } from '../config/schema.js';
 import { attribute } from '../engine/attribution.js';
 import type { CompiledConfig } from '../engine/compiled-config.js';
 import { ALL_TIME } from '../engine/deltas.js';
@@ -34,6 +35,8 @@ export interface RecomputeSummary {
   readonly rollups: number;
   readonly detected: number;
   readonly resolved: number;
+  /** Target alerts raised: at most one per metric and review period. */
+  readonly offTrack: number;
   readonly resent: number;
   readonly recoveredRounds: number;
 }
@@ -150,7 +153,13 @@ async function rollupsOf(deps: RecomputeDeps, grain: Grain, period: string, now:
         updatedAt: now,
       } satisfies Rollup;
       if (!metric.target || metric.grain !== grain) return base;
-      const series = (await rollups.latestRollups(defId, grain, TARGET_SERIES))
+      // The first value on record is the baseline progress is measured from; the latest
+      // ones give the pace.
+      const [first] = await rollups.earliestRollups(defId, grain, 1);
+      const recent = await rollups.latestRollups(defId, grain, TARGET_SERIES);
+      const series = [
+        ...new Map([first, ...recent].filter((r) => r !== undefined).map((r) => [r.period, r])).values(),
+      ]
         .filter((rollup) => rollup.settled && rollup.period !== period)
         .concat(settled ? [base] : [])
         .sort((a, b) => a.start - b.start);
@@ -241,6 +250,57 @@ async function raiseAlerts(
   return { detected, resolved };
 }
 
+/** The review period a cadence names, in the zone: `2026-11-25`, `2026-W48`, `2026-11` or `2026-Q4`. */
+export function cadencePeriod(cadence: Cadence, at: number, zone: string): { key: string; start: number } {
+  if (cadence === 'quarterly') {
+    const local = DateTime.fromMillis(at, { zone }).startOf('quarter');
+    return { key: `${local.year}-Q${local.quarter}`, start: local.toMillis() };
+  }
+  const grain = ({ daily: 'day', weekly: 'week', monthly: 'month' } as const)[cadence];
+  const key = periodKey(at, grain, zone);
+  return { key, start: periodBounds(key, grain, zone).start };
+}
+
+/**
+ * A key result whose pace no longer reaches its target alerts its owner once per review
+ * period of the metric's cadence, from the latest settled period.
+ */
+async function raiseTargetAlerts(
+  deps: RecomputeDeps,
+  periodRollups: readonly Rollup[],
+  now: number,
+): Promise<number> {
+  const { config, zone } = deps.compiled;
+  let raised = 0;
+  for (const rollup of periodRollups) {
+    const metric = config.metrics[rollup.metricId]!;
+    if (
+      !metric.target ||
+      rollup.target?.state !== 'off_track' ||
+      !rollup.settled ||
+      metric.grain !== rollup.grain
+    )
+      continue;
+    const latest = (await deps.rollups.latestRollups(rollup.defId, rollup.grain, 1))[0];
+    if (latest && latest.start > rollup.start && latest.settled) continue;
+    const review = cadencePeriod(metric.cadence, now, zone);
+    const base = alertOf(rollup, new Map(), deps, 'target_off_track');
+    const alert: DeviationAlert = {
+      ...base,
+      alertId: `${rollup.defId}:target:${review.key}`,
+      grain: `target-${metric.cadence}`,
+      period: review.key,
+      periodStart: new Date(review.start).toISOString(),
+      target: { ...metric.target, ...rollup.target },
+    };
+    if (await deps.rollups.openAlert(alert, now)) {
+      await send(deps, alert);
+      raised++;
+    }
+  }
+  return raised;
+}
+
 /**
  * One scheduled run: finishes stale ingest rounds, recomputes every metric of the periods
  * ingest marked dirty or that settled since the last run, writes their rollups and raises
@@ -260,6 +320,7 @@ export async function recompute(
   let rollupCount = 0;
   let detected = 0;
   let resolved = 0;
+  let offTrack = 0;
   for (const { grain, period } of work) {
     const periodRollups = await rollupsOf(deps, grain, period, now);
     await Promise.all(periodRollups.map((rollup) => deps.rollups.putRollup(rollup)));
@@ -267,6 +328,7 @@ export async function recompute(
     const raised = await raiseAlerts(deps, periodRollups, now);
     detected += raised.detected;
     resolved += raised.resolved;
+    offTrack += await raiseTargetAlerts(deps, periodRollups, now);
   }
   const unsent = await deps.rollups.unsentAlerts(
     new Date(now - RESEND_LOOKBACK_MS).toISOString(),
@@ -280,6 +342,7 @@ export async function recompute(
     rollups: rollupCount,
     detected,
     resolved,
+    offTrack,
     resent: unsent.length,
     recoveredRounds,
   };

@@ -122,6 +122,12 @@ export class RollupStore {
     return items.map((item) => JSON.parse(item.data?.S ?? '{}') as Rollup);
   }
 
+  /** The first `count` rollups of a metric version and grain, oldest first. */
+  async earliestRollups(defId: string, grain: Grain, count: number): Promise<Rollup[]> {
+    const items = await this.query({ pk: this.rollupPk(defId, grain), limit: count });
+    return items.map((item) => JSON.parse(item.data?.S ?? '{}') as Rollup);
+  }
+
   /** The latest `count` rollups of a metric version and grain, oldest first. */
   async latestRollups(defId: string, grain: Grain, count: number): Promise<Rollup[]> {
     const items = await this.query({ pk: this.rollupPk(defId, grain), limit: count, newestFirst: true });
@@ -206,7 +212,7 @@ export class RollupStore {
       new UpdateItemCommand({
         TableName: this.table,
         Key: this.alertKey(alert),
-        UpdateExpression: `SET ${alert.kind === 'detected' ? 'sentDetected' : 'sentResolved'} = :yes`,
+        UpdateExpression: `SET ${alert.kind === 'resolved' ? 'sentResolved' : 'sentDetected'} = :yes`,
         ExpressionAttributeValues: { ':yes': { BOOL: true } },
       }),
     );

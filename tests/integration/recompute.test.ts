@@ -96,16 +96,16 @@ beforeAll(async () => {
 });
 afterAll(() => bus.close());
 
-async function setup() {
+async function setup(compiled = compileConfig(config)) {
   const client = localClient();
   const tableName = await freshTable(client);
   let now = FIRST_DAY;
   const clock = () => now;
-  const pipeline = ingestPipeline(config, client, tableName, clock);
+  const pipeline = ingestPipeline(compiled.config, client, tableName, clock);
   const deps = () => ({
     compiled,
     rollups: new RollupStore(client, tableName),
-    ingest: storeFor(config, client, tableName),
+    ingest: storeFor(compiled.config, client, tableName),
     bus: new EventBridgeAlertBus(eventBridgeClient(bus.endpoint), 'northstar'),
     clock,
   });
@@ -204,5 +204,37 @@ describe('recompute on DynamoDB Local', () => {
     expect(large.calls).toBe(small.calls);
     expect(large.writeUnits).toBe(small.writeUnits);
     expect(large.readUnits).toBeLessThanOrEqual(small.readUnits * 1.1);
+  }, 120_000);
+
+  test('It should alert the owner once per review period while a target is off track', async () => {
+    // Prepare: a key result far above the pace of a flat metric, reviewed weekly.
+    const withTarget = structuredClone(config);
+    withTarget.metrics.daily_activity = {
+      ...withTarget.metrics.daily_activity!,
+      cadence: 'weekly',
+      target: { value: 1000, by: '2026-12-31', direction: 'increase' },
+    };
+    const { deps, runDay } = await setup(compileConfig(parseConfig(withTarget)));
+    received.length = 0;
+
+    // Act: ten days across two ISO weeks, recomputed daily and once more on the last.
+    for (let day = 0; day < 10; day++) {
+      await runDay(day, dayEvents(day));
+      await recompute(deps());
+    }
+    await recompute(deps());
+
+    // Assess
+    const offTrack = received.filter((event) => event['detail-type'] === 'Metric Target Off Track');
+    expect(offTrack.map((event) => (event.detail as { period: string }).period)).toEqual([
+      '2026-W40',
+      '2026-W41',
+    ]);
+    const detail = offTrack[0]!.detail as {
+      metric: { id: string };
+      target: { state: string; value: number };
+    };
+    expect(detail.metric.id).toBe('daily_activity');
+    expect(detail.target).toMatchObject({ state: 'off_track', value: 1000 });
   }, 120_000);
 });
