@@ -67,18 +67,33 @@ function metricDefinition(metric: NorthstarConfig['metrics'][string]): unknown {
 
 export function compileConfig(config: NorthstarConfig): CompiledConfig {
   const defIds: Record<string, string> = {};
-  const eventMetrics: CompiledMetric[] = [];
-  for (const [id, metric] of Object.entries(config.metrics)) {
-    const defId = fingerprint({ metric: id, definition: metricDefinition(metric) }, config);
-    defIds[`metric:${id}`] = defId;
-    if (metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum')
-      eventMetrics.push({ id, defId, metric });
-  }
   const funnels = Object.entries(config.funnels).map(([id, funnel]) => {
     const defId = fingerprint({ funnel: id, steps: funnel.steps, window: funnel.window }, config);
     defIds[`funnel:${id}`] = defId;
     return { id, defId, funnel };
   });
+  // A derived metric's version follows its inputs' versions: a redefined input changes its numbers.
+  const metricDefId = (id: string, trail: readonly string[] = []): string => {
+    const known = defIds[`metric:${id}`];
+    if (known) return known;
+    const metric = config.metrics[id];
+    if (!metric || trail.includes(id)) return id;
+    const inputs =
+      metric.kind === 'ratio'
+        ? [metricDefId(metric.numerator, [...trail, id]), metricDefId(metric.denominator, [...trail, id])]
+        : metric.kind === 'funnel_conversion'
+          ? [defIds[`funnel:${metric.funnel}`]]
+          : [];
+    const defId = fingerprint({ metric: id, definition: metricDefinition(metric), inputs }, config);
+    defIds[`metric:${id}`] = defId;
+    return defId;
+  };
+  const eventMetrics: CompiledMetric[] = [];
+  for (const [id, metric] of Object.entries(config.metrics)) {
+    const defId = metricDefId(id);
+    if (metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum')
+      eventMetrics.push({ id, defId, metric });
+  }
   const journey = config.journey && {
     defId: fingerprint({ journey: config.journey.stages.map(({ id, events }) => ({ id, events })) }, config),
     stages: config.journey.stages.map(({ id, events }) => ({ id, events })),
