@@ -29,11 +29,20 @@ export function eventBridgeBody(source: string, detailType: string, detail: unkn
 /** Entries stay well under EventBridge's 256 KB and the 64 KB batch-entry budget. */
 const MAX_ENTRY_BYTES = 60_000;
 
+/** A PutEvents entry as an app sends it. */
+export interface PutEntry {
+  readonly Source: string;
+  readonly DetailType: string;
+  readonly Detail: string;
+  /** Time of the last event in the entry. */
+  readonly lastAt: number;
+}
+
 /**
  * Packs events the way the typed client does: one `Northstar Event Batch` entry per app
- * and user, split at the size budget. Each entry arrives a moment after its last event.
+ * and user, split at the size budget.
  */
-export function packEntries(events: readonly AppEvent[], arrivalDelayMs = 2_000): ReceivedRecord[] {
+export function batchEntries(events: readonly AppEvent[]): PutEntry[] {
   const groups = new Map<string, AppEvent[]>();
   for (const event of events) {
     const key = `${event.source}\u0000${event.userId}`;
@@ -41,18 +50,19 @@ export function packEntries(events: readonly AppEvent[], arrivalDelayMs = 2_000)
     group.push(event);
     groups.set(key, group);
   }
-  const records: ReceivedRecord[] = [];
+  const entries: PutEntry[] = [];
   for (const group of groups.values()) {
     let chunk: AppEvent[] = [];
     let bytes = 0;
     const flush = () => {
       if (chunk.length === 0) return;
-      const last = Math.max(...chunk.map((event) => Date.parse(event.occurredAt)));
       const detail = { events: chunk.map(({ source: _source, ...event }) => event) };
-      records.push({
-        messageId: randomUUID(),
-        body: eventBridgeBody(chunk[0]!.source, BATCH_DETAIL_TYPE, detail, last),
-        arrivedAt: last + arrivalDelayMs,
+      const lastAt = Math.max(...chunk.map((event) => Date.parse(event.occurredAt)));
+      entries.push({
+        Source: chunk[0]!.source,
+        DetailType: BATCH_DETAIL_TYPE,
+        Detail: JSON.stringify(detail),
+        lastAt,
       });
       chunk = [];
       bytes = 0;
@@ -65,5 +75,14 @@ export function packEntries(events: readonly AppEvent[], arrivalDelayMs = 2_000)
     }
     flush();
   }
-  return records.sort((a, b) => a.arrivedAt - b.arrivedAt);
+  return entries.sort((a, b) => a.lastAt - b.lastAt);
+}
+
+/** The same packing as queue records, as the rule would deliver them a moment after the last event. */
+export function packEntries(events: readonly AppEvent[], arrivalDelayMs = 2_000): ReceivedRecord[] {
+  return batchEntries(events).map((entry) => ({
+    messageId: randomUUID(),
+    body: eventBridgeBody(entry.Source, entry.DetailType, JSON.parse(entry.Detail), entry.lastAt),
+    arrivedAt: entry.lastAt + arrivalDelayMs,
+  }));
 }

@@ -79,12 +79,14 @@ function entryError(entry: PutEventsEntry): { ErrorCode: string; ErrorMessage: s
   return undefined;
 }
 
+export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+
 /**
- * The PutEvents operation of EventBridge's AWS JSON 1.1 protocol on a local port, so
- * apps and the pipeline use the real `@aws-sdk/client-eventbridge` with a local endpoint.
+ * The PutEvents operation of EventBridge's AWS JSON 1.1 protocol, so apps and the
+ * pipeline use the real `@aws-sdk/client-eventbridge` with a local endpoint.
  */
-export async function startLocalEventBus(options: LocalEventBusOptions): Promise<LocalEventBus> {
-  const server: Server = createServer(async (request, response) => {
+export function createPutEventsHandler(onEvents: LocalEventBusOptions['onEvents']): RequestHandler {
+  return async (request, response) => {
     try {
       const target = request.headers['x-amz-target'];
       if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
@@ -133,12 +135,18 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
         });
         return { EventId: id };
       });
-      if (accepted.length > 0) await options.onEvents(accepted);
+      if (accepted.length > 0) await onEvents(accepted);
       send(response, 200, { FailedEntryCount: entries.length - accepted.length, Entries: results });
     } catch (error) {
       fail(response, 500, 'InternalException', (error as Error).message);
     }
-  });
+  };
+}
+
+/** A PutEvents endpoint on its own port, for tests of the pipeline without the whole runtime. */
+export async function startLocalEventBus(options: LocalEventBusOptions): Promise<LocalEventBus> {
+  const handle = createPutEventsHandler(options.onEvents);
+  const server: Server = createServer((request, response) => void handle(request, response));
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
   );

@@ -281,8 +281,9 @@ async function raiseTargetAlerts(
       metric.grain !== rollup.grain
     )
       continue;
-    const latest = (await deps.rollups.latestRollups(rollup.defId, rollup.grain, 1))[0];
-    if (latest && latest.start > rollup.start && latest.settled) continue;
+    // Only the latest settled period speaks for the target now: not one the next period has replaced.
+    const next = periodBounds(periodKey(rollup.end, rollup.grain, zone), rollup.grain, zone);
+    if (now >= next.end + durationMs(config.recompute.settleDelay)) continue;
     const review = cadencePeriod(metric.cadence, now, zone);
     const base = alertOf(rollup, new Map(), deps, 'target_off_track');
     const alert: DeviationAlert = {

@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+
+export type ApiErrorCode = 'invalid_parameter' | 'not_found' | 'method_not_allowed';
+
+const STATUS: Readonly<Record<ApiErrorCode, number>> = {
+  invalid_parameter: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+};
+
+/** A request the read API answers with an error status; anything else is a failure of the API itself. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  /** Extra response headers, such as `allow` on a 405. */
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly parameter?: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.status = STATUS[code];
+    this.headers = options?.headers;
+  }
+
+  get body(): { error: { code: ApiErrorCode; parameter?: string; message: string } } {
+    return {
+      error: {
+        code: this.code,
+        ...(this.parameter === undefined ? {} : { parameter: this.parameter }),
+        message: this.message,
+      },
+    };
+  }
+}
+
+export function invalidParameter(parameter: string, message: string, cause?: unknown): ApiError {
+  return new ApiError('invalid_parameter', `${parameter}: ${message}`, parameter, { cause });
+}
+
+export function notFound(message: string): ApiError {
+  return new ApiError('not_found', message);
+}
+
+/** The query parameter an issue is about: the first path segment, or the unknown key itself. */
+function parameterOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return issue.keys[0] ?? '';
+  return String(issue.path[0] ?? '');
+}
+
+/**
+ * Validates a request's query with the endpoint's schema. The first problem answers 400
+ * naming its parameter; an absent value (`undefined`) counts as not given.
+ */
+export function parseQuery<T extends z.ZodType>(
+  schema: T,
+  query: Readonly<Record<string, string | undefined>>,
+): z.output<T> {
+  const given = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
+  const parsed = schema.safeParse(given);
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  if (!issue) throw invalidParameter('query', 'is not valid', parsed.error);
+  const parameter = parameterOf(issue);
+  const message = issue.code === 'unrecognized_keys' ? 'is not a parameter of this endpoint' : issue.message;
+  throw invalidParameter(parameter, message, parsed.error);
+}

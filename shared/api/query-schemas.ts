@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { Grain } from '../config/schema.js';
+
+/** An instant with its zone, turned into epoch milliseconds. */
+const Timestamp = z.iso
+  .datetime({
+    offset: true,
+    error: 'must be an ISO 8601 timestamp with a zone, such as 2026-11-25T00:00:00Z',
+  })
+  .transform((value) => Date.parse(value));
+
+const From = Timestamp.optional().describe('Start of the range, inclusive (ISO 8601 timestamp).');
+const To = Timestamp.optional().describe('End of the range, exclusive (ISO 8601 timestamp). Default: now.');
+
+/** Only grains the configuration keeps counters and rollups for. */
+function GrainParam(grains: readonly Grain[], description: string) {
+  return z
+    .enum(grains as [Grain, ...Grain[]], { error: `must be one of the kept grains: ${grains.join(', ')}` })
+    .optional()
+    .describe(description);
+}
+
+const ordered = <T extends { from?: number | undefined; to?: number | undefined }>(query: T) =>
+  query.from === undefined || query.to === undefined || query.from < query.to;
+const orderMessage = { path: ['from'], message: 'must be earlier than to' };
+
+/** Every endpoint rejects parameters it does not know, so a typo never falls back to a default silently. */
+export const NoQuery = z.strictObject({});
+
+export function SeriesQuery(grains: readonly Grain[]) {
+  return z
+    .strictObject({
+      grain: GrainParam(grains, "Grain of the periods. Default: the metric's own grain."),
+      from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 12 periods.'),
+      to: To,
+    })
+    .refine(ordered, orderMessage);
+}
+
+export function FunnelQuery(grains: readonly Grain[]) {
+  return z
+    .strictObject({
+      grain: GrainParam(grains, 'Grain of the entry cohorts. Default: week.'),
+      from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 8 periods.'),
+      to: To,
+    })
+    .refine(ordered, orderMessage);
+}
+
+export const JourneyQuery = z
+  .strictObject({
+    from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 28 days.'),
+    to: To,
+  })
+  .refine(ordered, orderMessage);
+
+export const AlertsQuery = z
+  .strictObject({
+    from: From.describe('Earliest period start, inclusive (ISO 8601). Default: 30 days before to.'),
+    to: To.describe('Latest period start, exclusive (ISO 8601). Default: now.'),
+  })
+  .refine(ordered, orderMessage);
+
+const daysMessage = 'must be a whole number of days from 1 to 30';
+export const QuarantineQuery = z.strictObject({
+  days: z.coerce
+    .number({ error: daysMessage })
+    .int({ error: daysMessage })
+    .min(1, { error: daysMessage })
+    .max(30, { error: daysMessage })
+    .default(7)
+    .describe('UTC arrival days to look back over, today included.'),
+});
