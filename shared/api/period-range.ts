@@ -54,6 +54,39 @@ export function instantRange(request: RangeRequest, span: number): TimeRange {
   return { from: request.from ?? to - span, to };
 }
 
+const HOUR_MS = 3_600_000;
+/** Typical lengths of the grains' periods, for a quick bound on a range before its periods are listed. */
+const NOMINAL_MS: Readonly<Record<Grain, number>> = {
+  hour: HOUR_MS,
+  day: 24 * HOUR_MS,
+  week: 7 * 24 * HOUR_MS,
+  month: 30.44 * 24 * HOUR_MS,
+};
+
+const tooLong = (grain: Grain, limit: number) =>
+  invalidParameter('from', `the range holds more than ${limit} ${grain} periods; ask for a shorter one`);
+
+/**
+ * Answers 400 on `from` when the range holds clearly more than `limit` periods, without
+ * listing them (listing costs about a millisecond a period).
+ */
+export function checkRangeLength(range: TimeRange, grain: Grain, limit: number): void {
+  if (range.to - range.from > (limit + 1) * NOMINAL_MS[grain]) throw tooLong(grain, limit);
+}
+
+/** The first and last keys of the periods that start in the range, or undefined when none does. */
+export function periodKeysStartingIn(
+  range: TimeRange,
+  grain: Grain,
+  zone: string,
+): { first: string; last: string } | undefined {
+  let first = periodKey(range.from, grain, zone);
+  const { start, end } = periodBounds(first, grain, zone);
+  if (start < range.from) first = periodKey(end, grain, zone);
+  const last = periodKey(range.to - 1, grain, zone);
+  return periodBounds(first, grain, zone).start < range.to ? { first, last } : undefined;
+}
+
 /**
  * The periods of a grain that start in the range, oldest first. A range of more than
  * `limit` periods answers 400 on `from`: each period costs a read.
@@ -64,6 +97,7 @@ export function periodsStartingIn(
   zone: string,
   limit: number,
 ): RangePeriod[] {
+  checkRangeLength(range, grain, limit);
   const periods: RangePeriod[] = [];
   let period = periodKey(range.from, grain, zone);
   let bounds = periodBounds(period, grain, zone);
@@ -72,11 +106,7 @@ export function periodsStartingIn(
     bounds = periodBounds(period, grain, zone);
   }
   while (bounds.start < range.to) {
-    if (periods.length === limit)
-      throw invalidParameter(
-        'from',
-        `the range holds more than ${limit} ${grain} periods; ask for a shorter one`,
-      );
+    if (periods.length === limit) throw tooLong(grain, limit);
     periods.push({ period, ...bounds });
     period = periodKey(bounds.end, grain, zone);
     bounds = periodBounds(period, grain, zone);

@@ -2,15 +2,15 @@ import type { Metric, NorthstarConfig } from '../config/schema.js';
 import type { CompiledConfig } from '../engine/compiled-config.js';
 import type { Rollup } from '../recompute/rollup.js';
 import { notFound } from './api-error.js';
-import { isoTime, periodRange, periodsStartingIn } from './period-range.js';
+import { checkRangeLength, isoTime, periodKeysStartingIn, periodRange } from './period-range.js';
 import { NoQuery, SeriesQuery } from './query-schemas.js';
 import { defineRoute } from './route.js';
 import { MetricSeries, MetricTree, type PeriodValue } from './schemas.js';
 
 /** Periods a series shows when no `from` is given. */
 const DEFAULT_SERIES_PERIODS = 12;
-/** A series is one query, but its periods are listed one by one: a cap keeps that bounded. */
-const MAX_SERIES_PERIODS = 2000;
+/** A series is one query; the cap keeps its response to a few megabytes. */
+const MAX_SERIES_PERIODS = 5000;
 
 export function periodValue(rollup: Rollup): PeriodValue {
   return {
@@ -128,10 +128,9 @@ export const metricSeriesRoute = defineRoute({
       compiled.zone,
       DEFAULT_SERIES_PERIODS,
     );
-    const periods = periodsStartingIn(range, grain, compiled.zone, MAX_SERIES_PERIODS);
-    const first = periods[0];
-    const last = periods.at(-1);
-    const found = first && last ? await rollups.rollupRange(defId, grain, first.period, last.period) : [];
+    checkRangeLength(range, grain, MAX_SERIES_PERIODS);
+    const keys = periodKeysStartingIn(range, grain, compiled.zone);
+    const found = keys ? await rollups.rollupRange(defId, grain, keys.first, keys.last) : [];
     return {
       metric: { id, title: metric.title, definitionVersion: defId },
       grain,

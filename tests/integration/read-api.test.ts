@@ -1,0 +1,447 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { type ApiRequest, type ApiResponse, createReadApi } from '../../shared/api/read-api.js';
+import {
+  AlertList,
+  FunnelReport,
+  JourneyReport,
+  MetricSeries,
+  MetricTree,
+  QuarantineReport,
+  RecomputeSummary,
+} from '../../shared/api/schemas.js';
+import type { DeviationAlert } from '../../shared/bus/alert-bus.js';
+import { defineConfig } from '../../shared/config/define.js';
+import { parseConfig } from '../../shared/config/validate.js';
+import { compileConfig } from '../../shared/engine/compiled-config.js';
+import { recompute } from '../../shared/recompute/recompute.js';
+import { storeFor } from '../../shared/runtime/pipeline-env.js';
+import { RollupStore } from '../../shared/store/rollup-store.js';
+import { freshTable, localClient } from '../support/dynamo.js';
+import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
+import { ingestPipeline } from '../support/pipeline.js';
+
+const growth = { name: 'Growth', contact: 'growth@example.com' };
+const config = parseConfig(
+  defineConfig({
+    grains: ['day', 'week'],
+    trackingPlan: { events: { visited: {}, signed_up: {}, lesson_completed: {} } },
+    funnels: {
+      activation: {
+        title: 'Visit to first lesson',
+        steps: [{ event: 'visited' }, { event: 'signed_up' }, { event: 'lesson_completed' }],
+        window: 'P7D',
+      },
+    },
+    journey: {
+      stages: [
+        { id: 'aware', title: 'Aware', events: ['visited'] },
+        { id: 'registered', title: 'Registered', events: ['signed_up'] },
+        { id: 'activated', title: 'Activated', events: ['lesson_completed'] },
+      ],
+    },
+    metrics: {
+      weekly_learners: {
+        kind: 'distinct_users',
+        title: 'Weekly learners',
+        definition: 'Distinct users who completed a lesson in the ISO week.',
+        events: ['lesson_completed'],
+        grain: 'week',
+        cadence: 'weekly',
+        owner: growth,
+      },
+      weekly_visits: {
+        kind: 'count',
+        title: 'Weekly visits',
+        definition: 'Visits in the ISO week.',
+        events: ['visited'],
+        grain: 'week',
+        cadence: 'weekly',
+        parent: 'weekly_learners',
+        target: { value: 4, by: '2026-12-31', direction: 'increase' },
+        owner: growth,
+      },
+      weekly_signups: {
+        kind: 'count',
+        title: 'Weekly sign-ups',
+        definition: 'Sign-ups in the ISO week.',
+        events: ['signed_up'],
+        grain: 'week',
+        cadence: 'weekly',
+        parent: 'weekly_learners',
+        owner: { name: 'Onboarding', contact: 'onboarding@example.com' },
+      },
+      learner_rate: {
+        kind: 'ratio',
+        title: 'Learners per sign-up',
+        definition: 'Weekly learners over weekly sign-ups.',
+        numerator: 'weekly_learners',
+        denominator: 'weekly_signups',
+        grain: 'week',
+        cadence: 'weekly',
+        parent: 'weekly_learners',
+        owner: growth,
+      },
+    },
+    northStar: 'weekly_learners',
+  }),
+);
+const compiled = compileConfig(config);
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const FIRST_MONDAY = Date.parse('2026-09-28T00:00:00Z'); // 2026-W40
+const WEEKS = 5; // W40..W44
+const wednesday = (week: number) => FIRST_MONDAY + week * 7 * DAY + 2 * DAY;
+/** Monday 01:01 after the week: the week and its days have settled (end + 1 hour). */
+const settledAfter = (week: number) => FIRST_MONDAY + (week + 1) * 7 * DAY + HOUR + MINUTE;
+const iso = (epochMs: number) => new Date(epochMs).toISOString();
+
+/**
+ * Each Wednesday: visitors u0..u3 (three in W40) visit at 09:00; u0 and u1 sign up at
+ * 09:30 and complete a lesson at 10:00, except in W44, where only u0 does. In W40, u2
+ * completes a lesson at 08:00, before visiting, and never signs up.
+ */
+function weekEvents(week: number): TestEvent[] {
+  const day = wednesday(week);
+  const event = (name: string, user: number, at: number): TestEvent => ({
+    name,
+    eventId: `${name}-${week}-${user}`,
+    userId: `w${week}u${user}`,
+    occurredAt: iso(day + at + user * MINUTE),
+  });
+  const events: TestEvent[] = [];
+  for (let user = 0; user < (week === 0 ? 3 : 4); user++) events.push(event('visited', user, 9 * HOUR));
+  for (let user = 0; user < (week === 4 ? 1 : 2); user++)
+    events.push(event('signed_up', user, 9.5 * HOUR), event('lesson_completed', user, 10 * HOUR));
+  if (week === 0) events.push({ ...event('lesson_completed', 2, 8 * HOUR), occurredAt: iso(day + 8 * HOUR) });
+  return events;
+}
+
+/** Three bad entries, one per reason; the malformed one is 3,013 characters long. */
+const badEntries = (arrivedAt: number): QueuedEntry[] => [
+  {
+    messageId: 'bad-unknown',
+    body: batchEntry([
+      { name: 'teleported', eventId: 'bad-1', userId: 'x', occurredAt: iso(wednesday(4) + 9 * HOUR) },
+    ]),
+    arrivedAt,
+  },
+  {
+    messageId: 'bad-missing',
+    body: singleEntry({ name: 'visited', eventId: 'bad-2', occurredAt: iso(wednesday(4)) } as TestEvent),
+    arrivedAt,
+  },
+  { messageId: 'bad-json', body: `{"broken": "${'x'.repeat(3000)}`, arrivedAt },
+];
+
+let now = FIRST_MONDAY;
+const clock = () => now;
+const published: DeviationAlert[] = [];
+let api: (request: ApiRequest) => Promise<ApiResponse>;
+let pipeline: ReturnType<typeof ingestPipeline>;
+
+async function call(method: string, path: string, query: ApiRequest['query'] = {}): Promise<unknown> {
+  const response = await api({ method, path, query });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body;
+}
+const get = (path: string, query: ApiRequest['query'] = {}) => call('GET', path, query);
+
+/** Five weeks through the real ingest; the scheduled recompute after each, the last one through the API. */
+let lastRun: RecomputeSummary;
+beforeAll(async () => {
+  const client = localClient();
+  const tableName = await freshTable(client);
+  const store = storeFor(config, client, tableName);
+  const rollups = new RollupStore(client, tableName);
+  const bus = { publish: async (alerts: readonly DeviationAlert[]) => void published.push(...alerts) };
+  const run = () => recompute({ compiled, rollups, ingest: store, bus, clock });
+  api = createReadApi({ compiled, rollups, counters: store, quarantine: store, recompute: run, clock });
+  pipeline = ingestPipeline(config, client, tableName, clock);
+  for (let week = 0; week < WEEKS; week++) {
+    now = wednesday(week) + 12 * HOUR;
+    const entries: QueuedEntry[] = [{ messageId: `week-${week}`, body: batchEntry(weekEvents(week)), arrivedAt: now }];
+    if (week === 4) entries.push(...badEntries(now));
+    expect(await pipeline.deliver(entries)).toEqual([]);
+    now = settledAfter(week);
+    if (week < 4) await run();
+  }
+  lastRun = RecomputeSummary.parse(await call('POST', '/api/recompute'));
+}, 180_000);
+
+describe('read API on DynamoDB Local', () => {
+  test('Recompute: It should run the recompute and return its summary', () => {
+    // W44's seven days and the week itself, for four metrics; two metrics deviate.
+    expect(lastRun).toEqual({
+      periods: 8,
+      rollups: 32,
+      detected: 2,
+      resolved: 0,
+      offTrack: 0,
+      resent: 0,
+      recoveredRounds: 0,
+    });
+  });
+
+  test('Metric tree: It should list the metrics depth first with their latest values, bands and target progress', async () => {
+    const tree = MetricTree.parse(await get('/api/metrics'));
+    expect(tree.northStar).toBe('weekly_learners');
+    expect(tree.roots).toEqual(['weekly_learners']);
+    expect(tree.generatedAt).toBe(iso(now));
+    expect(tree.metrics.map(({ id, parent, children, northStar }) => ({ id, parent, children, northStar }))).toEqual([
+      {
+        id: 'weekly_learners',
+        parent: null,
+        children: ['weekly_visits', 'weekly_signups', 'learner_rate'],
+        northStar: true,
+      },
+      { id: 'weekly_visits', parent: 'weekly_learners', children: [], northStar: false },
+      { id: 'weekly_signups', parent: 'weekly_learners', children: [], northStar: false },
+      { id: 'learner_rate', parent: 'weekly_learners', children: [], northStar: false },
+    ]);
+    const byId = new Map(tree.metrics.map((metric) => [metric.id, metric]));
+    const learners = byId.get('weekly_learners')!;
+    expect(learners).toMatchObject({
+      kind: 'distinct_users',
+      grain: 'week',
+      cadence: 'weekly',
+      owner: { name: 'Growth', contact: 'growth@example.com', team: 'growth' },
+      definitionVersion: compiled.defIds['metric:weekly_learners'],
+      target: null,
+      targetProgress: null,
+    });
+    // History W40..W43 was 3, 2, 2, 2: expected 2, band +-10%; W44 has one learner.
+    expect(learners.latest).toMatchObject({
+      period: '2026-W44',
+      start: '2026-10-26T00:00:00.000Z',
+      end: '2026-11-02T00:00:00.000Z',
+      value: 1,
+      expected: 2,
+      status: 'deviating',
+      severity: 'critical',
+      relativeDeviation: -0.5,
+      settled: true,
+      projection: null,
+    });
+    expect(learners.latest?.lower).toBeCloseTo(1.8);
+    expect(learners.latest?.upper).toBeCloseTo(2.2);
+    expect(byId.get('weekly_signups')?.latest).toMatchObject({ value: 1, expected: 2, status: 'deviating' });
+    expect(byId.get('learner_rate')?.latest).toMatchObject({ kind: undefined, value: 1, expected: 1, status: 'normal' });
+    const visits = byId.get('weekly_visits')!;
+    expect(visits.latest).toMatchObject({ value: 4, expected: 4, status: 'normal', relativeDeviation: 0 });
+    expect(visits.target).toEqual({ value: 4, by: '2026-12-31', direction: 'increase' });
+    // Visits were 3, 4, 4, 4, 4: achieved; the trend through them reads 6 at the target week.
+    expect(visits.targetProgress).toMatchObject({ state: 'achieved', baseline: 3, current: 4, progress: 1 });
+    expect(visits.targetProgress?.requiredPerPeriod).toBe(0);
+    expect(visits.targetProgress?.projection).toBeCloseTo(6);
+  });
+
+  test("Series: It should return the metric's own grain over the last 12 periods by default, leaving out periods without a rollup", async () => {
+    const series = MetricSeries.parse(await get('/api/metrics/weekly_visits/series'));
+    expect(series.grain).toBe('week');
+    expect(series.from).toBe('2026-08-17T00:00:00.000Z'); // W34: twelve weeks counting W45
+    expect(series.to).toBe(iso(now));
+    expect(series.points.map(({ period, value, status }) => [period, value, status])).toEqual([
+      ['2026-W40', 3, 'learning'],
+      ['2026-W41', 4, 'learning'],
+      ['2026-W42', 4, 'learning'],
+      ['2026-W43', 4, 'learning'],
+      ['2026-W44', 4, 'normal'],
+    ]);
+  });
+
+  test('Series: It should take periods of another grain whose start is in [from, to)', async () => {
+    const query = { grain: 'day', from: '2026-10-28T00:00:00Z', to: '2026-10-30T00:00:00Z' };
+    const series = MetricSeries.parse(await get('/api/metrics/weekly_visits/series', query));
+    expect(series.points.map(({ period, value }) => [period, value])).toEqual([
+      ['2026-10-28', 4],
+      ['2026-10-29', 0],
+    ]);
+    // Wednesdays before were 3, 4, 4, 4.
+    expect(series.points[0]).toMatchObject({ expected: 4, status: 'normal', settled: true });
+    const midday = { grain: 'day', from: '2026-10-28T12:00:00+02:00', to: '2026-10-29T00:00:00.001Z' };
+    const shifted = MetricSeries.parse(await get('/api/metrics/weekly_visits/series', midday));
+    expect(shifted.points.map(({ period }) => period)).toEqual(['2026-10-29']);
+    const ratio = MetricSeries.parse(await get('/api/metrics/learner_rate/series', { from: '2026-09-28T00:00:00Z' }));
+    expect(ratio.points.map(({ value }) => value)).toEqual([1.5, 1, 1, 1, 1]);
+  });
+
+  test('Funnel: It should sum the entry cohorts of the last 8 weeks into users per step and conversions', async () => {
+    const funnel = FunnelReport.parse(await get('/api/funnels/activation'));
+    expect(funnel.funnel).toEqual({
+      id: 'activation',
+      title: 'Visit to first lesson',
+      window: 'P7D',
+      definitionVersion: compiled.defIds['funnel:activation'],
+      steps: [
+        { event: 'visited', where: {} },
+        { event: 'signed_up', where: {} },
+        { event: 'lesson_completed', where: {} },
+      ],
+    });
+    expect(funnel.grain).toBe('week');
+    expect(funnel.cohorts.map(({ period, users }) => [period, users])).toEqual([
+      ['2026-W38', [0, 0, 0]],
+      ['2026-W39', [0, 0, 0]],
+      ['2026-W40', [3, 2, 2]],
+      ['2026-W41', [4, 2, 2]],
+      ['2026-W42', [4, 2, 2]],
+      ['2026-W43', [4, 2, 2]],
+      ['2026-W44', [4, 1, 1]],
+      ['2026-W45', [0, 0, 0]],
+    ]);
+    expect(funnel.cohorts[2]?.start).toBe('2026-09-28T00:00:00.000Z');
+    expect(funnel.steps).toEqual([
+      { step: 1, event: 'visited', users: 19, fromPrevious: null, fromFirst: 1 },
+      { step: 2, event: 'signed_up', users: 9, fromPrevious: 9 / 19, fromFirst: 9 / 19 },
+      { step: 3, event: 'lesson_completed', users: 9, fromPrevious: 1, fromFirst: 9 / 19 },
+    ]);
+  });
+
+  test('Funnel: It should report day cohorts of a given range, and null conversions for an empty one', async () => {
+    const day = FunnelReport.parse(
+      await get('/api/funnels/activation', { grain: 'day', from: '2026-09-30T00:00:00Z', to: '2026-10-01T00:00:00Z' }),
+    );
+    // W40's u2 completed a lesson before visiting and never signed up: step 1 only.
+    expect(day.cohorts).toEqual([{ period: '2026-09-30', start: '2026-09-30T00:00:00.000Z', users: [3, 2, 2] }]);
+    const empty = FunnelReport.parse(
+      await get('/api/funnels/activation', { from: '2026-08-03T00:00:00Z', to: '2026-08-10T00:00:00Z' }),
+    );
+    expect(empty.steps.map(({ users, fromPrevious, fromFirst }) => [users, fromPrevious, fromFirst])).toEqual([
+      [0, null, null],
+      [0, null, null],
+      [0, null, null],
+    ]);
+  });
+
+  test('Journey: It should count new users per stage over the last 28 days and all users by their highest stage', async () => {
+    const journey = JourneyReport.parse(await get('/api/journey'));
+    expect(journey.grain).toBe('day');
+    expect(journey.from).toBe('2026-10-06T00:00:00.000Z');
+    // New users: the Wednesdays of W41..W44. Highest stage: 10 activated (W40's u2 without
+    // registering), nobody stopped at registered, 9 visitors only.
+    expect(journey.stages).toEqual([
+      { id: 'aware', title: 'Aware', newUsers: 16, currentUsers: 9, atOrBeyond: 19, conversionFromPrevious: null },
+      {
+        id: 'registered',
+        title: 'Registered',
+        newUsers: 7,
+        currentUsers: 0,
+        atOrBeyond: 10,
+        conversionFromPrevious: 10 / 19,
+      },
+      {
+        id: 'activated',
+        title: 'Activated',
+        newUsers: 7,
+        currentUsers: 10,
+        atOrBeyond: 10,
+        conversionFromPrevious: 1,
+      },
+    ]);
+    const firstWeek = JourneyReport.parse(
+      await get('/api/journey', { from: '2026-09-28T00:00:00Z', to: '2026-10-05T00:00:00Z' }),
+    );
+    expect(firstWeek.stages.map(({ newUsers, currentUsers }) => [newUsers, currentUsers])).toEqual([
+      [3, 9],
+      [2, 0],
+      [3, 10],
+    ]);
+  });
+
+  test('Quarantine: It should count rejected events by reason and show the newest with their raw payload cut', async () => {
+    const report = QuarantineReport.parse(await get('/api/quarantine'));
+    expect(report.days).toHaveLength(7);
+    expect(report.days[0]).toBe('2026-11-02');
+    expect(report.total).toBe(3);
+    expect(report.reasons).toEqual([
+      { reason: 'malformed_entry', count: 1 },
+      { reason: 'missing_field', count: 1 },
+      { reason: 'unknown_event', count: 1 },
+    ]);
+    const arrivedAt = iso(wednesday(4) + 12 * HOUR);
+    expect(report.samples.map(({ raw: _raw, message: _message, ...sample }) => sample)).toEqual([
+      {
+        reason: 'malformed_entry',
+        source: null,
+        name: null,
+        eventId: null,
+        arrivedAt,
+        rawTruncated: true,
+      },
+      { reason: 'missing_field', source: 'app.web', name: 'visited', eventId: 'bad-2', arrivedAt, rawTruncated: false },
+      {
+        reason: 'unknown_event',
+        source: 'app.web',
+        name: 'teleported',
+        eventId: 'bad-1',
+        arrivedAt,
+        rawTruncated: false,
+      },
+    ]);
+    expect(report.samples[0]?.raw).toBe(`{"broken": "${'x'.repeat(3000)}`.slice(0, 2000));
+    expect(report.samples[1]?.message).toContain('userId');
+    const today = QuarantineReport.parse(await get('/api/quarantine', { days: '1' }));
+    expect(today).toEqual({ days: ['2026-11-02'], total: 0, reasons: [], samples: [] });
+  });
+
+  test('Alerts: It should list the deviations of the last 30 days, newest first, with owner and contributors', async () => {
+    const list = AlertList.parse(await get('/api/alerts'));
+    expect(list.from).toBe(iso(now - 30 * DAY));
+    expect(list.alerts.map(({ metric, period, state, kind }) => [metric.id, period, state, kind])).toEqual([
+      ['weekly_learners', '2026-W44', 'open', 'detected'],
+      ['weekly_signups', '2026-W44', 'open', 'detected'],
+    ]);
+    const [learners, signups] = list.alerts;
+    expect(learners).toMatchObject({
+      alertId: `${compiled.defIds['metric:weekly_learners']}:week:2026-W44`,
+      grain: 'week',
+      periodStart: '2026-10-26T00:00:00.000Z',
+      observed: 1,
+      expected: 2,
+      relativeDeviation: -0.5,
+      severity: 'critical',
+      owner: { team: 'growth' },
+      link: 'http://127.0.0.1:4000/#/metrics/weekly_learners?grain=week&period=2026-W44',
+    });
+    expect(learners?.band.lower).toBeCloseTo(1.8);
+    expect(learners?.contributors.map(({ metricId, share }) => [metricId, share])).toEqual([
+      ['weekly_signups', 1],
+      ['learner_rate', 0],
+      ['weekly_visits', 0],
+    ]);
+    expect(signups).toMatchObject({ owner: { team: 'onboarding' }, contributors: [] });
+    expect(published.map((alert) => [alert.kind, alert.metric.id])).toEqual([
+      ['detected', 'weekly_learners'],
+      ['detected', 'weekly_signups'],
+    ]);
+    const earlier = AlertList.parse(
+      await get('/api/alerts', { from: '2026-09-01T00:00:00Z', to: '2026-10-26T00:00:00Z' }),
+    );
+    expect(earlier.alerts).toEqual([]);
+  });
+
+  // Last: the late events change the numbers the tests above read.
+  test('Alerts: It should show the alerts resolved once late sign-ups bring the week back into its band', async () => {
+    now = settledAfter(4) + HOUR;
+    const late = weekEvents(0)
+      .filter((event) => event.userId === 'w0u1' && event.name !== 'visited')
+      .map((event) => ({
+        ...event,
+        eventId: `late-${event.name}`,
+        userId: 'w4u1',
+        occurredAt: iso(Date.parse(event.occurredAt) + 4 * 7 * DAY),
+      }));
+    expect(await pipeline.deliver([{ messageId: 'late', body: batchEntry(late), arrivedAt: now }])).toEqual([]);
+    const summary = RecomputeSummary.parse(await call('POST', '/api/recompute'));
+    expect(summary).toMatchObject({ periods: 2, rollups: 8, detected: 0, resolved: 2 });
+    const list = AlertList.parse(await get('/api/alerts'));
+    expect(list.alerts.map(({ metric, state, resolution }) => [metric.id, state, resolution?.observed])).toEqual([
+      ['weekly_learners', 'resolved', 2],
+      ['weekly_signups', 'resolved', 2],
+    ]);
+    const funnel = FunnelReport.parse(await get('/api/funnels/activation'));
+    expect(funnel.cohorts.find((cohort) => cohort.period === '2026-W44')?.users).toEqual([4, 2, 2]);
+  });
+});
