@@ -101,8 +101,6 @@ export default defineConfig({
       events: ['signed_up'],
       grain: 'day',
       cadence: 'daily',
-      // Daily sign-ups swing about 15% from day to day: alert on real breaks only.
-      sensitivity: 2,
       parent: 'weekly_signups',
       owner: { name: 'Growth', contact: 'growth@example.com', team: 'growth' },
     },

@@ -54,7 +54,7 @@ export function defineRoute<Q extends z.ZodType, R extends z.ZodType>(
   return {
     ...definition,
     query: schemaFor,
-    handle: function handleRoute(deps, params, query) {
+    handle: async function handleRoute(deps, params, query) {
       const parsed = parseQuery(schemaFor(deps.compiled), query);
       return definition.handle({ deps, params, query: parsed });
     },

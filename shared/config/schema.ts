@@ -164,6 +164,12 @@ export const RecomputeSettings = z.strictObject({
   every: Duration.default('PT5M'),
   /** A period is settled, and may alert, once its end plus this delay has passed. */
   settleDelay: Duration.default('PT1H'),
+  /**
+   * Least band half width of count and distinct-user metrics, in multiples of
+   * sqrt(expected): the counting noise of a steady process, so small counts do not alert
+   * on chance. 0 turns it off.
+   */
+  countNoise: z.number().min(0).max(10).default(2),
   /** Base URL of the dashboard, for the chart link in alerts. */
   dashboardUrl: z.url().default('http://127.0.0.1:4000'),
 });

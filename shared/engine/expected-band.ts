@@ -53,6 +53,12 @@ export interface BandSettings {
   readonly relativeFloor: number;
   /** Least half width in the metric's own unit. @default 0 */
   readonly absoluteFloor: number;
+  /**
+   * For counts of events or users: least half width in multiples of sqrt(expected), the
+   * counting noise a steady process has anyway, so small counts do not alert on chance.
+   * 0 for other metrics. @default 0
+   */
+  readonly countNoise: number;
 }
 
 export const BandSettings: BandSettings = Object.freeze({
@@ -60,6 +66,7 @@ export const BandSettings: BandSettings = Object.freeze({
   k: 3,
   relativeFloor: 0.1,
   absoluteFloor: 0,
+  countNoise: 0,
 });
 
 export type ExpectedBandOptions = {
@@ -94,12 +101,13 @@ function checkedSettings(options: ExpectedBandOptions): BandSettings & { readonl
     k: options.k ?? BandSettings.k,
     relativeFloor: options.relativeFloor ?? BandSettings.relativeFloor,
     absoluteFloor: options.absoluteFloor ?? BandSettings.absoluteFloor,
+    countNoise: options.countNoise ?? BandSettings.countNoise,
     sensitivity: options.sensitivity ?? 1,
   };
   if (!Number.isInteger(settings.minHistory) || settings.minHistory < 1) {
     throw new RangeError(`minHistory must be a whole number >= 1: ${settings.minHistory}`);
   }
-  for (const name of ['k', 'relativeFloor', 'absoluteFloor'] as const) {
+  for (const name of ['k', 'relativeFloor', 'absoluteFloor', 'countNoise'] as const) {
     if (!(settings[name] >= 0) || !Number.isFinite(settings[name])) {
       throw new RangeError(`${name} must be a finite number >= 0: ${settings[name]}`);
     }
@@ -132,6 +140,7 @@ export function expectedBand(
       settings.k * MAD_TO_SIGMA * mad,
       settings.relativeFloor * Math.abs(expected),
       settings.absoluteFloor,
+      settings.countNoise * Math.sqrt(Math.abs(expected)),
     ) * settings.sensitivity;
   return {
     state: 'ready',

@@ -124,7 +124,12 @@ async function rollupsOf(deps: RecomputeDeps, grain: Grain, period: string, now:
       const past = await rollups.getRollups(defId, grain, history);
       const band = expectedBand(
         history.map((key) => past.get(key)?.value ?? null),
-        { sensitivity: metric.sensitivity },
+        // Counts carry counting noise of about sqrt(n): recompute.countNoise of it is the least band.
+        {
+          sensitivity: metric.sensitivity,
+          countNoise:
+            metric.kind === 'count' || metric.kind === 'distinct_users' ? config.recompute.countNoise : 0,
+        },
       );
       const ready = band.state === 'ready' ? band : undefined;
       const verdict = settled ? classify(value, band) : undefined;

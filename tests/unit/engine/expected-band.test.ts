@@ -183,7 +183,13 @@ describe('historyPeriods', () => {
 describe('expectedBand', () => {
   test('It should expose its default settings', () => {
     // Assess
-    expect(BandSettings).toEqual({ minHistory: 4, k: 3, relativeFloor: 0.1, absoluteFloor: 0 });
+    expect(BandSettings).toEqual({
+      minHistory: 4,
+      k: 3,
+      relativeFloor: 0.1,
+      absoluteFloor: 0,
+      countNoise: 0,
+    });
   });
 
   test('It should be learning with fewer values than minHistory', () => {
@@ -439,5 +445,20 @@ describe('expectedBand and classify properties', () => {
         }
       }),
     );
+  });
+});
+
+describe('expectedBand: counting noise', () => {
+  test('It should keep a small count inside its band when it moves by less than twice sqrt(expected)', () => {
+    const history = [62, 63, 64, 62];
+    const band = expectedBand(history, { countNoise: 2 });
+    expect(band.state === 'ready' && band.spread).toBeCloseTo(2 * Math.sqrt(62.5));
+    expect(classify(47, band).status).toBe('normal');
+  });
+
+  test('It should still flag a 50% drop of a steady count of 20', () => {
+    const band = expectedBand([20, 21, 19, 20, 21, 20], { countNoise: 2 });
+    expect(classify(10, band).status).toBe('deviating');
+    expect(classify(21, band).status).toBe('normal');
   });
 });
