@@ -1,11 +1,12 @@
 import { appendFile, mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createIngestHandler } from '../functions/ingest/handler.js';
+import { createReadApi } from '../shared/api/read-api.js';
 import { EventBridgeAlertBus } from '../shared/bus/alert-bus.js';
 import { deviationAlertPattern, matchesPattern, productEventsPattern } from '../shared/bus/rule-patterns.js';
 import type { NorthstarConfig } from '../shared/config/schema.js';
@@ -166,18 +167,40 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (product.length > 0) void pump();
   });
 
+  let readApi: ReturnType<typeof createReadApi> | undefined;
   const server: Server = createServer((request, response) => {
     if (request.headers['x-amz-target']) {
       void putEvents(request, response);
       return;
     }
-    response.writeHead(404, { 'content-type': 'application/json' });
-    response.end(
-      JSON.stringify({
-        error: { code: 'not_found', message: `${request.method} ${request.url} is not served here` },
-      }),
-    );
+    void serveApi(request, response);
   });
+
+  /** The read API on the same origin: `/api/...`, JSON in and out. */
+  async function serveApi(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      response.end(JSON.stringify(body));
+    };
+    try {
+      const url = new URL(request.url ?? '/', 'http://local');
+      if (!url.pathname.startsWith('/api/') || !readApi) {
+        send(404, {
+          error: { code: 'not_found', message: `${request.method} ${url.pathname} is not served here` },
+        });
+        return;
+      }
+      const answer = await readApi({
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+      });
+      send(answer.status, answer.body, answer.headers);
+    } catch (error) {
+      send(500, { error: { code: 'internal', message: (error as Error).message } });
+    }
+  }
+
   const port = options.port ?? 4000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -199,6 +222,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await pumping;
   };
   let recomputing: Promise<RecomputeSummary> | undefined;
+  readApi = createReadApi({
+    compiled,
+    rollups,
+    counters: store,
+    quarantine: store,
+    recompute: () => recomputeNow(),
+    clock,
+  });
   const recomputeNow = async (recomputeOptions: { since?: number } = {}) => {
     await drained();
     while (recomputing) await recomputing.catch(() => undefined);

@@ -136,6 +136,14 @@ describe('local runtime', () => {
       1,
     );
     expect(learners[0]?.value).toBe(1);
+    // The same numbers through the read API on the same origin.
+    const tree = (await (await fetch(`${runtime.url}/api/metrics`)).json()) as {
+      metrics: { id: string; latest: { value: number } | null }[];
+    };
+    expect(tree.metrics.find((metric) => metric.id === 'weekly_learners')?.latest?.value).toBe(1);
+    const badSeries = await fetch(`${runtime.url}/api/metrics/weekly_learners/series?grain=fortnight`);
+    expect(badSeries.status).toBe(400);
+    expect(((await badSeries.json()) as { error: { parameter: string } }).error.parameter).toBe('grain');
     // Every entry on the bus is archived: the apps' 11 and the pipeline's own alerts.
     const archived = (await readFile(join(dataDir, 'archive.ndjson'), 'utf8'))
       .trim()
