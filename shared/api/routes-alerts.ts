@@ -1,4 +1,3 @@
-import type { DeviationAlert } from '../bus/alert-bus.js';
 import type { StoredAlert } from '../store/rollup-store.js';
 import { instantRange, isoTime } from './period-range.js';
 import { AlertsQuery } from './query-schemas.js';
@@ -7,11 +6,8 @@ import { AlertList, type AlertSummary } from './schemas.js';
 
 const DEFAULT_ALERT_SPAN_MS = 30 * 86_400_000;
 
-/** `listAlerts` adds the resolving event to a resolved alert, beyond the `StoredAlert` type. */
-type ListedAlert = StoredAlert & { readonly resolution?: DeviationAlert };
-
-export function alertSummary(stored: ListedAlert): AlertSummary {
-  const { alert, state, resolution } = stored;
+export function alertSummary(stored: StoredAlert): AlertSummary {
+  const { alert, state, resolution, raisedAt, resolvedAt } = stored;
   return {
     alertId: alert.alertId,
     kind: alert.kind,
@@ -29,6 +25,8 @@ export function alertSummary(stored: ListedAlert): AlertSummary {
     owner: { ...alert.owner },
     contributors: alert.contributors.map((contributor) => ({ ...contributor })),
     link: alert.link,
+    raisedAt: new Date(raisedAt).toISOString(),
+    ...(resolvedAt === undefined ? {} : { resolvedAt: new Date(resolvedAt).toISOString() }),
     ...(resolution
       ? {
           resolution: {
@@ -60,7 +58,7 @@ export const alertsRoute = defineRoute({
   response: AlertList,
   async handle({ deps, query }) {
     const range = instantRange({ from: query.from, to: query.to, now: deps.clock() }, DEFAULT_ALERT_SPAN_MS);
-    const stored: ListedAlert[] = await deps.rollups.listAlerts(isoTime(range.from), isoTime(range.to));
+    const stored: StoredAlert[] = await deps.rollups.listAlerts(isoTime(range.from), isoTime(range.to));
     const alerts = stored
       .filter(({ alert }) => {
         const start = Date.parse(alert.periodStart);

@@ -178,6 +178,7 @@ export const AlertSummary = z.object({
   contributors: z.array(Contributor),
   link: z.string(),
   resolvedAt: Instant.optional().describe('When the period was found back inside its band'),
+  raisedAt: Instant.describe('When the alert was raised'),
   resolution: z
     .object({ observed: Num, expected: z.number(), relativeDeviation: Num })
     .optional()

@@ -23,6 +23,10 @@ export interface StoredAlert {
   readonly state: 'open' | 'resolved';
   /** Which of its events reached the bus: the outbox for a crash between the write and the send. */
   readonly sent: { readonly detected: boolean; readonly resolved: boolean };
+  /** When it was raised and, once resolved, when and with which numbers. */
+  readonly raisedAt: number;
+  readonly resolvedAt?: number;
+  readonly resolution?: DeviationAlert;
 }
 
 /** Rollups, alerts and the recompute's own state; the same table as the counters. */
@@ -145,6 +149,9 @@ export class RollupStore {
       alert: JSON.parse(item.data?.S ?? '{}') as DeviationAlert,
       state: item.state?.S === 'resolved' ? 'resolved' : 'open',
       sent: { detected: item.sentDetected?.BOOL === true, resolved: item.sentResolved?.BOOL === true },
+      raisedAt: Number(item.at?.N ?? 0),
+      ...(item.resolvedAt?.N ? { resolvedAt: Number(item.resolvedAt.N) } : {}),
+      ...(item.resolution?.S ? { resolution: JSON.parse(item.resolution.S) as DeviationAlert } : {}),
     };
   }
 
@@ -221,11 +228,7 @@ export class RollupStore {
   /** Alerts whose periods start in [from, to] (ISO times), oldest first. */
   async listAlerts(from: string, to: string): Promise<StoredAlert[]> {
     const items = await this.query({ pk: 'ALERT', from, to: `${to}~` });
-    return items.map((item) => {
-      const stored = this.parseAlert(item);
-      const resolution = item.resolution?.S;
-      return resolution ? { ...stored, resolution: JSON.parse(resolution) as DeviationAlert } : stored;
-    });
+    return items.map((item) => this.parseAlert(item));
   }
 
   /**

@@ -475,6 +475,10 @@ describe('read API on DynamoDB Local', () => {
       ['weekly_learners', 'resolved', 2],
       ['weekly_signups', 'resolved', 2],
     ]);
+    expect(list.alerts.map((alert) => alert.resolvedAt)).toEqual([
+      new Date(now).toISOString(),
+      new Date(now).toISOString(),
+    ]);
     const funnel = FunnelReport.parse(await get('/api/funnels/activation'));
     expect(funnel.cohorts.find((cohort) => cohort.period === '2026-W44')?.users).toEqual([4, 2, 2]);
   });
