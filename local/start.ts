@@ -135,7 +135,8 @@ const traffic = demoTraffic({
   seed,
   incident: { day: new Date(startedAt - 10 * DAY).toISOString().slice(0, 10), signupDrop: 0.8 },
 });
-let sentUntil = (await readSentUntil()) ?? startedAt - HISTORY_DAYS * DAY;
+// History starts at a midnight (UTC), so its first day is a whole day like the others.
+let sentUntil = (await readSentUntil()) ?? Math.floor(startedAt / DAY) * DAY - HISTORY_DAYS * DAY;
 const historyFrom = sentUntil;
 
 if (!args['no-demo']) {

@@ -119,7 +119,9 @@ async function rollupsOf(deps: RecomputeDeps, grain: Grain, period: string, now:
   return Promise.all(
     Object.entries(config.metrics).map(async ([metricId, metric]): Promise<Rollup> => {
       const defId = compiled.defIds[`metric:${metricId}`] as string;
-      const value = metricValue(metricId, counters, compiled);
+      // A period without a single counter saw no events at all: the pipeline was not
+      // receiving yet (or not running), which is no data, not a zero to learn from.
+      const value = counters.size === 0 ? null : metricValue(metricId, counters, compiled);
       const settled = now >= settledAt(metric, end, settleDelayMs, compiled);
       const past = await rollups.getRollups(defId, grain, history);
       const band = expectedBand(

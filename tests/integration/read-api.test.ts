@@ -262,7 +262,8 @@ describe('read API on DynamoDB Local', () => {
     const series = MetricSeries.parse(await get('/api/metrics/weekly_visits/series', query));
     expect(series.points.map(({ period, value }) => [period, value])).toEqual([
       ['2026-10-28', 4],
-      ['2026-10-29', 0],
+      // No event of any kind that day: no data, not a zero.
+      ['2026-10-29', null],
     ]);
     // Wednesdays before were 3, 4, 4, 4.
     expect(series.points[0]).toMatchObject({ expected: 4, status: 'normal', settled: true });
