@@ -51,7 +51,6 @@ const config = parseConfig(
     northStar: 'daily_activity',
   }),
 );
-const compiled = compileConfig(config);
 const DAY = 86_400_000;
 const FIRST_DAY = Date.parse('2026-09-28T00:00:00Z'); // a Monday
 const DAYS = 36;
@@ -182,10 +181,16 @@ describe('recompute on DynamoDB Local', () => {
       const measured = localClient();
       const capacity = measureCapacity(measured);
       let calls = 0;
-      measured.middlewareStack.add((next) => (args) => (calls++, next(args)), {
-        step: 'initialize',
-        name: 'countCalls',
-      });
+      measured.middlewareStack.add(
+        (next) => (args) => {
+          calls++;
+          return next(args);
+        },
+        {
+          step: 'initialize',
+          name: 'countCalls',
+        },
+      );
       const summary = await recompute({
         ...deps(),
         rollups: new RollupStore(measured, tableName),
