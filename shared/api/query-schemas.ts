@@ -27,24 +27,27 @@ const orderMessage = { path: ['from'], message: 'must be earlier than to' };
 /** Every endpoint rejects parameters it does not know, so a typo never falls back to a default silently. */
 export const NoQuery = z.strictObject({});
 
-export function SeriesQuery(grains: readonly Grain[]) {
+/** A grain and a [from, to) range, with the endpoint's own defaults in the descriptions. */
+function GrainRangeQuery(grains: readonly Grain[], grainHelp: string, fromHelp: string) {
   return z
-    .strictObject({
-      grain: GrainParam(grains, "Grain of the periods. Default: the metric's own grain."),
-      from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 12 periods.'),
-      to: To,
-    })
+    .strictObject({ grain: GrainParam(grains, grainHelp), from: From.describe(fromHelp), to: To })
     .refine(ordered, orderMessage);
 }
 
+export function SeriesQuery(grains: readonly Grain[]) {
+  return GrainRangeQuery(
+    grains,
+    "Grain of the periods. Default: the metric's own grain.",
+    'Start of the range, inclusive (ISO 8601). Default: start of the last 12 periods.',
+  );
+}
+
 export function FunnelQuery(grains: readonly Grain[]) {
-  return z
-    .strictObject({
-      grain: GrainParam(grains, 'Grain of the entry cohorts. Default: week.'),
-      from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 8 periods.'),
-      to: To,
-    })
-    .refine(ordered, orderMessage);
+  return GrainRangeQuery(
+    grains,
+    'Grain of the entry cohorts. Default: week.',
+    'Start of the range, inclusive (ISO 8601). Default: start of the last 8 periods.',
+  );
 }
 
 export const JourneyQuery = z

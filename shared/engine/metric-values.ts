@@ -1,4 +1,3 @@
-import type { Grain } from '../config/schema.js';
 import type { CompiledConfig } from './compiled-config.js';
 import { SUM_SCALE } from './user-state.js';
 
@@ -36,10 +35,4 @@ export function metricValue(
       return from === 0 ? null : to / from;
     }
   }
-}
-
-export function metricGrain(metricId: string, compiled: CompiledConfig): Grain {
-  const metric = compiled.config.metrics[metricId];
-  if (!metric) throw new RangeError(`unknown metric "${metricId}"`);
-  return metric.grain;
 }
