@@ -16,6 +16,7 @@ import type { IngestSummary, ReceivedRecord } from '../shared/ingest/ingest-reco
 import { type RecomputeSummary, recompute } from '../shared/recompute/recompute.js';
 import { dynamoClient, eventBridgeClient, storeFor } from '../shared/runtime/pipeline-env.js';
 import type { DynamoStore } from '../shared/store/dynamodb-store.js';
+import { FreshnessStore } from '../shared/store/freshness.js';
 import { RollupStore } from '../shared/store/rollup-store.js';
 import { ensureTable } from '../shared/store/table.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -85,6 +86,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await ensureTable(client, TABLE);
   const store = storeFor(config, client, TABLE);
   const rollups = new RollupStore(client, TABLE);
+  const freshness = new FreshnessStore(client, TABLE);
   const totals: RuntimeTotals = {
     accepted: 0,
     duplicates: 0,
@@ -96,7 +98,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let lastError = '';
 
   const handler = createIngestHandler(
-    () => ({ compiled, schemas: trackingPlanSchemas(config), store, clock }),
+    () => ({ compiled, schemas: trackingPlanSchemas(config), store, freshness, clock }),
     {
       logger: new Logger({ serviceName: 'northstar-ingest', logLevel: 'ERROR' }),
       metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),

@@ -17,6 +17,7 @@ import {
   parsePipelineEnv,
   storeFor,
 } from '../../shared/runtime/pipeline-env.js';
+import { FreshnessStore } from '../../shared/store/freshness.js';
 
 export interface Observability {
   readonly logger: Logger;
@@ -62,10 +63,12 @@ function depsFromEnvironment(): IngestRecordsDeps {
     const env = parsePipelineEnv(process.env);
     const config = loadConfigFile(env.NORTHSTAR_CONFIG_FILE);
     const compiled = compileConfig(config);
+    const client = dynamoClient(env.DYNAMODB_ENDPOINT);
     lambdaDeps = {
       compiled,
       schemas: trackingPlanSchemas(config),
-      store: storeFor(config, dynamoClient(env.DYNAMODB_ENDPOINT), env.TABLE_NAME),
+      store: storeFor(config, client, env.TABLE_NAME),
+      freshness: new FreshnessStore(client, env.TABLE_NAME),
       clock: Date.now,
     };
   }

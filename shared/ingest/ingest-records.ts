@@ -1,5 +1,6 @@
 import type { Rejection, RejectionReason } from '../events/envelope.js';
 import { parseEntry, type TrackingPlanSchemas } from '../events/tracking-plan.js';
+import type { FreshnessRecorder } from '../store/freshness.js';
 import { ingestEvents, type RoundDeps } from './rounds.js';
 
 /** One queue message: an EventBridge entry as the rule delivered it. */
@@ -12,6 +13,8 @@ export interface ReceivedRecord {
 
 export interface IngestRecordsDeps extends RoundDeps {
   readonly schemas: TrackingPlanSchemas;
+  /** Moves the latest accepted event forward, once per batch (the dashboard's freshness). */
+  readonly freshness?: FreshnessRecorder;
 }
 
 export interface IngestSummary {
@@ -65,6 +68,7 @@ export async function ingestRecords(
     duplicates = outcome.duplicates.length;
     conflicts = outcome.conflicts.length;
     rounds = outcome.rounds;
+    await deps.freshness?.recordAccepted(outcome.accepted, deps.clock());
     for (const userId of outcome.failedUsers)
       for (const messageId of eventsOf.get(userId) ?? []) failed.add(messageId);
     const expiredKeys = new Set(outcome.expired.map((event) => event.key));
