@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { packBatchEntries } from '../client/pack-entries.js';
 import { BATCH_DETAIL_TYPE } from '../shared/events/envelope.js';
 import type { ReceivedRecord } from '../shared/ingest/ingest-records.js';
 
@@ -26,9 +27,6 @@ export function eventBridgeBody(source: string, detailType: string, detail: unkn
   });
 }
 
-/** Entries stay well under EventBridge's 256 KB and the 64 KB batch-entry budget. */
-const MAX_ENTRY_BYTES = 60_000;
-
 /** A PutEvents entry as an app sends it. */
 export interface PutEntry {
   readonly Source: string;
@@ -39,8 +37,8 @@ export interface PutEntry {
 }
 
 /**
- * Packs events the way the typed client does: one `Northstar Event Batch` entry per app
- * and user, split at the size budget.
+ * Packs events with the typed client's packing (`client/pack-entries.ts`): one
+ * `Northstar Event Batch` entry per app and user, split at the 64 KB entry budget.
  */
 export function batchEntries(events: readonly AppEvent[]): PutEntry[] {
   const groups = new Map<string, AppEvent[]>();
@@ -52,28 +50,22 @@ export function batchEntries(events: readonly AppEvent[]): PutEntry[] {
   }
   const entries: PutEntry[] = [];
   for (const group of groups.values()) {
-    let chunk: AppEvent[] = [];
-    let bytes = 0;
-    const flush = () => {
-      if (chunk.length === 0) return;
-      const detail = { events: chunk.map(({ source: _source, ...event }) => event) };
-      const lastAt = Math.max(...chunk.map((event) => Date.parse(event.occurredAt)));
-      entries.push({
-        Source: chunk[0]!.source,
-        DetailType: BATCH_DETAIL_TYPE,
-        Detail: JSON.stringify(detail),
-        lastAt,
-      });
-      chunk = [];
-      bytes = 0;
-    };
-    for (const event of group) {
-      const size = JSON.stringify(event).length;
-      if (bytes + size > MAX_ENTRY_BYTES) flush();
-      chunk.push(event);
-      bytes += size;
+    const source = group[0]!.source;
+    const { entries: packed, oversized } = packBatchEntries(
+      source,
+      group.map(({ source: _source, ...event }) => event),
+    );
+    // An event over the budget still goes, alone, so the pipeline quarantines it with its reason.
+    const alone = oversized.map((event) => ({
+      Source: source,
+      DetailType: BATCH_DETAIL_TYPE,
+      Detail: JSON.stringify({ events: [event] }),
+    }));
+    for (const { Source, DetailType, Detail } of [...packed, ...alone]) {
+      const detail = JSON.parse(Detail) as { events: { occurredAt: string }[] };
+      const lastAt = Math.max(...detail.events.map((event) => Date.parse(event.occurredAt)));
+      entries.push({ Source, DetailType, Detail, lastAt });
     }
-    flush();
   }
   return entries.sort((a, b) => a.lastAt - b.lastAt);
 }
