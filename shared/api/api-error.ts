@@ -68,3 +68,19 @@ export function parseQuery<T extends z.ZodType>(
   const message = issue.code === 'unrecognized_keys' ? 'is not a parameter of this endpoint' : issue.message;
   throw invalidParameter(parameter, message, parsed.error);
 }
+
+/**
+ * Validates a JSON request body with the endpoint's schema. The first problem answers 400
+ * naming its field (`body` when the body is missing or not an object).
+ */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+    throw invalidParameter('body', 'must be a JSON object');
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  if (!issue) throw invalidParameter('body', 'is not valid', parsed.error);
+  const field = parameterOf(issue) || 'body';
+  const message = issue.code === 'unrecognized_keys' ? 'is not a field of this request' : issue.message;
+  throw invalidParameter(field, message, parsed.error);
+}

@@ -12,6 +12,7 @@ import {
   MetricTree,
   OpenApiDocument,
   PeriodValue,
+  PipelineStatus,
   QuarantineReport,
   RecomputeSummary,
   TargetProgress,
@@ -31,6 +32,7 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   AlertSummary,
   QuarantineReport,
   RecomputeSummary,
+  PipelineStatus,
   OpenApiDocument,
 };
 
@@ -68,9 +70,16 @@ function pathParameters(route: Route, compiled: CompiledConfig): unknown[] {
     name,
     in: 'path',
     required: true,
-    description: 'A configured id; any other answers 404.',
+    description:
+      ids.length > 0 ? 'A configured id; any other answers 404.' : 'An id; an unknown one answers 404.',
     schema: { type: 'string', ...(ids.length > 0 ? { enum: [...ids] } : {}) },
   }));
+}
+
+/** A request body's schema, inline: no dialect of its own inside the document. */
+function bodySchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input' });
+  return json;
 }
 
 const errorResponse = (description: string) => ({
@@ -91,9 +100,21 @@ export function openApiDocument(routes: readonly Route[], compiled: CompiledConf
       summary: route.summary,
       description: route.description,
       ...(parameters.length > 0 ? { parameters } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: bodySchema(route.body) } },
+            },
+          }
+        : {}),
       responses: {
         '200': { description: 'OK', content: { 'application/json': { schema: ref(component) } } },
-        '400': errorResponse('A query parameter is not valid; `error.parameter` names it.'),
+        '400': errorResponse(
+          route.body
+            ? 'A query parameter or body field is not valid, or the body is not a JSON object; `error.parameter` names it.'
+            : 'A query parameter is not valid; `error.parameter` names it.',
+        ),
         ...(route.notFound ? { '404': errorResponse(route.notFound) } : {}),
       },
     };

@@ -74,3 +74,20 @@ export const QuarantineQuery = z.strictObject({
     .default(7)
     .describe('UTC arrival days to look back over, today included.'),
 });
+
+/** The body of an acknowledgement: who acknowledges, and why (kept with the alert). */
+export const AlertAcknowledgementBody = z.strictObject({
+  by: z
+    .string({ error: 'must be a string: who acknowledges' })
+    .trim()
+    .min(1, { error: 'must not be empty: who acknowledges' })
+    .max(100, { error: 'must be at most 100 characters' })
+    .describe('Who acknowledges the alert, e.g. a name or an email address (1-100 characters).'),
+  note: z
+    .string({ error: 'must be a string: why the alert is acknowledged' })
+    .trim()
+    .min(1, { error: 'must not be empty: say why, e.g. "known: campaign ended"' })
+    .max(500, { error: 'must be at most 500 characters' })
+    .describe('Why, e.g. "known: campaign ended" (1-500 characters); travels with the alert.'),
+});
+export type AlertAcknowledgementBody = z.infer<typeof AlertAcknowledgementBody>;

@@ -6,10 +6,11 @@ import { ApiError } from './api-error.js';
 import { openApiDocument } from './openapi.js';
 import { NoQuery } from './query-schemas.js';
 import { defineRoute, type Route } from './route.js';
-import { alertsRoute } from './routes-alerts.js';
+import { acknowledgeAlertRoute, alertsRoute } from './routes-alerts.js';
 import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineRoute, recomputeRoute } from './routes-pipeline.js';
+import { statusRoute } from './routes-status.js';
 import { OpenApiDocument } from './schemas.js';
 
 /** A request as any adapter sees it: the local HTTP server, or a Lambda behind IAM authorisation. */
@@ -65,7 +66,9 @@ export const READ_API_ROUTES: readonly Route[] = [
   funnelRoute,
   journeyRoute,
   alertsRoute,
+  acknowledgeAlertRoute,
   quarantineRoute,
+  statusRoute,
   recomputeRoute,
   openApiRoute,
 ];
@@ -130,7 +133,7 @@ export function createReadApi(deps: ReadApiDeps): (request: ApiRequest) => Promi
       );
     }
     try {
-      const body = await match.route.handle(deps, match.params, request.query);
+      const body = await match.route.handle(deps, match.params, request.query, request.body);
       return { status: 200, body, headers: { ...JSON_HEADERS } };
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error);

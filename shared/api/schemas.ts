@@ -17,7 +17,10 @@ const GrainName = z.enum(['hour', 'day', 'week', 'month']);
 export const ApiErrorBody = z.object({
   error: z.object({
     code: z.enum(['invalid_parameter', 'not_found', 'method_not_allowed']),
-    parameter: z.string().optional().describe('The query parameter at fault (with invalid_parameter)'),
+    parameter: z
+      .string()
+      .optional()
+      .describe('The query parameter or body field at fault (with invalid_parameter)'),
     message: z.string(),
   }),
 });
@@ -158,7 +161,13 @@ const Contributor = z.object({
 export const AlertSummary = z.object({
   alertId: z.string(),
   kind: z.enum(['detected', 'resolved', 'target_off_track']),
-  state: z.enum(['open', 'resolved']),
+  state: z
+    .enum(['open', 'acknowledged', 'resolved'])
+    .describe('resolved once back inside the band; acknowledged once its owner noted it; else open'),
+  acknowledgement: z
+    .object({ by: z.string(), note: z.string(), at: Instant })
+    .nullable()
+    .describe('Who acknowledged it, with what note and when; kept when the alert resolves'),
   metric: z.object({
     id: z.string(),
     title: z.string(),
@@ -195,6 +204,30 @@ export type AlertSummary = z.infer<typeof AlertSummary>;
 
 export const AlertList = z.object({ from: Instant, to: Instant, alerts: z.array(AlertSummary) });
 export type AlertList = z.infer<typeof AlertList>;
+
+/** How fresh the numbers are: the latest accepted event, the ingest lag, the last recompute. */
+export const PipelineStatus = z.object({
+  now: Instant,
+  latestEvent: z
+    .object({
+      occurredAt: Instant.describe('When the user acted'),
+      arrivedAt: Instant.describe('When the pipeline received it'),
+      committedAt: Instant.describe("When its batch's counters were committed"),
+      ingestLagSeconds: z.number().describe('committedAt - arrivedAt'),
+    })
+    .nullable()
+    .describe('The latest accepted event (the one that arrived last); null before any'),
+  lastRecomputeAt: Instant.nullable().describe('When the recompute last ran; null before its first run'),
+  recomputeEverySeconds: z.number().describe('The configured schedule of the recompute'),
+  stale: z.boolean().describe('True when any reason below holds'),
+  staleReasons: z.array(
+    z.object({
+      code: z.enum(['no_events', 'events_quiet', 'ingest_lagging', 'never_recomputed', 'recompute_late']),
+      message: z.string(),
+    }),
+  ),
+});
+export type PipelineStatus = z.infer<typeof PipelineStatus>;
 
 const Reason = z.string().describe(`A rejection reason code: ${RejectionReason.options.join(', ')}`);
 

@@ -14,13 +14,30 @@ import type { DeviationAlert } from '../bus/alert-bus.js';
 import type { Grain } from '../config/schema.js';
 import type { Rollup } from '../recompute/rollup.js';
 import { counterPk, sumCounterRows } from './dynamodb-store.js';
+import { FreshnessStore, type IngestFreshness } from './freshness.js';
 
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 
+/** An on-call owner's note on an alert: who, why, when. */
+export interface AlertAcknowledgement {
+  readonly by: string;
+  readonly note: string;
+  readonly at: number;
+}
+
+/** Where an alert item sits: its period start, definition version and grain (as stored). */
+export interface AlertKey {
+  readonly periodStart: string;
+  readonly metric: { readonly definitionVersion: string };
+  readonly grain: string;
+}
+
 export interface StoredAlert {
   readonly alert: DeviationAlert;
+  /** The recompute's state; an acknowledgement does not change it, so a resolution still applies. */
   readonly state: 'open' | 'resolved';
+  readonly acknowledgement?: AlertAcknowledgement;
   /** Which of its events reached the bus: the outbox for a crash between the write and the send. */
   readonly sent: { readonly detected: boolean; readonly resolved: boolean };
   /** When it was raised and, once resolved, when and with which numbers. */
@@ -138,9 +155,7 @@ export class RollupStore {
     return items.map((item) => JSON.parse(item.data?.S ?? '{}') as Rollup).reverse();
   }
 
-  private alertKey(
-    alert: Pick<DeviationAlert, 'periodStart' | 'metric' | 'grain'>,
-  ): Record<string, AttributeValue> {
+  private alertKey(alert: AlertKey): Record<string, AttributeValue> {
     return { pk: s('ALERT'), sk: s(`${alert.periodStart}#${alert.metric.definitionVersion}#${alert.grain}`) };
   }
 
@@ -152,12 +167,19 @@ export class RollupStore {
       raisedAt: Number(item.at?.N ?? 0),
       ...(item.resolvedAt?.N ? { resolvedAt: Number(item.resolvedAt.N) } : {}),
       ...(item.resolution?.S ? { resolution: JSON.parse(item.resolution.S) as DeviationAlert } : {}),
+      ...(item.ack?.M
+        ? {
+            acknowledgement: {
+              by: item.ack.M.by?.S ?? '',
+              note: item.ack.M.note?.S ?? '',
+              at: Number(item.ack.M.at?.N ?? 0),
+            },
+          }
+        : {}),
     };
   }
 
-  async getAlert(
-    key: Pick<DeviationAlert, 'periodStart' | 'metric' | 'grain'>,
-  ): Promise<StoredAlert | undefined> {
+  async getAlert(key: AlertKey): Promise<StoredAlert | undefined> {
     const result = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: this.alertKey(key), ConsistentRead: true }),
     );
@@ -214,6 +236,40 @@ export class RollupStore {
     }
   }
 
+  /**
+   * Records an owner's acknowledgement on an existing alert, open or resolved; a later one
+   * replaces it. Returns the alert as stored now, or undefined when no alert has this id.
+   */
+  async acknowledgeAlert(
+    key: AlertKey,
+    alertId: string,
+    acknowledgement: AlertAcknowledgement,
+  ): Promise<StoredAlert | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.alertKey(key),
+          UpdateExpression: 'SET ack = :ack',
+          // Never creates an item, and only touches the alert with this very id.
+          ConditionExpression: 'attribute_exists(pk) AND contains(#data, :id)',
+          ExpressionAttributeNames: { '#data': 'data' },
+          ExpressionAttributeValues: {
+            ':id': s(`"alertId":${JSON.stringify(alertId)}`),
+            ':ack': {
+              M: { by: s(acknowledgement.by), note: s(acknowledgement.note), at: n(acknowledgement.at) },
+            },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes ? this.parseAlert(result.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
   async markSent(alert: DeviationAlert): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
@@ -250,6 +306,11 @@ export class RollupStore {
       }
     }
     return unsent;
+  }
+
+  /** The latest event ingest accepted, from the item ingest moves forward once per batch. */
+  async latestAccepted(): Promise<IngestFreshness | undefined> {
+    return new FreshnessStore(this.client, this.table).readLatest();
   }
 
   async lastRunAt(): Promise<number | undefined> {
