@@ -1,11 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { createIngestHandler } from '../../functions/ingest/handler.js';
 import { type ApiRequest, type ApiResponse, createReadApi } from '../../shared/api/read-api.js';
 import {
   AlertList,
+  AlertSummary,
+  ApiErrorBody,
   FunnelReport,
   JourneyReport,
   MetricSeries,
   MetricTree,
+  PipelineStatus,
   QuarantineReport,
   RecomputeSummary,
 } from '../../shared/api/schemas.js';
@@ -13,12 +19,14 @@ import type { DeviationAlert } from '../../shared/bus/alert-bus.js';
 import { defineConfig } from '../../shared/config/define.js';
 import { parseConfig } from '../../shared/config/validate.js';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
+import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
 import { recompute } from '../../shared/recompute/recompute.js';
 import { storeFor } from '../../shared/runtime/pipeline-env.js';
+import { FreshnessStore } from '../../shared/store/freshness.js';
 import { RollupStore } from '../../shared/store/rollup-store.js';
 import { freshTable, localClient } from '../support/dynamo.js';
-import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
-import { ingestPipeline } from '../support/pipeline.js';
+import { batchEntry, type QueuedEntry, singleEntry, sqsEvent, type TestEvent } from '../support/entries.js';
+import { lambdaContext } from '../support/pipeline.js';
 
 const growth = { name: 'Growth', contact: 'growth@example.com' };
 const config = parseConfig(
@@ -141,10 +149,31 @@ let now = FIRST_MONDAY;
 const clock = () => now;
 const published: DeviationAlert[] = [];
 let api: (request: ApiRequest) => Promise<ApiResponse>;
-let pipeline: ReturnType<typeof ingestPipeline>;
+let freshness: FreshnessStore;
+let pipeline: { deliver(entries: readonly QueuedEntry[]): Promise<string[]> };
 
-async function call(method: string, path: string, query: ApiRequest['query'] = {}): Promise<unknown> {
-  const response = await api({ method, path, query });
+/** The real ingest handler, recording freshness as the Lambda does. */
+function ingestWithFreshness(store: ReturnType<typeof storeFor>) {
+  const deps = { compiled, schemas: trackingPlanSchemas(config), store, freshness, clock };
+  const handler = createIngestHandler(() => deps, {
+    logger: new Logger({ serviceName: 'northstar-ingest', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),
+  });
+  return {
+    async deliver(entries: readonly QueuedEntry[]): Promise<string[]> {
+      const response = await handler(sqsEvent(entries), lambdaContext);
+      return response.batchItemFailures.map((failure) => failure.itemIdentifier);
+    },
+  };
+}
+
+async function call(
+  method: string,
+  path: string,
+  query: ApiRequest['query'] = {},
+  body?: unknown,
+): Promise<unknown> {
+  const response = await api({ method, path, query, body });
   expect(response.status, JSON.stringify(response.body)).toBe(200);
   return response.body;
 }
@@ -160,7 +189,8 @@ beforeAll(async () => {
   const bus = { publish: async (alerts: readonly DeviationAlert[]) => void published.push(...alerts) };
   const run = () => recompute({ compiled, rollups, ingest: store, bus, clock });
   api = createReadApi({ compiled, rollups, counters: store, quarantine: store, recompute: run, clock });
-  pipeline = ingestPipeline(config, client, tableName, clock);
+  freshness = new FreshnessStore(client, tableName);
+  pipeline = ingestWithFreshness(store);
   for (let week = 0; week < WEEKS; week++) {
     now = wednesday(week) + 12 * HOUR;
     const entries: QueuedEntry[] = [
@@ -453,6 +483,147 @@ describe('read API on DynamoDB Local', () => {
     expect(earlier.alerts).toEqual([]);
   });
 
+  test('Status: It should report the latest accepted event, its ingest lag and the last recompute, and say why it is stale', async () => {
+    const status = PipelineStatus.parse(await get('/api/status'));
+    // Week 4's batch arrived on Wednesday at 12:00; its latest event is u0's lesson at 10:00.
+    const arrivedAt = iso(wednesday(4) + 12 * HOUR);
+    expect(status).toEqual({
+      now: iso(now),
+      latestEvent: {
+        occurredAt: iso(wednesday(4) + 10 * HOUR),
+        arrivedAt,
+        committedAt: arrivedAt,
+        ingestLagSeconds: 0,
+      },
+      lastRecomputeAt: iso(now),
+      recomputeEverySeconds: 300,
+      stale: true,
+      staleReasons: [{ code: 'events_quiet', message: `no event accepted since ${arrivedAt}` }],
+    });
+    // A slow worker committing an older batch afterwards leaves the newer times in place.
+    await freshness.recordAccepted([{ occurredAt: wednesday(3), arrivedAt: wednesday(3) + HOUR }], now);
+    expect(PipelineStatus.parse(await get('/api/status')).latestEvent?.arrivedAt).toBe(arrivedAt);
+  });
+
+  test('Status: It should call a pipeline stale whose recompute missed three runs or whose ingest lags', async () => {
+    const client = localClient();
+    const tableName = await freshTable(client);
+    const rollups = new RollupStore(client, tableName);
+    const fresh = createReadApi({
+      compiled,
+      rollups,
+      counters: rollups,
+      quarantine: { listQuarantine: async () => [] },
+      recompute: async () => lastRun,
+      clock,
+    });
+    const status = async () =>
+      PipelineStatus.parse((await fresh({ method: 'GET', path: '/api/status', query: {} })).body);
+    expect((await status()).staleReasons.map(({ code }) => code)).toEqual(['no_events', 'never_recomputed']);
+    // An event that waited 6 minutes for its counters, a recompute 16 minutes ago.
+    await new FreshnessStore(client, tableName).recordAccepted(
+      [{ occurredAt: now - 10 * MINUTE, arrivedAt: now - 8 * MINUTE }],
+      now - 2 * MINUTE,
+    );
+    await rollups.setLastRunAt(now - 16 * MINUTE);
+    const late = await status();
+    expect(late.latestEvent?.ingestLagSeconds).toBe(360);
+    expect(late.staleReasons.map(({ code }) => code)).toEqual(['ingest_lagging', 'recompute_late']);
+    await rollups.setLastRunAt(now - 14 * MINUTE);
+    expect((await status()).staleReasons.map(({ code }) => code)).toEqual(['ingest_lagging']);
+  });
+
+  test('Acknowledge: It should record who acknowledged an alert and why, and list it acknowledged with the note', async () => {
+    const [learners] = AlertList.parse(await get('/api/alerts')).alerts;
+    expect(learners).toMatchObject({ state: 'open', acknowledgement: null });
+    const path = `/api/alerts/${encodeURIComponent(learners!.alertId)}/ack`;
+    const body = { by: 'Growth on call', note: 'known: campaign ended' };
+    const acknowledged = AlertSummary.parse(await call('POST', path, {}, body));
+    expect(acknowledged).toEqual({
+      ...learners,
+      state: 'acknowledged',
+      acknowledgement: { ...body, at: iso(now) },
+    });
+    const listed = AlertList.parse(await get('/api/alerts')).alerts;
+    expect(listed.map(({ metric, state }) => [metric.id, state])).toEqual([
+      ['weekly_learners', 'acknowledged'],
+      ['weekly_signups', 'open'],
+    ]);
+    expect(listed[0]?.acknowledgement).toEqual({ ...body, at: iso(now) });
+  });
+
+  test('Acknowledge: It should answer 400 naming the field for a bad body, 404 for an unknown alert, 405 for GET', async () => {
+    const [learners] = AlertList.parse(await get('/api/alerts')).alerts;
+    const path = `/api/alerts/${learners!.alertId}/ack`;
+    const post = async (body: unknown, at = path) => api({ method: 'POST', path: at, query: {}, body });
+    const rejected = async (body: unknown) => {
+      const response = await post(body);
+      expect(response.status, JSON.stringify(response.body)).toBe(400);
+      return ApiErrorBody.parse(response.body).error;
+    };
+    expect(await rejected(undefined)).toMatchObject({
+      parameter: 'body',
+      message: 'body: must be a JSON object',
+    });
+    expect(await rejected([1])).toMatchObject({ parameter: 'body' });
+    expect(await rejected({ note: 'known' })).toMatchObject({ code: 'invalid_parameter', parameter: 'by' });
+    expect(await rejected({ by: '  ', note: 'known' })).toMatchObject({ parameter: 'by' });
+    expect(await rejected({ by: 'x'.repeat(101), note: 'known' })).toMatchObject({
+      parameter: 'by',
+      message: 'by: must be at most 100 characters',
+    });
+    expect(await rejected({ by: 'ann', note: 'x'.repeat(501) })).toMatchObject({ parameter: 'note' });
+    expect(await rejected({ by: 'ann', note: 7 })).toMatchObject({ parameter: 'note' });
+    expect(await rejected({ by: 'ann', note: 'ok', severity: 'low' })).toMatchObject({
+      parameter: 'severity',
+    });
+    // 500 characters of note and 100 of name are fine.
+    expect((await post({ by: 'b'.repeat(100), note: 'n'.repeat(500) }, path)).status).toBe(200);
+    const body = { by: 'ann', note: 'known' };
+    const unknownIds = [
+      `${learners!.metric.definitionVersion}:week:2026-W30`,
+      `${learners!.metric.definitionVersion}:target:2026-W44`,
+      `${learners!.metric.definitionVersion}:week:2026-13-01`,
+      'not-an-alert',
+    ];
+    for (const id of unknownIds) {
+      const response = await post(body, `/api/alerts/${encodeURIComponent(id)}/ack`);
+      expect(response.status, id).toBe(404);
+      expect(ApiErrorBody.parse(response.body).error.code).toBe('not_found');
+    }
+    expect((await api({ method: 'GET', path, query: {} })).status).toBe(405);
+    // The last acknowledgement stands.
+    const again = AlertSummary.parse(
+      await call('POST', path, {}, { by: 'Growth on call', note: 'known: campaign ended' }),
+    );
+    expect(again.acknowledgement?.note).toBe('known: campaign ended');
+  });
+
+  test('OpenAPI: It should document the acknowledgement body and the status response', async () => {
+    const document = (await get('/api/openapi.json')) as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    const ack = document.paths['/api/alerts/{id}/ack']?.post;
+    expect(ack).toMatchObject({
+      operationId: 'acknowledgeAlert',
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['by', 'note'],
+              properties: { by: { type: 'string', minLength: 1, maxLength: 100 }, note: { maxLength: 500 } },
+              additionalProperties: false,
+            },
+          },
+        },
+      },
+      responses: { '200': {}, '400': {}, '404': {} },
+    });
+    expect(document.paths['/api/status']?.get).toMatchObject({ operationId: 'getPipelineStatus' });
+  });
+
   // Last: the late events change the numbers the tests above read.
   test('Alerts: It should show the alerts resolved once late sign-ups bring the week back into its band', async () => {
     now = settledAfter(4) + HOUR;
@@ -476,6 +647,12 @@ describe('read API on DynamoDB Local', () => {
       ['weekly_learners', 'resolved', 2],
       ['weekly_signups', 'resolved', 2],
     ]);
+    // A resolved alert keeps its acknowledgement.
+    expect(list.alerts[0]?.acknowledgement).toMatchObject({
+      by: 'Growth on call',
+      note: 'known: campaign ended',
+    });
+    expect(list.alerts[1]?.acknowledgement).toBeNull();
     expect(list.alerts.map((alert) => alert.resolvedAt)).toEqual([
       new Date(now).toISOString(),
       new Date(now).toISOString(),

@@ -204,6 +204,7 @@ describe('read API OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/alerts',
+      '/api/alerts/{id}/ack',
       '/api/funnels/{id}',
       '/api/journey',
       '/api/metrics',
@@ -211,6 +212,7 @@ describe('read API OpenAPI document', () => {
       '/api/openapi.json',
       '/api/quarantine',
       '/api/recompute',
+      '/api/status',
     ]);
     for (const route of READ_API_ROUTES) {
       const operation = (document.paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()];
