@@ -1,5 +1,5 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../shared/config/load.js';
 import { NorthstarPipeline } from './northstar-pipeline.js';
 
@@ -16,4 +16,4 @@ const stack = new Stack(app, 'NorthstarStack', {
 new NorthstarPipeline(stack, 'Pipeline', { config });
 
 // A validation plugin, not an aspect, in cdk-nag 3: unacknowledged findings fail the synth.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -1,25 +1,25 @@
-import { createHash } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { Duration as IsoDuration } from 'luxon';
-import { type EventPattern, productEventsPattern } from '../shared/bus/rule-patterns.js';
+import { productEventsPattern } from '../shared/bus/rule-patterns.js';
 import type { NorthstarConfig } from '../shared/config/schema.js';
+import { AlertRouting } from './alert-routing.js';
+import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle, writeConfigFile } from './bundled-config.js';
 import { NorthstarState } from './northstar-state.js';
 import { PipelineFunction } from './pipeline-function.js';
+import { PipelineMonitoring } from './pipeline-monitoring.js';
 import { PipelineSchedule, scheduleInterval } from './pipeline-schedule.js';
+import { ReadApi } from './read-api.js';
+import { toCdkEventPattern } from './rule-pattern.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** File name of the configuration inside the ingest and recompute bundles; the handlers read it at cold start. */
-export const BUNDLED_CONFIG_FILE = 'northstar.config.json';
+export { BUNDLED_CONFIG_FILE };
 
 export interface NorthstarPipelineProps {
   /** The validated configuration (tracking plan, metrics, ingest settings). */
@@ -49,6 +49,26 @@ export interface NorthstarPipelineProps {
    * @default 10
    */
   readonly ingestMaxConcurrency?: number;
+  /**
+   * Email addresses subscribed to the operations topic that the pipeline's alarms notify.
+   * @default - none: subscribe to the `OperationsTopicArn` output yourself
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * Alarm when the oldest event in the ingest queue waited longer than this.
+   * @default Duration.minutes(15)
+   */
+  readonly maxIngestQueueAge?: Duration;
+  /**
+   * Alarm when more than this share of incoming events is quarantined (0 to 1).
+   * @default 0.05
+   */
+  readonly maxQuarantineRate?: number;
+  /**
+   * Alarm when no recompute run has finished for this long.
+   * @default - three recompute intervals, at least 15 minutes
+   */
+  readonly recomputeStaleAfter?: Duration;
 }
 
 /** Longest one recompute run may take, when the schedule interval leaves room for it. */
@@ -67,6 +87,12 @@ export class NorthstarPipeline extends Construct {
   readonly recomputeFunction: PipelineFunction;
   /** Invokes the recompute function every `config.recompute.every`. */
   readonly recomputeSchedule: PipelineSchedule;
+  /** Per owner team: alert rule, topic and subscriptions. */
+  readonly alerts: AlertRouting;
+  /** The read API behind an IAM-authorised function URL. */
+  readonly readApi: ReadApi;
+  /** Alarms, the operations topic and the dashboard. */
+  readonly monitoring: PipelineMonitoring;
 
   constructor(scope: Construct, id: string, props: NorthstarPipelineProps) {
     super(scope, id);
@@ -116,7 +142,7 @@ export class NorthstarPipeline extends Construct {
         POWERTOOLS_SERVICE_NAME: 'northstar-ingest',
         POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
       },
-      commandHooks: copyIntoBundle(configFile, BUNDLED_CONFIG_FILE),
+      commandHooks: copyConfigIntoBundle(configFile),
     });
     table.grantReadWriteData(this.ingestFunction);
     acknowledgeTableKeyGrant(this.ingestFunction);
@@ -148,7 +174,7 @@ export class NorthstarPipeline extends Construct {
         POWERTOOLS_SERVICE_NAME: 'northstar-recompute',
         POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
       },
-      commandHooks: copyIntoBundle(configFile, BUNDLED_CONFIG_FILE),
+      commandHooks: copyConfigIntoBundle(configFile),
       // Scheduler invokes asynchronously, so Lambda, not the schedule, retries a failed run.
       // A run carries no data of its own (it works from the last successful run), so it is
       // retried only until the next run is due, then dead-lettered as a record of the failure.
@@ -163,12 +189,69 @@ export class NorthstarPipeline extends Construct {
     // events:PutEvents on this bus alone, for deviation alerts.
     bus.grantPutEventsTo(this.recomputeFunction);
 
+    acknowledgeServerlessFindings(this.state, this.ingestFunction, this.recomputeFunction);
+
     this.recomputeSchedule = new PipelineSchedule(this, 'RecomputeSchedule', {
       target: this.recomputeFunction,
       interval: recomputeInterval,
       deadLetterQueue: recomputeDeadLetterQueue,
       description: `Runs the Northstar recompute every ${recomputeInterval.toHumanString()}`,
     });
+
+    this.alerts = new AlertRouting(this, 'Alerts', {
+      config,
+      bus,
+      key: this.state.notificationKey,
+      deadLetterQueue: this.state.alertDeadLetterQueue,
+      depsLockFilePath,
+      webhookEntry: join(PROJECT_ROOT, 'functions/alert-webhook/handler.ts'),
+    });
+
+    this.readApi = new ReadApi(this, 'ReadApi', {
+      table,
+      tableKey: this.state.dataKey,
+      recomputeFunction: this.recomputeFunction,
+      recomputeTimeout,
+      configFile,
+      entry: join(PROJECT_ROOT, 'functions/api/handler.ts'),
+      depsLockFilePath,
+    });
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      config,
+      key: this.state.notificationKey,
+      functions: [
+        { name: 'Ingest', function: this.ingestFunction },
+        { name: 'Recompute', function: this.recomputeFunction },
+        { name: 'ReadApi', function: this.readApi.function },
+        ...(this.alerts.webhookFunction
+          ? [{ name: 'AlertWebhook', function: this.alerts.webhookFunction }]
+          : []),
+      ],
+      deadLetterQueues: [
+        { name: 'IngestDeadLetterQueue', queue: ingestDeadLetterQueue },
+        { name: 'RecomputeDeadLetterQueue', queue: recomputeDeadLetterQueue },
+        { name: 'AlertDeadLetterQueue', queue: this.state.alertDeadLetterQueue },
+      ],
+      ingestQueue,
+      recomputeInterval,
+      alarmEmails: props.alarmEmails,
+      maxIngestQueueAge: props.maxIngestQueueAge,
+      maxQuarantineRate: props.maxQuarantineRate,
+      recomputeStaleAfter: props.recomputeStaleAfter,
+    });
+
+    new CfnOutput(this, 'EventBusName', {
+      description: 'Bus product apps send events to',
+      value: bus.eventBusName,
+    });
+    new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });
+    new CfnOutput(this, 'ReadApiUrl', {
+      description: 'Read API base URL (SigV4, service lambda)',
+      value: this.readApi.url.url,
+    });
+    new CfnOutput(this, 'OperationsTopicArn', { value: this.monitoring.operationsTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
 }
 
@@ -184,41 +267,38 @@ function acknowledgeTableKeyGrant(fn: PipelineFunction): void {
   );
 }
 
-/**
- * CDK's EventPattern types fields as string lists, but renders any JSON it is
- * given; only `detailType` is renamed, and the shared patterns already use
- * EventBridge's `detail-type`.
- */
-function toCdkEventPattern(pattern: EventPattern): events.EventPattern {
-  return pattern as unknown as events.EventPattern;
-}
-
-/**
- * Writes the configuration where the bundling hook can copy it from. The name
- * is content-addressed and the write atomic, so parallel synths cannot see a
- * half-written file.
- */
-function writeConfigFile(config: NorthstarConfig): string {
-  const json = `${JSON.stringify(config, null, 2)}\n`;
-  const digest = createHash('sha256').update(json).digest('hex').slice(0, 16);
-  const file = join(tmpdir(), `northstar-config-${digest}.json`);
-  const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, json);
-  renameSync(partial, file);
-  return file;
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** Bundling hooks that copy one file into the root of the bundle (local bundling). */
-function copyIntoBundle(source: string, name: string): ICommandHooks {
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (_inputDir: string, outputDir: string) => [
-      `cp ${shellQuote(source)} ${shellQuote(join(outputDir, name))}`,
-    ],
-  };
+/** Findings of the Serverless pack that the design answers another way. */
+function acknowledgeServerlessFindings(
+  state: NorthstarState,
+  ingestFunction: PipelineFunction,
+  recomputeFunction: PipelineFunction,
+): void {
+  for (const queue of [
+    state.ingestDeadLetterQueue,
+    state.recomputeDeadLetterQueue,
+    state.alertDeadLetterQueue,
+  ]) {
+    Validations.of(queue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'A dead-letter queue is the end of its path: an alarm fires on its first message, and an operator inspects and redrives it (docs/operations.md).',
+    });
+  }
+  Validations.of(ingestFunction).acknowledge(
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        "Only invoked synchronously by its SQS event source: a message that fails every receive moves to the ingest queue's dead-letter queue by its redrive policy.",
+    },
+    {
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        "SQS event source mappings take no on-failure destination: the ingest queue's redrive policy dead-letters a message after five receives.",
+    },
+  );
+  Validations.of(recomputeFunction).acknowledge({
+    id: 'Serverless-LambdaAsyncFailureDestination',
+    reason:
+      'Runs that failed every retry or expired go to the recompute dead-letter queue (DeadLetterConfig), which an alarm watches; an on-failure destination would deliver them twice.',
+  });
 }

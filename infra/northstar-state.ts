@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -32,13 +32,15 @@ export interface NorthstarStateProps {
 export const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /**
- * The stateful part of the pipeline: the data key, the table, the bus with its
- * archive, the ingest queues and the recompute dead-letter queue. Kept apart from functions and rules, which
- * can be replaced freely.
+ * The stateful part of the pipeline: the data and notification keys, the table,
+ * the bus with its archive, the ingest queues and the dead-letter queues. Kept
+ * apart from functions and rules, which can be replaced freely.
  */
 export class NorthstarState extends Construct {
   /** Customer-managed key for the table and the queues. */
   readonly dataKey: kms.Key;
+  /** Customer-managed key for the alert and operations topics. */
+  readonly notificationKey: kms.Key;
   readonly table: dynamodb.Table;
   readonly bus: events.EventBus;
   /** Every event on the bus, kept without expiry, to replay history into new metrics. */
@@ -50,6 +52,8 @@ export class NorthstarState extends Construct {
    * and ones whose function failed every attempt or expired.
    */
   readonly recomputeDeadLetterQueue: sqs.Queue;
+  /** Alerts that could not reach an owner team's topic, and chat posts that failed every attempt. */
+  readonly alertDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: NorthstarStateProps) {
     super(scope, id);
@@ -64,6 +68,21 @@ export class NorthstarState extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    this.notificationKey = new kms.Key(this, 'NotificationKey', {
+      description: 'Northstar: encrypts the alert and operations topics',
+      enableKeyRotation: true,
+    });
+    // CloudWatch alarm actions publish to the operations topic; EventBridge is granted per topic.
+    this.notificationKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -119,6 +138,18 @@ export class NorthstarState extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    // SQS-managed encryption: alerts carry metric values, no product data, and EventBridge and
+    // SNS can dead-letter to it without rights on a customer-managed key.
+    this.alertDeadLetterQueue = new sqs.Queue(this, 'AlertDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    Validations.of(this.alertDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "It is the dead-letter queue of the alert rules' targets, the alert subscriptions and the webhook formatter, which the rule does not look at.",
     });
   }
 }

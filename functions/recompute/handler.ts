@@ -21,6 +21,23 @@ export interface RecomputeObservability {
 }
 
 /**
+ * Each metric's latest period value so far as a CloudWatch metric (`MetricValue`, dimension
+ * `metric`), for the operations dashboard; one query per metric and run.
+ */
+async function publishMetricValues(deps: RecomputeDeps, metrics: Metrics): Promise<void> {
+  const { config, defIds } = deps.compiled;
+  for (const [id, metric] of Object.entries(config.metrics)) {
+    const defId = defIds[`metric:${id}`];
+    if (defId === undefined) continue;
+    const [latest] = await deps.rollups.latestRollups(defId, metric.grain, 1);
+    if (latest?.value === null || latest?.value === undefined) continue;
+    const single = metrics.singleMetric();
+    single.addDimension('metric', id);
+    single.addMetric('MetricValue', MetricUnit.NoUnit, latest.value);
+  }
+}
+
+/**
  * One recompute run, from EventBridge Scheduler (an asynchronous invocation) or on demand. A
  * failure is thrown: Lambda retries the invocation, then hands it to the dead-letter queue.
  */
@@ -30,6 +47,7 @@ export function createRecomputeHandler(
 ) {
   return middy(async function recomputeRun(): Promise<RecomputeSummary> {
     const summary = await recompute(deps());
+    await publishMetricValues(deps(), metrics);
     metrics.addMetric('PeriodsRecomputed', MetricUnit.Count, summary.periods);
     metrics.addMetric('AlertsDetected', MetricUnit.Count, summary.detected);
     metrics.addMetric('AlertsResolved', MetricUnit.Count, summary.resolved);

@@ -1,0 +1,92 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import middy from '@middy/core';
+import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { z } from 'zod';
+import { type ApiRequest, type ApiResponse, createReadApi } from '../../shared/api/read-api.js';
+import { RecomputeSummary } from '../../shared/api/schemas.js';
+import { compileConfig } from '../../shared/engine/compiled-config.js';
+import { dynamoClient, loadConfigFile, PipelineEnv, storeFor } from '../../shared/runtime/pipeline-env.js';
+import { RollupStore } from '../../shared/store/rollup-store.js';
+
+/** The API runs the recompute by invoking the recompute function: one writer of rollups and alerts. */
+const ApiEnv = PipelineEnv.extend({ RECOMPUTE_FUNCTION_NAME: z.string().min(1) });
+
+export class RecomputeInvokeError extends Error {
+  override readonly name = 'RecomputeInvokeError';
+  readonly reason = 'recompute_failed';
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+/** The function URL's request as the read API takes it; undefined when the body is not JSON. */
+function apiRequest(event: LambdaFunctionURLEvent): ApiRequest | undefined {
+  const raw =
+    event.body && (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString() : event.body);
+  let body: unknown;
+  try {
+    body = raw ? JSON.parse(raw) : undefined;
+  } catch {
+    return undefined;
+  }
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: event.queryStringParameters ?? {},
+    body,
+  };
+}
+
+/** Function URL (AWS_IAM) -> the framework-free read API; failures are logged and answer 500. */
+export function createApiHandler(api: () => (request: ApiRequest) => Promise<ApiResponse>, logger: Logger) {
+  return middy(async function serveApi(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
+    const request = apiRequest(event);
+    if (!request) {
+      const error = { code: 'bad_request', message: 'the request body is not JSON' };
+      return { statusCode: 400, headers: JSON_HEADERS, body: JSON.stringify({ error }) };
+    }
+    try {
+      const response = await api()(request);
+      return { statusCode: response.status, headers: response.headers, body: JSON.stringify(response.body) };
+    } catch (error) {
+      logger.error('read API request failed', { error, method: request.method, path: request.path });
+      const body = { error: { code: 'internal', message: 'the request failed; see the API function logs' } };
+      return { statusCode: 500, headers: JSON_HEADERS, body: JSON.stringify(body) };
+    }
+  }).use(injectLambdaContext(logger));
+}
+
+async function invokeRecompute(client: LambdaClient, functionName: string): Promise<RecomputeSummary> {
+  const result = await client.send(
+    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse' }),
+  );
+  const payload = new TextDecoder().decode(result.Payload);
+  if (result.FunctionError) throw new RecomputeInvokeError(`The recompute failed: ${payload.slice(0, 500)}`);
+  return RecomputeSummary.parse(JSON.parse(payload));
+}
+
+let lambdaApi: ((request: ApiRequest) => Promise<ApiResponse>) | undefined;
+
+function apiFromEnvironment() {
+  if (!lambdaApi) {
+    const parsed = ApiEnv.safeParse(process.env);
+    if (!parsed.success) throw new Error(`Invalid environment: ${z.prettifyError(parsed.error)}`);
+    const env = parsed.data;
+    const config = loadConfigFile(env.NORTHSTAR_CONFIG_FILE);
+    const client = dynamoClient(env.DYNAMODB_ENDPOINT);
+    const store = storeFor(config, client, env.TABLE_NAME);
+    const lambda = new LambdaClient({});
+    lambdaApi = createReadApi({
+      compiled: compileConfig(config),
+      rollups: new RollupStore(client, env.TABLE_NAME),
+      counters: store,
+      quarantine: store,
+      recompute: () => invokeRecompute(lambda, env.RECOMPUTE_FUNCTION_NAME),
+      clock: Date.now,
+    });
+  }
+  return lambdaApi;
+}
+
+export const handler = createApiHandler(apiFromEnvironment, new Logger({ serviceName: 'northstar-api' }));
