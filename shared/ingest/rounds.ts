@@ -151,7 +151,7 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
     const committed = await Promise.all(
       plans.map((plan) =>
         plan.write
-          ? store.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending)
+          ? store.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending, roundId)
           : true,
       ),
     );

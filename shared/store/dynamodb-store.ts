@@ -13,6 +13,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { Deltas, DeltasJson } from '../engine/deltas.js';
+import { decodeUserItem, encodeUserItem } from '../engine/user-item-codec.js';
 import type { UserState } from '../engine/user-state.js';
 import type { Rejection } from '../events/envelope.js';
 import { shortHash } from '../events/hash.js';
@@ -87,6 +88,17 @@ export function shardOf(roundId: string, shards: number): number {
   return Number.parseInt(shortHash(roundId, 4).replace(/[^A-Za-z0-9]/g, '0'), 36) % shards;
 }
 
+/** A user item: the compact encoding, or the JSON attributes items written before it used. */
+function storedUser(item: Record<string, AttributeValue>): StoredUser {
+  const version = Number(item.v?.N ?? 0);
+  if (item.b?.B) return { ...decodeUserItem(item.b.B), version };
+  return {
+    state: JSON.parse(item.st?.S ?? '{}') as UserState,
+    version,
+    pending: JSON.parse(item.pd?.S ?? '{}') as Record<string, DeltasJson>,
+  };
+}
+
 export class DynamoStore implements IngestStore {
   private readonly client: DynamoDBClient;
   private readonly table: string;
@@ -132,16 +144,7 @@ export class DynamoStore implements IngestStore {
   async getUsers(userIds: readonly string[]): Promise<Map<string, StoredUser>> {
     const items = await this.batchGet(userIds.map((id) => this.userKey(id)));
     const prefix = `U#${this.scope}#`;
-    return new Map(
-      items.map((item) => [
-        (item.pk?.S ?? '').slice(prefix.length),
-        {
-          state: JSON.parse(item.st?.S ?? '{}') as UserState,
-          version: Number(item.v?.N ?? 0),
-          pending: JSON.parse(item.pd?.S ?? '{}') as Record<string, DeltasJson>,
-        },
-      ]),
-    );
+    return new Map(items.map((item) => [(item.pk?.S ?? '').slice(prefix.length), storedUser(item)]));
   }
 
   async getRounds(roundIds: readonly string[]): Promise<Map<string, RoundRecord>> {
@@ -219,6 +222,7 @@ export class DynamoStore implements IngestStore {
     expectedVersion: number,
     state: UserState,
     pending: Record<string, DeltasJson>,
+    roundId: string,
   ): Promise<boolean> {
     try {
       await this.client.send(
@@ -227,17 +231,24 @@ export class DynamoStore implements IngestStore {
           Item: {
             ...this.userKey(userId),
             v: n(expectedVersion + 1),
-            st: s(JSON.stringify(state)),
-            pd: s(JSON.stringify(pending)),
+            b: { B: encodeUserItem({ state, pending }) },
           },
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
           ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': n(expectedVersion) } }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The SDK retries a write whose answer was lost (a reset socket, a timeout): if the
+      // first attempt landed, the retry fails its own condition. The item then holds this
+      // round's deltas, which no other worker writes: the commit is ours.
+      return (
+        error.Item !== undefined &&
+        pending[roundId] !== undefined &&
+        roundId in storedUser(error.Item).pending
+      );
     }
   }
 

@@ -24,12 +24,17 @@ export interface IngestStore {
   getUsers(userIds: readonly string[]): Promise<Map<string, StoredUser>>;
   getRounds(roundIds: readonly string[]): Promise<Map<string, RoundRecord>>;
   putRound(round: RoundRecord): Promise<void>;
-  /** Writes the user only if nobody changed it since `expectedVersion`; false otherwise. */
+  /**
+   * Writes the user only if nobody changed it since `expectedVersion`; false otherwise.
+   * `pending[roundId]`, when present, must be found committed even if the answer to the
+   * write was lost and the retry met its own write.
+   */
   commitUser(
     userId: string,
     expectedVersion: number,
     state: UserState,
     pending: Record<string, DeltasJson>,
+    roundId: string,
   ): Promise<boolean>;
   /** Adds a round's deltas to the counter items, at most once per round and item. */
   applyCounters(roundId: string, deltas: Deltas, now: number): Promise<void>;

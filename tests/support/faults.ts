@@ -39,3 +39,99 @@ export function crashAfterWrites(client: DynamoDBClient, k: number) {
 export function countWrites(client: DynamoDBClient) {
   return crashAfterWrites(client, Number.POSITIVE_INFINITY);
 }
+
+/** What DynamoDB or the network does to a request instead of answering it. */
+export type TransientFault =
+  | 'ProvisionedThroughputExceededException'
+  | 'ThrottlingException'
+  | 'InternalServerError'
+  | 'ServiceUnavailable'
+  | 'ECONNRESET before sending'
+  | 'ECONNRESET after the write landed';
+
+export const TRANSIENT_FAULTS: readonly TransientFault[] = [
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ECONNRESET before sending',
+  'ECONNRESET after the write landed',
+];
+
+/** An HTTP answer as DynamoDB gives it for an error (AWS JSON 1.0). */
+function errorResponse(status: number, type: string) {
+  return {
+    response: {
+      statusCode: status,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type },
+      body: Buffer.from(
+        JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'injected' }),
+      ),
+    },
+  };
+}
+
+function socketReset(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so a failing run repeats. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * SDK middleware below the retry layer: a share of requests is answered with throttling,
+ * a 500 or 503, or a reset socket (before the request reaches DynamoDB, or after a write
+ * landed with its answer lost). The SDK's retry strategy sees them as it would in AWS.
+ */
+export function injectTransientFaults(
+  client: DynamoDBClient,
+  options: {
+    rate: number;
+    seed: number;
+    faults?: readonly TransientFault[];
+    /** Only requests on items whose `pk` starts with this are hit. */
+    pkPrefix?: string;
+  },
+) {
+  const random = seededRandom(options.seed);
+  const faults = options.faults ?? TRANSIENT_FAULTS;
+  const injected = { total: 0, byFault: {} as Partial<Record<TransientFault, number>> };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
+      const pk = input.Item?.pk?.S ?? input.Key?.pk?.S ?? '';
+      if (options.pkPrefix !== undefined && !pk.startsWith(options.pkPrefix)) return next(args);
+      if (random() >= options.rate) return next(args);
+      const fault = faults[Math.floor(random() * faults.length)]!;
+      const isWrite = WRITE_COMMANDS.has(context.commandName ?? '');
+      if (fault === 'ECONNRESET after the write landed' && !isWrite) return next(args);
+      injected.total++;
+      injected.byFault[fault] = (injected.byFault[fault] ?? 0) + 1;
+      switch (fault) {
+        case 'ProvisionedThroughputExceededException':
+        case 'ThrottlingException':
+          return errorResponse(400, fault) as never;
+        case 'InternalServerError':
+          return errorResponse(500, fault) as never;
+        case 'ServiceUnavailable':
+          return errorResponse(503, fault) as never;
+        case 'ECONNRESET before sending':
+          throw socketReset();
+        case 'ECONNRESET after the write landed':
+          await next(args);
+          throw socketReset();
+      }
+    },
+    { step: 'deserialize', priority: 'low', name: 'injectTransientFaults' },
+  );
+  return injected;
+}

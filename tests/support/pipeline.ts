@@ -52,3 +52,21 @@ export function ingestPipeline(
     },
   };
 }
+
+/** Delivers again what failed, as SQS does after the visibility timeout, until nothing fails. */
+export async function deliverUntilDone(
+  pipeline: ReturnType<typeof ingestPipeline>,
+  entries: readonly QueuedEntry[],
+  batchSize = 10,
+  maxReceives = 10,
+): Promise<number> {
+  let pending = [...entries];
+  let receives = 0;
+  while (pending.length > 0) {
+    if (++receives > maxReceives)
+      throw new Error(`${pending.length} entries still failing after ${maxReceives} receives`);
+    const failed = new Set(await pipeline.deliver(pending, batchSize));
+    pending = pending.filter((entry) => failed.has(entry.messageId));
+  }
+  return receives;
+}

@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import demo from '../../config/demo.config.js';
+import { parseConfig } from '../../shared/config/validate.js';
+import { compileConfig } from '../../shared/engine/compiled-config.js';
+import { DEMO_NOW, demoEventSet } from '../support/demo-events.js';
+import { allCounters, freshTable, localClient } from '../support/dynamo.js';
+import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
+import { injectTransientFaults, TRANSIENT_FAULTS, type TransientFault } from '../support/faults.js';
+import { deliverUntilDone, ingestPipeline } from '../support/pipeline.js';
+import { referenceOf } from '../support/reference.js';
+
+const config = parseConfig(demo);
+const compiled = compileConfig(config);
+
+function pack(events: readonly TestEvent[], perEntry: number): QueuedEntry[] {
+  const entries: QueuedEntry[] = [];
+  for (let start = 0; start < events.length; start += perEntry) {
+    const chunk = events.slice(start, start + perEntry);
+    entries.push({
+      messageId: `m${start}`,
+      body: chunk.length === 1 ? singleEntry(chunk[0]!) : batchEntry(chunk),
+      arrivedAt: DEMO_NOW,
+    });
+  }
+  return entries;
+}
+
+describe('DynamoDB throttling and transient errors', () => {
+  test('It should count every event exactly once when throttling, 500s, 503s and socket resets hit a share of calls', async () => {
+    const seen: Partial<Record<TransientFault, number>> = {};
+    await fc.assert(
+      fc.asyncProperty(
+        demoEventSet({ minEvents: 10, maxEvents: 30, users: 4 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        async (events, perEntry, seed) => {
+          // Prepare: the same events twice, so a retry that applied twice would show.
+          const client = localClient();
+          const tableName = await freshTable(client);
+          const faulty = localClient();
+          const injected = injectTransientFaults(faulty, { rate: 0.2, seed });
+          const pipeline = ingestPipeline(config, faulty, tableName, () => DEMO_NOW);
+          // Act
+          await deliverUntilDone(pipeline, [...pack(events, perEntry), ...pack([...events].reverse(), 3)]);
+          // Assess
+          expect(injected.total).toBeGreaterThan(0);
+          for (const [fault, count] of Object.entries(injected.byFault))
+            seen[fault as TransientFault] = (seen[fault as TransientFault] ?? 0) + count;
+          expect(await allCounters(client, tableName)).toEqual(referenceOf(events, compiled));
+        },
+      ),
+      { numRuns: 5 },
+    );
+    expect(Object.keys(seen).sort()).toEqual([...TRANSIENT_FAULTS].sort());
+  }, 90_000);
+
+  test('It should not lose a user whose write landed but whose answer was lost and retried', async () => {
+    // Prepare: half of the user writes land, then their socket resets; the SDK retries them.
+    const events = fc.sample(demoEventSet({ minEvents: 40, maxEvents: 40, users: 8 }), {
+      numRuns: 1,
+      seed: 7,
+    })[0]!;
+    const client = localClient();
+    const tableName = await freshTable(client);
+    const faulty = localClient();
+    const injected = injectTransientFaults(faulty, {
+      rate: 0.5,
+      seed: 11,
+      faults: ['ECONNRESET after the write landed'],
+      pkPrefix: 'U#',
+    });
+    // Act
+    await deliverUntilDone(
+      ingestPipeline(config, faulty, tableName, () => DEMO_NOW),
+      pack(events, 4),
+    );
+    // Assess
+    expect(injected.byFault['ECONNRESET after the write landed']).toBeGreaterThanOrEqual(2);
+    expect(await allCounters(client, tableName)).toEqual(referenceOf(events, compiled));
+  }, 60_000);
+});
