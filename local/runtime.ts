@@ -230,6 +230,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     counters: store,
     quarantine: store,
     recompute: () => recomputeNow(),
+    // A recompute over a range marks its periods dirty first.
+    dirtyMarks: store,
     clock,
   });
   const recomputeNow = async (recomputeOptions: { since?: number } = {}) => {

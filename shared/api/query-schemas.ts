@@ -91,3 +91,31 @@ export const AlertAcknowledgementBody = z.strictObject({
     .describe('Why, e.g. "known: campaign ended" (1-500 characters); travels with the alert.'),
 });
 export type AlertAcknowledgementBody = z.infer<typeof AlertAcknowledgementBody>;
+
+export const QuarantineEventsQuery = z.strictObject({
+  day: z.iso.date({ error: 'must be a UTC arrival day YYYY-MM-DD' }).describe('UTC arrival day.'),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,400}$/, { error: 'must be the nextCursor of a previous page' })
+    .optional()
+    .describe('nextCursor of the previous page.'),
+  limit: z.coerce
+    .number({ error: 'must be a whole number from 1 to 500' })
+    .int({ error: 'must be a whole number from 1 to 500' })
+    .min(1, { error: 'must be a whole number from 1 to 500' })
+    .max(500, { error: 'must be a whole number from 1 to 500' })
+    .default(100)
+    .describe('Items per page at most (a page also stops at about 4 MB of raw payloads).'),
+});
+
+/** The optional range of a recompute: every period of every kept grain overlapping [from, to). */
+export const RecomputeRangeBody = z
+  .strictObject({
+    from: Timestamp.optional().describe('Start of the range to recompute, inclusive (ISO 8601 timestamp).'),
+    to: Timestamp.optional().describe('End of the range, exclusive (ISO 8601 timestamp). Default: now.'),
+  })
+  .refine(ordered, orderMessage)
+  .refine((body) => body.to === undefined || body.from !== undefined, {
+    path: ['to'],
+    message: 'needs from',
+  });

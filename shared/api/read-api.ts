@@ -9,7 +9,7 @@ import { defineRoute, type Route } from './route.js';
 import { acknowledgeAlertRoute, alertsRoute } from './routes-alerts.js';
 import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
-import { quarantineRoute, recomputeRoute } from './routes-pipeline.js';
+import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
 import { statusRoute } from './routes-status.js';
 import { OpenApiDocument } from './schemas.js';
 
@@ -36,6 +36,8 @@ export interface ReadApiDeps {
   readonly counters: { readCounters(item: string): Promise<Map<string, number>> };
   readonly quarantine: { listQuarantine(day: string): Promise<Record<string, AttributeValue>[]> };
   readonly recompute: () => Promise<RecomputeSummary>;
+  /** Marks periods dirty for a recompute over a range; without it a range answers 400. */
+  readonly dirtyMarks?: { markDirty(roundId: string, at: number, entries: readonly string[]): Promise<void> };
   readonly clock: () => number;
 }
 
@@ -68,6 +70,7 @@ export const READ_API_ROUTES: readonly Route[] = [
   alertsRoute,
   acknowledgeAlertRoute,
   quarantineRoute,
+  quarantineEventsRoute,
   statusRoute,
   recomputeRoute,
   openApiRoute,

@@ -1,8 +1,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { isoTime } from './period-range.js';
-import { NoQuery, QuarantineQuery } from './query-schemas.js';
-import { defineRoute } from './route.js';
-import { QuarantineReport, RecomputeSummary } from './schemas.js';
+import type { Grain } from '../config/schema.js';
+import { periodBounds, periodKey } from '../time/periods.js';
+import { invalidParameter } from './api-error.js';
+import { instantRange, isoTime, type TimeRange } from './period-range.js';
+import { NoQuery, QuarantineEventsQuery, QuarantineQuery, RecomputeRangeBody } from './query-schemas.js';
+import { defineRoute, type Route } from './route.js';
+import { type QuarantinedItem, QuarantinePage, QuarantineReport, RecomputeSummary } from './schemas.js';
 
 const DAY_MS = 86_400_000;
 const MAX_SAMPLES = 20;
@@ -80,17 +83,108 @@ export const quarantineRoute = defineRoute({
   },
 });
 
-export const recomputeRoute = defineRoute({
+/** A page stops at about this much raw payload: a Lambda function URL answers at most 6 MB. */
+const MAX_PAGE_RAW_CHARS = 4_000_000;
+
+const cursorOf = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+const idOf = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
+
+function quarantinedItem(item: Record<string, AttributeValue>): QuarantinedItem {
+  return {
+    id: item.sk?.S ?? '',
+    reason: item.reason?.S ?? 'unknown',
+    message: item.message?.S ?? '',
+    source: item.source?.S ?? null,
+    name: item.name?.S ?? null,
+    eventId: item.eventId?.S ?? null,
+    userId: item.userId?.S ?? null,
+    arrivedAt: isoTime(Number(item.arrivedAt?.N ?? 0)),
+    raw: item.raw?.S ?? '',
+  };
+}
+
+export const quarantineEventsRoute = defineRoute({
+  method: 'GET',
+  path: '/api/quarantine/events',
+  operationId: 'listQuarantinedEvents',
+  summary: 'Quarantined events of one arrival day in full, page by page',
+  description:
+    'Every event quarantined on a UTC arrival day with its reason and whole raw payload, in id order, `limit` at a time (and at most about 4 MB of payloads); follow `nextCursor` until it is null. For replaying them once the tracking plan is fixed.',
+  query: () => QuarantineEventsQuery,
+  response: QuarantinePage,
+  async handle({ deps, query }) {
+    const after = query.cursor === undefined ? undefined : idOf(query.cursor);
+    const items = (await deps.quarantine.listQuarantine(query.day))
+      .map(quarantinedItem)
+      .filter((item) => after === undefined || item.id > after)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const page: QuarantinedItem[] = [];
+    let chars = 0;
+    for (const item of items) {
+      if (page.length === query.limit || (page.length > 0 && chars + item.raw.length > MAX_PAGE_RAW_CHARS))
+        break;
+      page.push(item);
+      chars += item.raw.length;
+    }
+    const more = page.length < items.length;
+    return { day: query.day, items: page, nextCursor: more ? cursorOf(page.at(-1)!.id) : null };
+  },
+});
+
+/** Periods of a grain a recompute over a range covers; each costs a read per metric. */
+const MAX_RANGE_PERIODS = 2200;
+const DIRTY_CHUNK = 1000;
+
+/** Keys `grain#period` of every period of the grain that overlaps the range. */
+function overlappingPeriods(range: TimeRange, grain: Grain, zone: string): string[] {
+  const keys: string[] = [];
+  let period = periodKey(range.from, grain, zone);
+  let bounds = periodBounds(period, grain, zone);
+  while (bounds.start < range.to) {
+    if (keys.length === MAX_RANGE_PERIODS)
+      throw invalidParameter(
+        'from',
+        `the range holds more than ${MAX_RANGE_PERIODS} ${grain} periods; ask for a shorter one`,
+      );
+    keys.push(`${grain}#${period}`);
+    period = periodKey(bounds.end, grain, zone);
+    bounds = periodBounds(period, grain, zone);
+  }
+  return keys;
+}
+
+const recomputeDefinition = defineRoute({
   method: 'POST',
   path: '/api/recompute',
   operationId: 'runRecompute',
   summary: 'Runs the recompute now and returns what it did',
   description:
-    'The same run as the schedule makes: dirty and newly settled periods get their rollups, and alerts are raised or resolved. The request body is ignored.',
+    'The same run as the schedule makes: dirty and newly settled periods get their rollups, and alerts are raised or resolved. An optional body `{ "from": ..., "to": ... }` (ISO 8601; `to` defaults to now) also recomputes every period of every kept grain overlapping [from, to), e.g. after a replay of history; no body (or `{}`) runs the plain recompute.',
   query: () => NoQuery,
+  body: RecomputeRangeBody,
   response: RecomputeSummary,
-  async handle({ deps }) {
+  async handle({ deps, body }) {
+    if (body.from !== undefined) {
+      if (!deps.dirtyMarks) throw invalidParameter('from', 'this deployment cannot recompute a range');
+      const now = deps.clock();
+      const range = instantRange({ from: body.from, to: body.to, now }, 0);
+      const { grains, zone } = deps.compiled;
+      const keys = grains.flatMap((grain) => overlappingPeriods(range, grain, zone));
+      // Marked dirty now, the run below takes them with the periods ingest marked.
+      for (let start = 0; start < keys.length; start += DIRTY_CHUNK)
+        await deps.dirtyMarks.markDirty(
+          `recompute-range-${now}-${start}`,
+          now,
+          keys.slice(start, start + DIRTY_CHUNK),
+        );
+    }
     const summary = await deps.recompute();
     return { ...summary };
   },
 });
+
+/** A request without a body runs the plain recompute, as it always did. */
+export const recomputeRoute: Route = {
+  ...recomputeDefinition,
+  handle: (deps, params, query, body) => recomputeDefinition.handle(deps, params, query, body ?? {}),
+};

@@ -263,6 +263,27 @@ export const RecomputeSummary = z.object({
 });
 export type RecomputeSummary = z.infer<typeof RecomputeSummary>;
 
+/** One quarantined event in full, as `quarantine replay` sends it again. */
+export const QuarantinedItem = z.object({
+  id: z.string().describe('Stable within its day: reason and a hash of the raw payload'),
+  reason: Reason,
+  message: z.string(),
+  source: z.string().nullable(),
+  name: z.string().nullable(),
+  eventId: z.string().nullable(),
+  userId: z.string().nullable(),
+  arrivedAt: Instant,
+  raw: z.string().describe('The raw payload as received, whole'),
+});
+export type QuarantinedItem = z.infer<typeof QuarantinedItem>;
+
+export const QuarantinePage = z.object({
+  day: z.string().describe('The UTC arrival day'),
+  items: z.array(QuarantinedItem).describe('In id order'),
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last one'),
+});
+export type QuarantinePage = z.infer<typeof QuarantinePage>;
+
 /** The OpenAPI document is served as plain JSON; its shape is the OpenAPI 3.1 specification's. */
 export const OpenApiDocument = z.looseObject({
   openapi: z.string(),

@@ -1,0 +1,93 @@
+import type { FunnelReport, MetricSeries } from '../../shared/api/schemas.js';
+import { parseCommand, TARGET_HELP, TARGET_OPTIONS, timestampOption } from '../args.js';
+import { type CliIo, UsageError } from '../io.js';
+import { formatNumber, formatShare, formatTable } from '../table.js';
+import { ReadApiClient, targetOf } from '../targets.js';
+
+export const queryHelp = `northstar query metric <id> [--grain g] [--from t] [--to t] [--json]
+northstar query funnel <id> [--grain g] [--from t] [--to t] [--json]
+
+A metric's values per period with the expected band and status, or a funnel's steps for the
+entry cohorts in range, from the read API. --from/--to take a date (UTC midnight) or an
+ISO 8601 timestamp with a zone; the defaults are the read API's (the last 12 periods of a
+metric, the last 8 cohorts of a funnel). --grain: hour, day, week or month (kept grains only).
+
+${TARGET_HELP}`;
+
+const GRAINS = ['hour', 'day', 'week', 'month'];
+
+export async function queryCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    ...TARGET_OPTIONS,
+    grain: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help || positionals.length === 0) {
+    io.stdout.write(`${queryHelp}\n`);
+    return values.help ? 0 : 2;
+  }
+  const [what, id, ...rest] = positionals;
+  if (what !== 'metric' && what !== 'funnel')
+    throw new UsageError(`query takes metric or funnel, got "${what}"`);
+  if (!id) throw new UsageError(`query ${what} needs the ${what}'s id`);
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (values.grain !== undefined && !GRAINS.includes(values.grain))
+    throw new UsageError(`--grain must be one of ${GRAINS.join(', ')}, got "${values.grain}"`);
+  const query = {
+    grain: values.grain,
+    from: timestampOption('from', values.from),
+    to: timestampOption('to', values.to),
+  };
+  const api = new ReadApiClient(targetOf(values, io));
+  const path = `/api/${what === 'metric' ? 'metrics' : 'funnels'}/${encodeURIComponent(id)}${what === 'metric' ? '/series' : ''}`;
+  if (what === 'metric') {
+    const series = await api.get<MetricSeries>(path, query);
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(series, null, 2)}\n`);
+      return 0;
+    }
+    io.stdout.write(
+      `${series.metric.title} (${series.metric.id}), ${series.grain}, ${series.from} to ${series.to}\n`,
+    );
+    io.stdout.write(
+      `${formatTable(
+        ['period', 'value', 'expected', 'lower', 'upper', 'status', 'deviation'],
+        series.points.map((point) => [
+          point.period,
+          formatNumber(point.value),
+          formatNumber(point.expected),
+          formatNumber(point.lower),
+          formatNumber(point.upper),
+          point.status,
+          formatShare(point.relativeDeviation),
+        ]),
+      )}\n`,
+    );
+    if (series.points.length === 0)
+      io.stdout.write('(no rollups in this range yet: run `northstar recompute`)\n');
+    return 0;
+  }
+  const report = await api.get<FunnelReport>(path, query);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(
+    `${report.funnel.title} (${report.funnel.id}), window ${report.funnel.window}, ${report.grain} cohorts ${report.from} to ${report.to}\n`,
+  );
+  io.stdout.write(
+    `${formatTable(
+      ['step', 'event', 'users', 'from previous', 'from first'],
+      report.steps.map((step) => [
+        step.step,
+        step.event,
+        step.users,
+        formatShare(step.fromPrevious),
+        formatShare(step.fromFirst),
+      ]),
+    )}\n`,
+  );
+  return 0;
+}

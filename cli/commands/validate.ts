@@ -1,0 +1,43 @@
+import { relative, resolve } from 'node:path';
+import { loadConfig } from '../../shared/config/load.js';
+import { ConfigError } from '../../shared/config/validate.js';
+import { parseCommand } from '../args.js';
+import { type CliIo, UsageError } from '../io.js';
+
+export const DEFAULT_CONFIG = 'config/demo.config.ts';
+
+export const validateHelp = `northstar validate [config]
+
+Checks a configuration (.ts/.js module with a default export, or .json): the schema, then
+every cross-reference (events of the tracking plan, funnels, parents, grains). Each problem
+is printed with its path, e.g. "metrics.signup_rate.denominator". Exit code 1 when invalid.
+
+  config   the file (default $NORTHSTAR_CONFIG or ${DEFAULT_CONFIG})`;
+
+export function configPath(given: string | undefined, io: CliIo): string {
+  return resolve(io.cwd, given ?? io.env.NORTHSTAR_CONFIG ?? DEFAULT_CONFIG);
+}
+
+export async function validateCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {});
+  if (values.help) {
+    io.stdout.write(`${validateHelp}\n`);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError('validate takes one configuration file');
+  const file = configPath(positionals[0], io);
+  const shown = relative(io.cwd, file) || file;
+  try {
+    const config = await loadConfig(file);
+    const count = (record: object) => Object.keys(record).length;
+    io.stdout.write(
+      `✓ ${shown} is valid: ${count(config.trackingPlan.events)} events, ${count(config.metrics)} metrics, ${count(config.funnels)} funnels, north star "${config.northStar}"\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(`✖ ${shown} is not valid (${error.issues.length} problems):\n`);
+    for (const issue of error.issues) io.stderr.write(`  ${issue.path}: ${issue.message}\n`);
+    return 1;
+  }
+}

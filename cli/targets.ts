@@ -1,0 +1,149 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { type CliIo, CommandError, UsageError } from './io.js';
+
+export const LOCAL_URL = 'http://127.0.0.1:4000';
+const LOCAL_HOST = /^(127\.0\.0\.1|localhost|\[::1\])$/;
+
+/** Where the commands send events and read from: the local runtime, or a deployment on AWS. */
+export interface Target {
+  /** PutEvents endpoint; undefined = EventBridge of the region. */
+  readonly endpoint: string | undefined;
+  readonly apiUrl: string;
+  readonly region: string | undefined;
+  readonly profile: string | undefined;
+  readonly bus: string;
+}
+
+export interface TargetValues {
+  endpoint?: string | undefined;
+  'api-url'?: string | undefined;
+  region?: string | undefined;
+  profile?: string | undefined;
+  bus?: string | undefined;
+}
+
+function checkUrl(name: string, value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('not http');
+    return value.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`--${name} must be an http(s) URL, got "${value}"`);
+  }
+}
+
+export function targetOf(values: TargetValues, io: CliIo): Target {
+  const aws = values.region !== undefined || values.profile !== undefined;
+  const endpoint = values.endpoint ?? io.env.NORTHSTAR_ENDPOINT ?? (aws ? undefined : LOCAL_URL);
+  return {
+    endpoint: endpoint === undefined ? undefined : checkUrl('endpoint', endpoint),
+    apiUrl: checkUrl('api-url', values['api-url'] ?? io.env.NORTHSTAR_API_URL ?? LOCAL_URL),
+    region: values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+    profile: values.profile ?? io.env.AWS_PROFILE,
+    bus: values.bus ?? 'northstar',
+  };
+}
+
+const isLocal = (url: string | undefined) => url !== undefined && LOCAL_HOST.test(new URL(url).hostname);
+
+/** An EventBridge client for the target; retries are the caller's own, per entry. */
+export function busClient(target: Target): EventBridgeClient {
+  const local = isLocal(target.endpoint);
+  return new EventBridgeClient({
+    maxAttempts: 1,
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    ...(target.region ? { region: target.region } : local ? { region: 'us-east-1' } : {}),
+    credentials: local
+      ? { accessKeyId: 'local', secretAccessKey: 'local' }
+      : fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
+  });
+}
+
+/** A read API error as the API answers it: `{ error: { code, parameter?, message } }`. */
+function apiMessage(status: number, text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string; code?: string } };
+    if (body.error?.message) return `${status} ${body.error.code ?? ''}: ${body.error.message}`;
+  } catch {
+    // Not JSON: show the text as it came.
+  }
+  return `${status}: ${text.slice(0, 300)}`;
+}
+
+/**
+ * The read API over HTTP. On AWS it is a Lambda function URL with IAM authorisation:
+ * every request is signed with SigV4 (service `lambda`).
+ */
+export class ReadApiClient {
+  private readonly signer: SignatureV4 | undefined;
+
+  constructor(private readonly target: Target) {
+    if (isLocal(target.apiUrl)) return;
+    const region =
+      target.region ?? /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(new URL(target.apiUrl).hostname)?.[1];
+    if (!region) throw new UsageError(`--region is needed to sign requests to ${target.apiUrl}`);
+    this.signer = new SignatureV4({
+      service: 'lambda',
+      region,
+      sha256: Sha256,
+      credentials: fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
+    });
+  }
+
+  get<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T> {
+    return this.request<T>('GET', path, query);
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, {}, body);
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    query: Record<string, string | undefined>,
+    body?: unknown,
+  ): Promise<T> {
+    const url = new URL(`${this.target.apiUrl}${path}`);
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(name, value);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    if (this.signer) {
+      const signed = await this.signer.sign({
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: { ...headers, host: url.host },
+        ...(payload === undefined ? {} : { body: payload }),
+      });
+      headers = signed.headers as Record<string, string>;
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+    } catch (cause) {
+      const hint = isLocal(this.target.apiUrl) ? ' (is the local runtime running? npm start)' : '';
+      throw new CommandError(
+        `cannot reach the read API at ${this.target.apiUrl}${hint}: ${(cause as Error).message}`,
+        1,
+        {
+          cause,
+        },
+      );
+    }
+    const text = await response.text();
+    if (!response.ok)
+      throw new CommandError(`${method} ${url.pathname}: ${apiMessage(response.status, text)}`);
+    return JSON.parse(text) as T;
+  }
+}
