@@ -52,9 +52,8 @@ export function schemaErrors(schema: Schema, value: unknown, path = '$'): string
   if (Array.isArray(value) && typeof schema.items === 'object') {
     if (typeof schema.minItems === 'number' && value.length < schema.minItems)
       errors.push(`${path}: too few items`);
-    value.forEach((item, index) =>
-      errors.push(...schemaErrors(schema.items as Schema, item, `${path}[${index}]`)),
-    );
+    for (const [index, item] of value.entries())
+      errors.push(...schemaErrors(schema.items as Schema, item, `${path}[${index}]`));
   }
   return errors;
 }

@@ -19,9 +19,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON read and edited by path, in tests only
+type Json = any;
+
 /** The demo configuration with one change, as a JSON file. */
-async function brokenConfig(name: string, change: (config: Record<string, any>) => void): Promise<string> {
-  const config = JSON.parse(JSON.stringify(demo)) as Record<string, any>;
+async function brokenConfig(name: string, change: (config: Record<string, Json>) => void): Promise<string> {
+  const config = JSON.parse(JSON.stringify(demo)) as Record<string, Json>;
   change(config);
   const file = join(dir, `${name}.json`);
   await writeFile(file, JSON.stringify(config));
@@ -90,7 +93,7 @@ describe('northstar schemas', () => {
   test('It should print a draft-04 JSON Schema per event and for the batch entry that agree with ingest validation', async () => {
     const result = await runCli(['schemas']);
     expect(result.code).toBe(0);
-    const schemas = JSON.parse(result.stdout) as Record<string, Record<string, any>>;
+    const schemas = JSON.parse(result.stdout) as Record<string, Record<string, Json>>;
     const config = parseConfig(demo);
     expect(Object.keys(schemas).sort()).toEqual(
       [...Object.keys(config.trackingPlan.events), BATCH_DETAIL_TYPE].sort(),
