@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -21,7 +22,9 @@ import { RollupStore } from '../shared/store/rollup-store.js';
 import { ensureTable } from '../shared/store/table.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type BusEvent, createPutEventsHandler } from './event-bus.js';
+import { RequestBodyError, readJsonBody } from './http-body.js';
 import { deliverToHandler } from './local-queue.js';
+import { staticFiles } from './static-files.js';
 
 export interface RuntimeOptions {
   readonly config: NorthstarConfig;
@@ -41,7 +44,12 @@ export interface RuntimeOptions {
   readonly clock?: () => number;
   readonly onAlert?: (event: BusEvent) => void;
   readonly onSummary?: (summary: IngestSummary) => void;
+  /** The built dashboard served at `/`. @default dashboard/dist of this project */
+  readonly dashboardDir?: string;
 }
+
+/** Where `vite build` puts the dashboard. */
+export const DASHBOARD_DIST = fileURLToPath(new URL('../dashboard/dist', import.meta.url));
 
 export interface RuntimeTotals {
   accepted: number;
@@ -175,8 +183,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       void putEvents(request, response);
       return;
     }
-    void serveApi(request, response);
+    if ((request.url ?? '/').startsWith('/api/')) void serveApi(request, response);
+    else void dashboard(request, response);
   });
+  const dashboard = staticFiles(options.dashboardDir ?? DASHBOARD_DIST);
 
   /** The read API on the same origin: `/api/...`, JSON in and out. */
   async function serveApi(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -192,13 +202,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         });
         return;
       }
+      const method = request.method ?? 'GET';
+      const body = method === 'GET' || method === 'HEAD' ? undefined : await readJsonBody(request);
       const answer = await readApi({
-        method: request.method ?? 'GET',
+        method,
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
+        ...(body === undefined ? {} : { body }),
       });
       send(answer.status, answer.body, answer.headers);
     } catch (error) {
+      if (error instanceof RequestBodyError) {
+        send(error.status, error.body, { connection: 'close' });
+        return;
+      }
       send(500, { error: { code: 'internal', message: (error as Error).message } });
     }
   }

@@ -5,6 +5,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { DeviationAlert } from '../shared/bus/alert-bus.js';
 import { loadConfig } from '../shared/config/load.js';
 import { eventBridgeClient } from '../shared/runtime/pipeline-env.js';
+import { buildDashboardIfStale } from './dashboard-build.js';
 import { demoTraffic, malformedDemoEntries } from './demo-traffic.js';
 import { batchEntries, type PutEntry } from './entries.js';
 import type { BusEvent } from './event-bus.js';
@@ -71,6 +72,8 @@ function printAlert(event: BusEvent): void {
   );
 }
 
+if (await buildDashboardIfStale()) console.log('Built the dashboard (dashboard/dist).');
+
 // The demo sends history as if it had been sent live: the clock follows the traffic.
 let now = Date.now();
 const runtime = await startRuntime({
@@ -84,7 +87,7 @@ const runtime = await startRuntime({
 });
 const apps = eventBridgeClient(runtime.url);
 console.log(
-  `Northstar on ${runtime.url}: PutEvents endpoint (the endpoint for @aws-sdk/client-eventbridge); ${dataDir ? `data in ${args['data-dir']}` : 'in memory'}`,
+  `Northstar on ${runtime.url}: dashboard at ${runtime.url}/, read API at ${runtime.url}/api, PutEvents endpoint (the endpoint for @aws-sdk/client-eventbridge); ${dataDir ? `data in ${args['data-dir']}` : 'in memory'}`,
 );
 
 /** Sends entries as apps do: PutEvents calls of 10 entries, a few at once. */

@@ -1,0 +1,115 @@
+import type {
+  AlertList,
+  AlertSummary,
+  ApiErrorBody,
+  FunnelReport,
+  JourneyReport,
+  MetricSeries,
+  MetricTree,
+  PipelineStatus,
+  QuarantineReport,
+} from '../../shared/api/schemas.js';
+
+export type {
+  AlertList,
+  AlertSummary,
+  FunnelReport,
+  JourneyReport,
+  MetricNode,
+  MetricSeries,
+  MetricTree,
+  PeriodValue,
+  PipelineStatus,
+  QuarantineReport,
+} from '../../shared/api/schemas.js';
+
+/** An answer of the read API other than 200, with its message. */
+export class ReadApiError extends Error {
+  override readonly name = 'ReadApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly parameter?: string,
+  ) {
+    super(message);
+  }
+}
+
+type Query = Readonly<Record<string, string | undefined>>;
+
+/** Same-origin URLs only: the dashboard is served next to the read API, locally and in AWS. */
+function apiUrl(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, value);
+  const search = params.toString();
+  return `/api/${path}${search ? `?${search}` : ''}`;
+}
+
+async function request<T>(path: string, query: Query = {}, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(apiUrl(path, query), {
+    ...init,
+    headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+  });
+  const body = (await response.json().catch(() => undefined)) as unknown;
+  if (!response.ok) {
+    const error = (body as ApiErrorBody | undefined)?.error;
+    throw new ReadApiError(response.status, error?.message ?? `HTTP ${response.status}`, error?.parameter);
+  }
+  return body as T;
+}
+
+export const readApi = {
+  metricTree: () => request<MetricTree>('metrics'),
+  series: (id: string, query: { grain?: string; from?: string; to?: string } = {}) =>
+    request<MetricSeries>(`metrics/${encodeURIComponent(id)}/series`, query),
+  funnel: (id: string, query: { grain?: string; from?: string; to?: string } = {}) =>
+    request<FunnelReport>(`funnels/${encodeURIComponent(id)}`, query),
+  journey: (query: { from?: string; to?: string } = {}) => request<JourneyReport>('journey', query),
+  alerts: (query: { from?: string; to?: string } = {}) => request<AlertList>('alerts', query),
+  acknowledge: (alertId: string, body: { by: string; note: string }) =>
+    request<AlertSummary>(
+      `alerts/${encodeURIComponent(alertId)}/ack`,
+      {},
+      {
+        method: 'POST',
+        body: JSON.stringify(body),
+      },
+    ),
+  quarantine: (days = 7) => request<QuarantineReport>('quarantine', { days: String(days) }),
+  status: () => request<PipelineStatus>('status'),
+  openApi: () => request<OpenApiPaths>('openapi.json'),
+};
+
+interface OpenApiPaths {
+  paths: Record<
+    string,
+    Record<string, { parameters?: { name: string; in: string; schema?: { enum?: string[] } }[] }>
+  >;
+}
+
+/** What the API document says the configuration holds: funnel ids and kept grains. */
+export interface Catalogue {
+  readonly funnels: readonly string[];
+  readonly grains: readonly string[];
+}
+
+let catalogue: Promise<Catalogue> | undefined;
+
+/** Funnel ids and kept grains from the OpenAPI document, read once (they follow the configuration). */
+export function readCatalogue(): Promise<Catalogue> {
+  catalogue ??= readApi
+    .openApi()
+    .then(({ paths }) => {
+      const funnelParams = paths['/api/funnels/{id}']?.get?.parameters ?? [];
+      const seriesParams = paths['/api/metrics/{id}/series']?.get?.parameters ?? [];
+      return {
+        funnels: funnelParams.find((param) => param.in === 'path')?.schema?.enum ?? [],
+        grains: seriesParams.find((param) => param.name === 'grain')?.schema?.enum ?? [],
+      };
+    })
+    .catch((error: unknown) => {
+      catalogue = undefined;
+      throw error;
+    });
+  return catalogue;
+}

@@ -1,0 +1,193 @@
+import { type AlertSummary, ReadApiError, readApi } from '../api.js';
+import { h, notice } from '../dom.js';
+import { formatChange, formatRate, formatTime, formatValue, type MetricKind } from '../format.js';
+import { href } from '../router.js';
+
+const GRAINS = new Set(['hour', 'day', 'week', 'month']);
+const BY_KEY = 'northstar.ack.by';
+
+/** The metric detail an alert is about, with its period marked; works on any origin. */
+export function alertHref(alert: AlertSummary): string {
+  return GRAINS.has(alert.grain)
+    ? href(['metrics', alert.metric.id], { grain: alert.grain, period: alert.period })
+    : href(['metrics', alert.metric.id]);
+}
+
+function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
+  const byId = `ack-by-${alert.alertId}`;
+  const noteId = `ack-note-${alert.alertId}`;
+  const by = h('input', {
+    id: byId,
+    name: 'by',
+    required: true,
+    maxlength: 100,
+    autocomplete: 'name',
+    value: localStorage.getItem(BY_KEY) ?? '',
+  });
+  const note = h('input', {
+    id: noteId,
+    name: 'note',
+    required: true,
+    maxlength: 500,
+    placeholder: 'known: campaign ended',
+  });
+  const message = h('p', { class: 'form-error', role: 'alert' });
+  const submit = h('button', { type: 'submit' }, 'Acknowledge');
+  return h(
+    'form',
+    {
+      class: 'ack-form',
+      'data-testid': 'ack-form',
+      onsubmit: async (event: Event) => {
+        event.preventDefault();
+        submit.disabled = true;
+        message.textContent = '';
+        try {
+          await readApi.acknowledge(alert.alertId, { by: by.value, note: note.value });
+          localStorage.setItem(BY_KEY, by.value.trim());
+          onDone();
+        } catch (error) {
+          message.textContent =
+            error instanceof ReadApiError
+              ? error.message
+              : `Could not acknowledge: ${(error as Error).message}`;
+          submit.disabled = false;
+        }
+      },
+    },
+    h('label', { for: byId }, 'Your name'),
+    by,
+    h('label', { for: noteId }, 'Note'),
+    note,
+    submit,
+    message,
+  );
+}
+
+function alertCard(alert: AlertSummary, kinds: Map<string, MetricKind>, refresh: () => void): HTMLElement {
+  const kind = kinds.get(alert.metric.id) ?? 'count';
+  const value = (raw: number | null | undefined) => formatValue(raw, kind);
+  const isTarget = alert.kind === 'target_off_track';
+  return h(
+    'li',
+    { class: `alert alert-${alert.state}`, 'data-alert-id': alert.alertId, 'data-state': alert.state },
+    h(
+      'div',
+      { class: 'alert-head' },
+      h('span', { class: `badge badge-state-${alert.state}`, 'data-testid': 'alert-state' }, alert.state),
+      alert.severity ? h('span', { class: `badge badge-${alert.severity}` }, alert.severity) : null,
+      h(
+        'a',
+        { class: 'alert-metric', href: alertHref(alert), 'data-testid': 'alert-link' },
+        alert.metric.title,
+      ),
+      h(
+        'span',
+        { class: 'muted' },
+        isTarget ? `target, review ${alert.period}` : `${alert.grain} ${alert.period}`,
+      ),
+      h('span', { class: 'muted alert-raised' }, `raised ${formatTime(alert.raisedAt)}`),
+    ),
+    isTarget && alert.target
+      ? h(
+          'p',
+          { class: 'alert-numbers' },
+          'Now ',
+          h('strong', { 'data-testid': 'alert-observed' }, value(alert.target.current)),
+          `, target ${value(alert.target.value)} by ${alert.target.by}, heading for `,
+          h('strong', {}, value(alert.target.projection)),
+        )
+      : h(
+          'p',
+          { class: 'alert-numbers' },
+          'Observed ',
+          h('strong', { 'data-testid': 'alert-observed' }, value(alert.observed)),
+          ' vs expected ',
+          h('strong', { 'data-testid': 'alert-expected' }, value(alert.expected)),
+          ` (band ${value(alert.band.lower)} – ${value(alert.band.upper)}), `,
+          h('strong', { 'data-testid': 'alert-deviation' }, formatChange(alert.relativeDeviation)),
+        ),
+    h('p', { class: 'muted' }, `Owner: ${alert.owner.name} <${alert.owner.contact}>`),
+    // A target's pace has no child metrics to blame; a deviation names them, ranked.
+    !isTarget && alert.contributors.length > 0
+      ? h(
+          'table',
+          { class: 'data contributors', 'data-testid': 'alert-contributors' },
+          h('caption', {}, 'Likely causes: child metrics by their share of the move'),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Metric', 'Observed', 'Expected', 'Deviation', 'Share'].map((label) =>
+                h('th', { scope: 'col' }, label),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            alert.contributors.map((contributor) => {
+              const childKind = kinds.get(contributor.metricId) ?? 'count';
+              return h(
+                'tr',
+                { 'data-metric-id': contributor.metricId },
+                h(
+                  'th',
+                  { scope: 'row' },
+                  h('a', { href: href(['metrics', contributor.metricId]) }, contributor.title),
+                ),
+                h('td', { class: 'num' }, formatValue(contributor.observed, childKind)),
+                h('td', { class: 'num' }, formatValue(contributor.expected, childKind)),
+                h('td', { class: 'num' }, formatChange(contributor.relativeDeviation)),
+                h('td', { class: 'num', 'data-testid': 'contributor-share' }, formatRate(contributor.share)),
+              );
+            }),
+          ),
+        )
+      : null,
+    alert.resolution
+      ? h(
+          'p',
+          { class: 'resolution' },
+          `Resolved ${formatTime(alert.resolvedAt)}: back to ${value(alert.resolution.observed)} (expected ${value(alert.resolution.expected)}).`,
+        )
+      : null,
+    alert.acknowledgement
+      ? h(
+          'p',
+          { class: 'ack', 'data-testid': 'alert-ack' },
+          'Acknowledged by ',
+          h('strong', { 'data-testid': 'ack-by' }, alert.acknowledgement.by),
+          ` at ${formatTime(alert.acknowledgement.at)}: `,
+          h('q', { 'data-testid': 'ack-note' }, alert.acknowledgement.note),
+        )
+      : null,
+    alert.state === 'open' ? ackForm(alert, refresh) : null,
+  );
+}
+
+/** The alert feed: newest period first, each with its numbers, likely causes and acknowledgement. */
+export async function alertsView(refresh: () => void): Promise<HTMLElement> {
+  const [list, tree] = await Promise.all([readApi.alerts(), readApi.metricTree()]);
+  const kinds = new Map(tree.metrics.map((metric) => [metric.id, metric.kind as MetricKind]));
+  const count = (state: string) => list.alerts.filter((alert) => alert.state === state).length;
+  return h(
+    'div',
+    { class: 'view view-alerts', 'data-view': 'alerts' },
+    h('h1', {}, 'Alerts'),
+    h(
+      'p',
+      { class: 'muted', 'data-testid': 'alert-counts' },
+      `Periods starting ${list.from.slice(0, 10)} to ${list.to.slice(0, 10)}: ${count('open')} open, ${count('acknowledged')} acknowledged, ${count('resolved')} resolved.`,
+    ),
+    list.alerts.length === 0
+      ? notice('empty', 'No alerts in the last 30 days: every settled period stayed inside its band.')
+      : h(
+          'ul',
+          { class: 'alerts', 'data-testid': 'alert-list' },
+          list.alerts.map((alert) => alertCard(alert, kinds, refresh)),
+        ),
+  );
+}

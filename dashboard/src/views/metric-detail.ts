@@ -1,0 +1,161 @@
+import { readApi, readCatalogue } from '../api.js';
+import { trendChart } from '../charts.js';
+import { h, notice } from '../dom.js';
+import { formatChange, formatValue, STATUS_LABEL } from '../format.js';
+import { href, type Route } from '../router.js';
+import { serverTime } from '../server-clock.js';
+
+const DAY_MS = 86_400_000;
+/** Range choices, in days back from now; none means the API's default of 12 periods. */
+export const RANGES: readonly { readonly days: string; readonly label: string }[] = [
+  { days: '', label: 'Last 12 periods' },
+  { days: '7', label: 'Last 7 days' },
+  { days: '30', label: 'Last 30 days' },
+  { days: '90', label: 'Last 90 days' },
+  { days: '180', label: 'Last 180 days' },
+  { days: '365', label: 'Last year' },
+];
+
+function picker(
+  label: string,
+  id: string,
+  options: readonly { value: string; label: string }[],
+  selected: string,
+  onChange: (value: string) => void,
+): HTMLElement {
+  return h(
+    'label',
+    { class: 'picker', for: id },
+    `${label} `,
+    h(
+      'select',
+      { id, onchange: (event: Event) => onChange((event.currentTarget as HTMLSelectElement).value) },
+      options.map((option) =>
+        h('option', { value: option.value, selected: option.value === selected }, option.label),
+      ),
+    ),
+  );
+}
+
+/** One metric: its series with the expected band, deviations, target, and grain and range pickers. */
+export async function metricDetailView(route: Route): Promise<HTMLElement> {
+  const id = route.segments[1] ?? '';
+  const [tree, catalogue] = await Promise.all([readApi.metricTree(), readCatalogue()]);
+  const metric = tree.metrics.find((candidate) => candidate.id === id);
+  if (!metric)
+    return notice(
+      'error',
+      `No metric "${id}" in the configuration.`,
+      ' ',
+      h('a', { href: '#/' }, 'Back to the overview'),
+    );
+  const grain = route.query.get('grain') || metric.grain;
+  const days = route.query.get('days') ?? '';
+  const highlight = route.query.get('period');
+  const from = days ? new Date(serverTime() - Number(days) * DAY_MS).toISOString() : undefined;
+  const series = await readApi.series(metric.id, { grain, ...(from ? { from } : {}) });
+  const go = (query: Record<string, string | undefined>) => {
+    location.hash = href(['metrics', metric.id], { grain, days, period: highlight ?? undefined, ...query });
+  };
+  const points = series.points;
+  const rows = [...points].reverse().map((point) =>
+    h(
+      'tr',
+      {
+        'data-period': point.period,
+        'data-status': point.status,
+        class: `${point.period === highlight ? 'is-highlighted' : ''} row-${point.status}`,
+      },
+      h('th', { scope: 'row' }, point.period),
+      h('td', { class: 'num', 'data-testid': 'point-value' }, formatValue(point.value, metric.kind)),
+      h('td', { class: 'num', 'data-testid': 'point-expected' }, formatValue(point.expected, metric.kind)),
+      h(
+        'td',
+        { class: 'num', 'data-testid': 'point-band' },
+        point.lower === null || point.upper === null
+          ? '–'
+          : `${formatValue(point.lower, metric.kind)} – ${formatValue(point.upper, metric.kind)}`,
+      ),
+      h('td', { class: 'num' }, formatChange(point.relativeDeviation)),
+      h(
+        'td',
+        {},
+        h(
+          'span',
+          { class: `badge badge-${point.status}`, 'data-testid': 'point-status' },
+          STATUS_LABEL[point.status] ?? point.status,
+        ),
+      ),
+      h(
+        'td',
+        { class: 'num muted' },
+        point.projection === null ? '' : `→ ${formatValue(point.projection, metric.kind)}`,
+      ),
+    ),
+  );
+  return h(
+    'div',
+    { class: 'view view-metric', 'data-view': 'metric', 'data-metric-id': metric.id },
+    h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' / ', metric.title),
+    h('h1', {}, metric.northStar ? `★ ${metric.title}` : metric.title),
+    h('p', { class: 'muted' }, metric.definition),
+    h(
+      'p',
+      { class: 'meta' },
+      `Owner: ${metric.owner.name} <${metric.owner.contact}> · reviewed ${metric.cadence} · own grain ${metric.grain}`,
+      metric.target
+        ? ` · target ${formatValue(metric.target.value, metric.kind)} by ${metric.target.by}`
+        : '',
+    ),
+    h(
+      'div',
+      { class: 'pickers' },
+      picker(
+        'Grain',
+        'grain-picker',
+        catalogue.grains.map((value) => ({ value, label: value })),
+        grain,
+        (value) => go({ grain: value }),
+      ),
+      picker(
+        'Range',
+        'range-picker',
+        RANGES.map((range) => ({ value: range.days, label: range.label })),
+        days,
+        (value) => go({ days: value }),
+      ),
+      highlight
+        ? h('a', { href: href(['metrics', metric.id], { grain, days }) }, `Clear the mark on ${highlight}`)
+        : null,
+    ),
+    grain !== metric.grain
+      ? h(
+          'p',
+          { class: 'hint' },
+          `Bands at the ${grain} grain are for reading only; alerts judge the ${metric.grain} grain.`,
+        )
+      : null,
+    points.length === 0
+      ? notice('empty', 'No periods with a rollup in this range yet.')
+      : trendChart({ points, kind: metric.kind, target: metric.target?.value ?? null, highlight }),
+    points.length === 0
+      ? null
+      : h(
+          'table',
+          { class: 'data', 'data-testid': 'series-table' },
+          h('caption', { class: 'visually-hidden' }, `${metric.title} by ${grain}, newest first`),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Period', 'Value', 'Expected', 'Band', 'Deviation', 'Status', 'Projection'].map((label) =>
+                h('th', { scope: 'col' }, label),
+              ),
+            ),
+          ),
+          h('tbody', {}, rows),
+        ),
+  );
+}

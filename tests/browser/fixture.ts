@@ -1,0 +1,185 @@
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { type Runtime, startRuntime } from '../../local/runtime.js';
+import { defineConfig } from '../../shared/config/define.js';
+import { parseConfig } from '../../shared/config/validate.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
+import { eventBridgeClient } from '../../shared/runtime/pipeline-env.js';
+import type { TestEvent } from '../support/entries.js';
+
+const growth = { name: 'Growth', contact: 'growth@example.com' };
+
+/** A small product: visits, sign-ups and lessons; weekly learners is the north star. */
+export const fixtureConfig = parseConfig(
+  defineConfig({
+    grains: ['day', 'week'],
+    // Counts of a handful of users: judge them without counting noise.
+    recompute: { countNoise: 0 },
+    trackingPlan: { events: { visited: {}, signed_up: {}, lesson_completed: {} } },
+    funnels: {
+      activation: {
+        title: 'Visit to first lesson',
+        steps: [{ event: 'visited' }, { event: 'signed_up' }, { event: 'lesson_completed' }],
+        window: 'P7D',
+      },
+    },
+    journey: {
+      stages: [
+        { id: 'aware', title: 'Aware', events: ['visited'] },
+        { id: 'registered', title: 'Registered', events: ['signed_up'] },
+        { id: 'activated', title: 'Activated', events: ['lesson_completed'] },
+      ],
+    },
+    metrics: {
+      weekly_learners: {
+        kind: 'distinct_users',
+        title: 'Weekly learners',
+        definition: 'Distinct users who completed a lesson in the ISO week.',
+        events: ['lesson_completed'],
+        grain: 'week',
+        cadence: 'weekly',
+        owner: growth,
+      },
+      weekly_visits: {
+        kind: 'count',
+        title: 'Weekly visits',
+        definition: 'Visits in the ISO week.',
+        events: ['visited'],
+        grain: 'week',
+        cadence: 'weekly',
+        parent: 'weekly_learners',
+        target: { value: 4, by: '2026-12-31', direction: 'increase' },
+        owner: growth,
+      },
+      weekly_signups: {
+        kind: 'count',
+        title: 'Weekly sign-ups',
+        definition: 'Sign-ups in the ISO week.',
+        events: ['signed_up'],
+        grain: 'week',
+        cadence: 'weekly',
+        parent: 'weekly_learners',
+        owner: { name: 'Onboarding', contact: 'onboarding@example.com' },
+      },
+      learner_rate: {
+        kind: 'ratio',
+        title: 'Learners per sign-up',
+        definition: 'Weekly learners over weekly sign-ups.',
+        numerator: 'weekly_learners',
+        denominator: 'weekly_signups',
+        grain: 'week',
+        cadence: 'weekly',
+        parent: 'weekly_learners',
+        owner: growth,
+      },
+      daily_visits: {
+        kind: 'count',
+        title: 'Daily visits',
+        definition: 'Visits in the day.',
+        events: ['visited'],
+        grain: 'day',
+        cadence: 'daily',
+        parent: 'weekly_visits',
+        owner: growth,
+      },
+    },
+    northStar: 'weekly_learners',
+  }),
+);
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Monday of 2026-W40. */
+export const FIRST_MONDAY = Date.parse('2026-09-28T00:00:00Z');
+export const WEEKS = 5;
+const wednesday = (week: number) => FIRST_MONDAY + week * 7 * DAY + 2 * DAY;
+const iso = (epochMs: number) => new Date(epochMs).toISOString();
+/** Monday 01:01 after the last week: every week and day of it has settled. */
+export const FIXTURE_NOW = FIRST_MONDAY + WEEKS * 7 * DAY + HOUR + MINUTE;
+
+/**
+ * Each Wednesday four visitors (three in the first week); two of them sign up and complete
+ * a lesson, except in the last week, where only one does: weekly learners and sign-ups
+ * fall by half, and the alerts say so.
+ */
+function weekEvents(week: number): TestEvent[] {
+  const day = wednesday(week);
+  const event = (name: string, user: number, at: number): TestEvent => ({
+    name,
+    eventId: `${name}-${week}-${user}`,
+    userId: `w${week}u${user}`,
+    occurredAt: iso(day + at + user * MINUTE),
+  });
+  const events: TestEvent[] = [];
+  for (let user = 0; user < (week === 0 ? 3 : 4); user++) events.push(event('visited', user, 9 * HOUR));
+  for (let user = 0; user < (week === WEEKS - 1 ? 1 : 2); user++)
+    events.push(event('signed_up', user, 9.5 * HOUR), event('lesson_completed', user, 10 * HOUR));
+  return events;
+}
+
+/** Two bad events of the last week: an unknown name and one without a user. */
+function badEntries(): PutEventsRequestEntry[] {
+  const at = iso(wednesday(WEEKS - 1) + 9 * HOUR);
+  return [
+    {
+      Source: 'app.web',
+      DetailType: 'teleported',
+      Detail: JSON.stringify({ eventId: 'bad-1', userId: 'x', occurredAt: at }),
+    },
+    {
+      Source: 'app.web',
+      DetailType: 'visited',
+      Detail: JSON.stringify({ eventId: 'bad-2', occurredAt: at }),
+    },
+  ];
+}
+
+export interface FixtureRuntime {
+  readonly runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+/**
+ * The local runtime with a fixed clock and five weeks of events sent through its
+ * PutEvents endpoint with the real EventBridge client, each week recomputed once settled.
+ */
+export async function startFixtureRuntime(): Promise<FixtureRuntime> {
+  let now = FIRST_MONDAY;
+  const runtime = await startRuntime({
+    config: fixtureConfig,
+    port: 0,
+    clock: () => now,
+    recomputeEveryMs: 0,
+  });
+  const apps = eventBridgeClient(runtime.url);
+  try {
+    for (let week = 0; week < WEEKS; week++) {
+      now = wednesday(week) + 12 * HOUR;
+      const entries: PutEventsRequestEntry[] = [
+        {
+          Source: 'app.web',
+          DetailType: BATCH_DETAIL_TYPE,
+          Detail: JSON.stringify({ events: weekEvents(week) }),
+        },
+        ...(week === WEEKS - 1 ? badEntries() : []),
+      ];
+      const answer = await apps.send(new PutEventsCommand({ Entries: entries }));
+      if ((answer.FailedEntryCount ?? 0) > 0)
+        throw new Error(`PutEvents refused ${answer.FailedEntryCount} entries`);
+      await runtime.drained();
+      now = week === WEEKS - 1 ? FIXTURE_NOW : FIRST_MONDAY + (week + 1) * 7 * DAY + HOUR + MINUTE;
+      await runtime.recomputeNow();
+    }
+  } catch (error) {
+    apps.destroy();
+    await runtime.stop();
+    throw error;
+  }
+  return {
+    runtime,
+    async stop() {
+      apps.destroy();
+      await runtime.stop();
+    },
+  };
+}
