@@ -249,6 +249,8 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
     return { ...content, events: kept };
   };
 
+  const stopped = () => failure !== undefined || io.signal?.aborted === true;
+
   async function send(segment: Segment): Promise<void> {
     const { entries, oversized } = packSegment(segment.events, single);
     if (oversized > 0) {
@@ -290,11 +292,12 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
   async function dispatch(segment: Segment | undefined): Promise<void> {
     if (!segment) return;
     while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    // Stopped while waiting: these lines stay unconfirmed for the resumed run.
+    if (stopped()) return;
     const sending: Promise<void> = send(segment).finally(() => inFlight.delete(sending));
     inFlight.add(sending);
   }
 
-  const stopped = () => failure !== undefined || io.signal?.aborted === true;
   try {
     reading: for (const [fileIndex, file] of files.entries()) {
       const name = relative(io.cwd, file.path) || basename(file.path);
