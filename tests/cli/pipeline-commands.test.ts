@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTracker } from '../../client/index.js';
+import demo from '../../config/demo.config.js';
+import { type Runtime, startRuntime } from '../../local/runtime.js';
+import type { DeviationAlert } from '../../shared/bus/alert-bus.js';
+import { parseConfig } from '../../shared/config/validate.js';
+import { periodKey } from '../../shared/time/periods.js';
+import { runCli } from './cli-runner.js';
+
+const config = parseConfig({ ...demo, grains: ['day', 'week', 'month'] });
+const DAY = 86_400_000;
+const today = Math.floor(Date.now() / DAY) * DAY;
+const dayKey = (daysAgo: number) => periodKey(today - daysAgo * DAY, 'day', 'UTC');
+
+let runtime: Runtime;
+let api: string[];
+
+beforeAll(async () => {
+  runtime = await startRuntime({ config, port: 0, recomputeEveryMs: 0 });
+  api = ['--api-url', runtime.url];
+  // Three days of sign-ups and visits through the typed client: 2, 3 and 4 a day.
+  const tracker = createTracker<typeof demo>({
+    source: 'app.web',
+    endpoint: runtime.url,
+    onError: (error) => {
+      throw error;
+    },
+  });
+  for (const daysAgo of [1, 2, 3]) {
+    for (let i = 0; i <= 4 - daysAgo; i++) {
+      const userId = `query-${daysAgo}-${i}`;
+      const at = new Date(today - daysAgo * DAY + (i + 1) * 3_600_000);
+      tracker.track('page_viewed', { path: '/' }, { userId, occurredAt: at });
+      tracker.track(
+        'signed_up',
+        { method: 'email' },
+        { userId, occurredAt: new Date(at.getTime() + 60_000) },
+      );
+    }
+  }
+  await tracker.shutdown();
+  await runtime.drained();
+});
+
+afterAll(async () => {
+  await runtime.stop();
+});
+
+describe('northstar recompute, query and alerts against the read API', () => {
+  test('It should recompute every period of a range on demand, beyond what a plain recompute looks at', async () => {
+    // A plain run covers dirty periods and those settled in the last week: not ten days ago.
+    const plain = await runCli(['recompute', ...api]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^Recomputed \d+ periods \(\d+ rollups\)/);
+    const defId = runtime.compiled.defIds['metric:daily_signups']!;
+    const rollupOf = async (daysAgo: number) =>
+      (await runtime.rollups.getRollups(defId, 'day', [dayKey(daysAgo)])).get(dayKey(daysAgo));
+    expect(await rollupOf(10)).toBeUndefined();
+
+    const from = new Date(today - 10 * DAY).toISOString().slice(0, 10);
+    const to = new Date(today - 9 * DAY).toISOString().slice(0, 10);
+    const ranged = await runCli(['recompute', ...api, '--from', from, '--to', to, '--json']);
+
+    expect(ranged.code).toBe(0);
+    // The day, its week and its month at least.
+    expect((JSON.parse(ranged.stdout) as { periods: number }).periods).toBeGreaterThanOrEqual(3);
+    expect(await rollupOf(10)).toMatchObject({ period: dayKey(10), value: null, settled: true });
+    expect(await rollupOf(12)).toBeUndefined();
+  });
+
+  test('It should refuse a reversed range with the API’s message and exit code 1', async () => {
+    const result = await runCli(['recompute', ...api, '--from', '2026-11-20', '--to', '2026-11-10']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('400 invalid_parameter: from: must be earlier than to');
+    const usage = await runCli(['recompute', ...api, '--from', 'last tuesday']);
+    expect(usage.code).toBe(2);
+  });
+
+  test('It should show a metric series as a table and as JSON', async () => {
+    await runCli(['recompute', ...api, '--from', new Date(today - 3 * DAY).toISOString().slice(0, 10)]);
+    const from = new Date(today - 3 * DAY).toISOString().slice(0, 10);
+    const to = new Date(today).toISOString().slice(0, 10);
+    const json = await runCli([
+      'query',
+      'metric',
+      'daily_signups',
+      '--grain',
+      'day',
+      '--from',
+      from,
+      '--to',
+      to,
+      '--json',
+      ...api,
+    ]);
+    expect(json.code).toBe(0);
+    const series = JSON.parse(json.stdout) as { points: { period: string; value: number }[] };
+    expect(series.points.map((point) => [point.period, point.value])).toEqual([
+      [dayKey(3), 2],
+      [dayKey(2), 3],
+      [dayKey(1), 4],
+    ]);
+    const table = await runCli([
+      'query',
+      'metric',
+      'daily_signups',
+      '--grain',
+      'day',
+      '--from',
+      from,
+      '--to',
+      to,
+      ...api,
+    ]);
+    expect(table.code).toBe(0);
+    const rows = table.stdout.trim().split('\n');
+    expect(rows[1]).toMatch(/^period\s+value\s+expected\s+lower\s+upper\s+status\s+deviation$/);
+    expect(rows.at(-1)).toMatch(new RegExp(`^${dayKey(1)}\\s+4\\s`));
+  });
+
+  test('It should show a funnel as a table and as JSON, and say when a metric does not exist', async () => {
+    const from = new Date(today - 30 * DAY).toISOString().slice(0, 10);
+    const json = await runCli([
+      'query',
+      'funnel',
+      'activation',
+      '--grain',
+      'day',
+      '--from',
+      from,
+      '--json',
+      ...api,
+    ]);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as { steps: { event: string; users: number }[] };
+    expect(report.steps.map((step) => [step.event, step.users])).toEqual([
+      ['page_viewed', 9],
+      ['signed_up', 9],
+      ['lesson_started', 0],
+      ['course_completed', 0],
+    ]);
+    const table = await runCli(['query', 'funnel', 'activation', '--grain', 'day', '--from', from, ...api]);
+    expect(table.stdout).toMatch(/2\s+signed_up\s+9\s+100\.0%\s+100\.0%/);
+    const missing = await runCli(['query', 'metric', 'weekly_nothing', ...api]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('404 not_found: no metric "weekly_nothing"');
+  });
+
+  test('It should list alerts and acknowledge one with who and why', async () => {
+    const defId = runtime.compiled.defIds['metric:daily_signups']!;
+    const period = dayKey(2);
+    const alert: DeviationAlert = {
+      alertId: `${defId}:day:${period}`,
+      kind: 'detected',
+      metric: {
+        id: 'daily_signups',
+        title: 'Daily sign-ups',
+        definitionVersion: defId,
+        definition: 'Sign-ups a day.',
+      },
+      grain: 'day',
+      period,
+      periodStart: new Date(today - 2 * DAY).toISOString(),
+      periodEnd: new Date(today - DAY).toISOString(),
+      observed: 3,
+      expected: 10,
+      band: { lower: 8, upper: 12 },
+      relativeDeviation: -0.7,
+      severity: 'critical',
+      owner: { name: 'Growth', contact: 'growth@example.com', team: 'growth' },
+      contributors: [],
+      link: 'http://127.0.0.1:4000/#/metrics/daily_signups',
+    };
+    await runtime.rollups.openAlert(alert, Date.now());
+
+    const listed = await runCli(['alerts', 'list', ...api]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(alert.alertId);
+    expect(listed.stdout).toMatch(/daily_signups\s+\S+\s+detected\s+open\s+3\s+10\s+-70\.0%\s+Growth/);
+
+    const acked = await runCli([
+      'alerts',
+      'ack',
+      alert.alertId,
+      '--by',
+      'Ann',
+      '--note',
+      'known: campaign ended',
+      ...api,
+    ]);
+    expect(acked.stderr).toBe('');
+    expect(acked.code).toBe(0);
+    expect(acked.stdout).toContain('now acknowledged');
+    const after = JSON.parse((await runCli(['alerts', 'list', '--json', ...api])).stdout) as {
+      alerts: { alertId: string; state: string; acknowledgement: { by: string; note: string } | null }[];
+    };
+    expect(after.alerts.find((one) => one.alertId === alert.alertId)).toMatchObject({
+      state: 'acknowledged',
+      acknowledgement: { by: 'Ann', note: 'known: campaign ended' },
+    });
+
+    const unknown = await runCli([
+      'alerts',
+      'ack',
+      `${defId}:day:2020-01-01`,
+      '--by',
+      'Ann',
+      '--note',
+      'x',
+      ...api,
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('404');
+    expect((await runCli(['alerts', 'ack', alert.alertId, '--by', 'Ann', ...api])).code).toBe(2);
+  });
+});
