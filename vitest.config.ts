@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/setup/dynamodb-local.ts'],
+    globalSetup: ['tests/setup/dynamodb-local.ts', 'tests/setup/dashboard-build.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: one for DynamoDB Local, one for the tests.
