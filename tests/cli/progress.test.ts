@@ -22,8 +22,12 @@ describe('progress bar', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     bar.update(50, 100, 500, 0, true);
     bar.finish();
-    expect(terminal.output()).toMatch(
-      /^\rreplay \[#{12}\.{12}\] {2}50% {2}500 events {2}\d+ ev\/s {2}ETA 0:0\d\x1b\[K\n$/,
+    const output = terminal.output();
+    // Redrawn in place: carriage return first, erase-to-end-of-line after.
+    expect(output.startsWith('\r')).toBe(true);
+    expect(output.endsWith('\u001b[K\n')).toBe(true);
+    expect(output.slice(1, -4)).toMatch(
+      /^replay \[#{12}\.{12}\] {2}50% {2}500 events {2}\d+ ev\/s {2}ETA 0:0\d$/,
     );
   });
 
