@@ -121,6 +121,8 @@ function packSegment(
   return { entries, oversized };
 }
 
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
 function summaryText(input: string, counters: ReplayCounters, state: string): string {
   const row = (label: string, value: number, note = '') =>
     `  ${label.padEnd(12)}${String(value).padStart(9)}${note ? `  ${note}` : ''}`;
@@ -134,7 +136,7 @@ function summaryText(input: string, counters: ReplayCounters, state: string): st
     row(
       'accepted',
       counters.accepted,
-      `by PutEvents, in ${counters.entries} entries and ${counters.calls} calls`,
+      `by PutEvents, in ${plural(counters.entries, 'entry', 'entries')} and ${plural(counters.calls, 'call', 'calls')}`,
     ),
     row('rejected', counters.rejected, 'refused by PutEvents for good'),
   ].join('\n');
