@@ -1,0 +1,100 @@
+/**
+ * `npm run screenshot`: starts the local runtime with six weeks of deterministic demo
+ * traffic (a smaller crowd than `npm start`, same shape, fixed clock), and saves the
+ * dashboard's overview as docs/dashboard.png at 1440x900 with Debian's chromium.
+ */
+import { fileURLToPath } from 'node:url';
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import demo from '../config/demo.config.js';
+import { buildDashboardIfStale } from '../local/dashboard-build.js';
+import { type DemoEvent, demoTraffic, malformedDemoEntries } from '../local/demo-traffic.js';
+import { startRuntime } from '../local/runtime.js';
+import { parseConfig } from '../shared/config/validate.js';
+import { BATCH_DETAIL_TYPE } from '../shared/events/envelope.js';
+import { eventBridgeClient } from '../shared/runtime/pipeline-env.js';
+import { launchChromium } from '../tests/browser/chromium.js';
+
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.removeAllListeners('warning');
+
+const DAY = 86_400_000;
+/** A Wednesday afternoon: the week in progress shows with its projection. */
+const NOW = Date.parse('2026-11-25T15:00:00Z');
+const HISTORY_DAYS = 42;
+const SEED = 7;
+const OUTPUT = fileURLToPath(new URL('../docs/dashboard.png', import.meta.url));
+
+// Without hourly counters the recompute of six weeks stays quick.
+const config = parseConfig({ ...demo, grains: ['day', 'week', 'month'] });
+const traffic = demoTraffic({
+  seed: SEED,
+  dailyVisitors: 120,
+  incident: { day: new Date(NOW - 10 * DAY).toISOString().slice(0, 10), signupDrop: 0.8 },
+});
+
+/** One `Northstar Event Batch` entry per app and 40 events, as the typed client packs them. */
+function batchEntries(events: readonly DemoEvent[]): PutEventsRequestEntry[] {
+  const bySource = new Map<string, DemoEvent[]>();
+  for (const event of events) bySource.set(event.source, [...(bySource.get(event.source) ?? []), event]);
+  const entries: PutEventsRequestEntry[] = [];
+  for (const [source, list] of bySource)
+    for (let start = 0; start < list.length; start += 40)
+      entries.push({
+        Source: source,
+        DetailType: BATCH_DETAIL_TYPE,
+        Detail: JSON.stringify({
+          events: list.slice(start, start + 40).map(({ source: _source, ...event }) => event),
+        }),
+      });
+  return entries;
+}
+
+await buildDashboardIfStale();
+let now = NOW - HISTORY_DAYS * DAY;
+const runtime = await startRuntime({ config, port: 0, clock: () => now, recomputeEveryMs: 0 });
+const apps = eventBridgeClient(runtime.url);
+try {
+  const send = async (entries: readonly PutEventsRequestEntry[]) => {
+    for (let start = 0; start < entries.length; start += 10) {
+      const answer = await apps.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
+      if ((answer.FailedEntryCount ?? 0) > 0)
+        throw new Error(`PutEvents refused ${answer.FailedEntryCount} entries`);
+    }
+  };
+  const from = NOW - HISTORY_DAYS * DAY;
+  for (let day = from; day < NOW; day += DAY) {
+    const until = Math.min(day + DAY, NOW);
+    now = until + 5_000;
+    await send(batchEntries(traffic.between(day, until)));
+    await runtime.drained();
+    process.stdout.write(`\rsent ${Math.round((until - from) / DAY)} of ${HISTORY_DAYS} days`);
+  }
+  now = NOW;
+  await send(
+    malformedDemoEntries(SEED, NOW).map((entry) => ({
+      Source: entry.source,
+      DetailType: entry.detailType,
+      Detail: JSON.stringify(entry.detail),
+    })),
+  );
+  await runtime.recomputeNow({ since: from });
+  process.stdout.write('\nrecomputed; taking the screenshot\n');
+
+  const browser = await launchChromium({ width: 1440, height: 900 });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${runtime.url}/#/`);
+    await page.locator('[data-view=overview] .uplot canvas').first().waitFor();
+    // uPlot draws on the next frame after sizing to its container.
+    await page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+    );
+    await page.screenshot({ path: OUTPUT });
+  } finally {
+    await browser.close();
+  }
+  console.log(`saved ${OUTPUT}`);
+} finally {
+  apps.destroy();
+  await runtime.stop();
+}
