@@ -234,6 +234,7 @@ export class NorthstarPipeline extends Construct {
         { name: 'AlertDeadLetterQueue', queue: this.state.alertDeadLetterQueue },
       ],
       ingestQueue,
+      notificationDeadLetterQueue: this.state.alertDeadLetterQueue,
       recomputeInterval,
       alarmEmails: props.alarmEmails,
       maxIngestQueueAge: props.maxIngestQueueAge,

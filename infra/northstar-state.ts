@@ -52,7 +52,7 @@ export class NorthstarState extends Construct {
    * and ones whose function failed every attempt or expired.
    */
   readonly recomputeDeadLetterQueue: sqs.Queue;
-  /** Alerts that could not reach an owner team's topic, and chat posts that failed every attempt. */
+  /** Alerts and alarm notifications that could not be delivered, and chat posts that failed every attempt. */
   readonly alertDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: NorthstarStateProps) {
@@ -149,7 +149,7 @@ export class NorthstarState extends Construct {
     Validations.of(this.alertDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
-        "It is the dead-letter queue of the alert rules' targets, the alert subscriptions and the webhook formatter, which the rule does not look at.",
+        "It is the dead-letter queue of the alert rules' targets, the email subscriptions and the webhook formatter, which the rule does not look at.",
     });
   }
 }

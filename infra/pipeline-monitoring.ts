@@ -34,6 +34,8 @@ export interface PipelineMonitoringProps {
   readonly functions: readonly MonitoredFunction[];
   readonly deadLetterQueues: readonly MonitoredQueue[];
   readonly ingestQueue: sqs.IQueue;
+  /** Where notifications SNS could not deliver to the alarm emails go. */
+  readonly notificationDeadLetterQueue: sqs.IQueue;
   /** The recompute runs this often. */
   readonly recomputeInterval: Duration;
   /** @default - no subscription; subscribe to the operations topic yourself */
@@ -85,7 +87,9 @@ export class PipelineMonitoring extends Construct {
       enforceSSL: true,
     });
     for (const email of props.alarmEmails ?? [])
-      this.operationsTopic.addSubscription(new subscriptions.EmailSubscription(email));
+      this.operationsTopic.addSubscription(
+        new subscriptions.EmailSubscription(email, { deadLetterQueue: props.notificationDeadLetterQueue }),
+      );
     const alarm = (id: string, options: cloudwatch.AlarmProps) => {
       const created = new cloudwatch.Alarm(this, id, options);
       created.addAlarmAction(new actions.SnsAction(this.operationsTopic));

@@ -1,0 +1,87 @@
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  acknowledgementsUnder,
+  demoConfig,
+  idOf,
+  type Synthesised,
+  synthesise,
+  withGrowthWebhook,
+} from './template-helpers.js';
+
+let demo: Synthesised;
+let webhook: Synthesised;
+
+beforeAll(async () => {
+  const config = await demoConfig();
+  demo = synthesise({
+    config,
+    allowedPutEventsAccounts: ['111111111111'],
+    alarmEmails: ['oncall@example.com'],
+  });
+  webhook = synthesise({ config: withGrowthWebhook(config) });
+});
+
+/** Findings left as error or warning, i.e. neither fixed nor acknowledged. */
+function findings(pack: AwsSolutionsChecks | ServerlessChecks, { stack }: Synthesised): string[] {
+  // cdk-nag 3 is a validation plugin, not an aspect: run its check on the tree directly.
+  return pack
+    .validateScope(stack)
+    .violations.filter((violation) => violation.severity === 'error' || violation.severity === 'warning')
+    .map(
+      (violation) =>
+        `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+}
+
+describe('NorthstarPipeline: cdk-nag', () => {
+  it('AwsSolutions: every finding is fixed or acknowledged, with and without a webhook formatter', () => {
+    expect(findings(new AwsSolutionsChecks(), demo)).toEqual([]);
+    expect(findings(new AwsSolutionsChecks(), webhook)).toEqual([]);
+  });
+
+  it('Serverless: every finding is fixed or acknowledged, with and without a webhook formatter', () => {
+    expect(findings(new ServerlessChecks(), demo)).toEqual([]);
+    expect(findings(new ServerlessChecks(), webhook)).toEqual([]);
+  });
+
+  it('Acknowledgements: each carries a written reason', () => {
+    const acknowledgements = acknowledgementsUnder(webhook.stack);
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgements) {
+      expect(id).toMatch(/ (AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
+      expect(typeof reason === 'string' && reason.length > 40, `reason for ${id}`).toBe(true);
+    }
+  });
+
+  it('Acknowledgements: only the reviewed findings, each where it arises', () => {
+    const acknowledged = acknowledgementsUnder(webhook.stack).map(([id]) => id);
+    const at = (path: string, ...ids: string[]) => ids.map((id) => `Northstar/Pipeline/${path} ${id}`);
+    const tableKey = [
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+    ];
+    const tracing = 'AwsSolutions-IAM5[Resource::*]';
+    expect(acknowledged.sort()).toEqual(
+      [
+        ...at('IngestFunctionRole', ...tableKey),
+        ...at('RecomputeFunctionRole', ...tableKey),
+        ...at('IngestFunctionTracingPolicy', tracing),
+        ...at('RecomputeFunctionTracingPolicy', tracing),
+        ...at('ReadApi/FunctionTracingPolicy', tracing),
+        ...at('Alerts/WebhookFunctionTracingPolicy', tracing),
+        ...at(
+          'RecomputeScheduleRole',
+          `AwsSolutions-IAM5[Resource::<${idOf(webhook.pipeline.recomputeFunction)}.Arn>:*]`,
+        ),
+        ...at('State/AlertDeadLetterQueue', 'AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'),
+        ...at('State/IngestDeadLetterQueue', 'Serverless-SQSRedrivePolicy'),
+        ...at('State/RecomputeDeadLetterQueue', 'Serverless-SQSRedrivePolicy'),
+        ...at('IngestFunction', 'Serverless-LambdaDLQ', 'Serverless-LambdaEventSourceMappingDestination'),
+        ...at('RecomputeFunction', 'Serverless-LambdaAsyncFailureDestination'),
+        ...at('ReadApi/Function', 'Serverless-LambdaDLQ'),
+        ...at('Alerts/WebhookFunction', 'Serverless-LambdaAsyncFailureDestination'),
+      ].sort(),
+    );
+  });
+});
