@@ -88,7 +88,10 @@ async function render(reason: 'navigate' | 'refresh'): Promise<void> {
   try {
     const content = await view.render();
     if (id !== renderId) return;
+    const focused = focusSelector();
     main.replaceChildren(content);
+    // A refresh keeps the keyboard where it was: the same control in the new content.
+    if (focused) main.querySelector<HTMLElement>(focused)?.focus({ preventScroll: true });
     main.dataset.updatedAt = new Date().toISOString();
   } catch (error) {
     if (id !== renderId) return;
@@ -106,6 +109,15 @@ async function render(reason: 'navigate' | 'refresh'): Promise<void> {
   // A new place gets the focus, so keyboard and screen reader users start at its content.
   if (reason === 'navigate' && path !== shownPath) main.focus({ preventScroll: false });
   shownPath = path;
+}
+
+/** A selector for the focused control in the view, to find it again after a redraw. */
+function focusSelector(): string | undefined {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || !main.contains(active) || active === main) return undefined;
+  if (active.id) return `#${CSS.escape(active.id)}`;
+  const link = active.getAttribute('href');
+  return link ? `${active.tagName.toLowerCase()}[href="${CSS.escape(link)}"]` : undefined;
 }
 
 /** While someone types a note, the page does not redraw under them. */

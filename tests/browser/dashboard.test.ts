@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -18,8 +19,9 @@ import type {
   PipelineStatus,
   QuarantineReport,
 } from '../../shared/api/schemas.js';
+import { eventBridgeClient } from '../../shared/runtime/pipeline-env.js';
 import { type Browser, launchChromium } from './chromium.js';
-import { type FixtureRuntime, startFixtureRuntime } from './fixture.js';
+import { FIXTURE_NOW, type FixtureRuntime, startFixtureRuntime } from './fixture.js';
 
 let fixture: FixtureRuntime;
 let browser: Browser;
@@ -322,6 +324,39 @@ describe('dashboard in chromium', () => {
       ).toEqual(status.staleReasons.map((reason) => reason.code));
     }
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('dashboard live refresh', () => {
+  // Last: the new event changes the freshness the tests above read.
+  test('Live: It should show a new event and a fresh pipeline on refresh, without reloading the page', async () => {
+    await open('#/', 'overview');
+    expect(await text('[data-testid=fresh-state]')).toBe('Stale');
+    const apps = eventBridgeClient(url);
+    const occurredAt = new Date(FIXTURE_NOW - 60_000).toISOString();
+    await apps.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'app.web',
+            DetailType: 'visited',
+            Detail: JSON.stringify({ eventId: 'live-1', userId: 'live', occurredAt }),
+          },
+        ],
+      }),
+    );
+    apps.destroy();
+    await fixture.runtime.drained();
+    await page.locator('main').focus();
+    await page.keyboard.press('r');
+    await page.waitForFunction(
+      (expected) => document.querySelector('[data-testid=fresh-occurred]')?.textContent === expected,
+      formatTime(occurredAt),
+    );
+    const status = await api<PipelineStatus>('/api/status');
+    expect(status).toMatchObject({ stale: false, staleReasons: [] });
+    expect(await text('[data-testid=fresh-state]')).toBe('Fresh');
+    expect(await page.locator('[data-testid=stale-reasons]').count()).toBe(0);
   });
 });
 

@@ -92,6 +92,7 @@ function treeNode(
     'button',
     {
       type: 'button',
+      id: `toggle-${metric.id}`,
       class: 'toggle',
       'aria-expanded': String(open),
       'aria-controls': detailsId,
