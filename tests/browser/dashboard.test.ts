@@ -45,7 +45,15 @@ const texts = (selector: string) => page.locator(selector).allTextContents();
 const text = async (selector: string) => (await page.locator(selector).first().textContent())?.trim();
 
 beforeAll(async () => {
-  [fixture, browser] = await Promise.all([startFixtureRuntime(), launchChromium()]);
+  const [started, launched] = await Promise.allSettled([startFixtureRuntime(), launchChromium()]);
+  // Whichever failed (no chromium, most likely) is reported; the other is not left running.
+  if (started.status === 'rejected' || launched.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.stop();
+    if (launched.status === 'fulfilled') await launched.value.close();
+    throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason;
+  }
+  fixture = started.value;
+  browser = launched.value;
   url = fixture.runtime.url;
   page = await browser.context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
