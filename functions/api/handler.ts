@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { type ApiRequest, type ApiResponse, createReadApi } from '../../shared/api/read-api.js';
 import { RecomputeSummary } from '../../shared/api/schemas.js';
@@ -40,7 +40,9 @@ function apiRequest(event: LambdaFunctionURLEvent): ApiRequest | undefined {
 
 /** Function URL (AWS_IAM) -> the framework-free read API; failures are logged and answer 500. */
 export function createApiHandler(api: () => (request: ApiRequest) => Promise<ApiResponse>, logger: Logger) {
-  return middy(async function serveApi(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
+  return middy(async function serveApi(
+    event: LambdaFunctionURLEvent,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
     const request = apiRequest(event);
     if (!request) {
       const error = { code: 'bad_request', message: 'the request body is not JSON' };

@@ -1,0 +1,81 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createApiHandler } from '../../../functions/api/handler.js';
+import type { ApiRequest } from '../../../shared/api/read-api.js';
+
+const context = { functionName: 'api', awsRequestId: 'request-1' } as Context;
+const logger = new Logger({ serviceName: 'test' });
+
+function urlEvent(method: string, rawPath: string, extra: Partial<LambdaFunctionURLEvent> = {}) {
+  return {
+    version: '2.0',
+    rawPath,
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: false,
+    requestContext: { http: { method, path: rawPath } },
+    ...extra,
+  } as LambdaFunctionURLEvent;
+}
+
+describe('read API handler', () => {
+  it('It should hand the method, path, query and JSON body to the read API and answer its response', async () => {
+    const seen: ApiRequest[] = [];
+    const handler = createApiHandler(
+      () => async (request) => {
+        seen.push(request);
+        return { status: 200, body: { ok: true }, headers: { 'content-type': 'application/json' } };
+      },
+      logger,
+    );
+    const body = Buffer.from(JSON.stringify({ by: 'ana', note: 'known' })).toString('base64');
+    const response = await handler(
+      urlEvent('POST', '/api/alerts/a1/ack', {
+        queryStringParameters: { grain: 'week' },
+        body,
+        isBase64Encoded: true,
+      }),
+      context,
+    );
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        path: '/api/alerts/a1/ack',
+        query: { grain: 'week' },
+        body: { by: 'ana', note: 'known' },
+      },
+    ]);
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"ok":true}',
+    });
+  });
+
+  it('It should answer 400 to a body that is not JSON, without calling the read API', async () => {
+    let called = false;
+    const handler = createApiHandler(
+      () => async () => {
+        called = true;
+        return { status: 200, body: {} };
+      },
+      logger,
+    );
+    const response = await handler(urlEvent('POST', '/api/recompute', { body: '{not json' }), context);
+    expect(response.statusCode).toBe(400);
+    expect(called).toBe(false);
+  });
+
+  it('It should answer 500 without internals when the read API fails', async () => {
+    const handler = createApiHandler(
+      () => async () => {
+        throw new Error('table unreachable: secret detail');
+      },
+      logger,
+    );
+    const response = await handler(urlEvent('GET', '/api/metrics'), context);
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret detail');
+  });
+});
