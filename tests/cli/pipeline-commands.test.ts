@@ -80,6 +80,21 @@ describe('northstar recompute, query and alerts against the read API', () => {
     expect(result.stderr).toContain('400 invalid_parameter: from: must be earlier than to');
     const usage = await runCli(['recompute', ...api, '--from', 'last tuesday']);
     expect(usage.code).toBe(2);
+    // The endpoint checks its body on its own: unknown fields, a bare date, `to` alone.
+    const post = async (body: unknown) => {
+      const response = await fetch(`${runtime.url}/api/recompute`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return [
+        response.status,
+        ((await response.json()) as { error?: { parameter?: string } }).error?.parameter,
+      ];
+    };
+    expect(await post({ since: '2026-11-01T00:00:00Z' })).toEqual([400, 'since']);
+    expect(await post({ from: '2026-11-01' })).toEqual([400, 'from']);
+    expect(await post({ to: '2026-11-01T00:00:00Z' })).toEqual([400, 'to']);
   });
 
   test('It should show a metric series as a table and as JSON', async () => {

@@ -211,6 +211,7 @@ describe('read API OpenAPI document', () => {
       '/api/metrics/{id}/series',
       '/api/openapi.json',
       '/api/quarantine',
+      '/api/quarantine/events',
       '/api/recompute',
       '/api/status',
     ]);
