@@ -5,15 +5,33 @@ import { NorthstarPipeline } from './northstar-pipeline.js';
 
 const app = new App();
 
-const configFile: unknown = app.node.tryGetContext('config') ?? 'config/demo.config.ts';
-if (typeof configFile !== 'string')
-  throw new Error('Context "config" must be the path of a configuration file');
-const config = await loadConfig(configFile);
+/** A string context value (`--context name=value`), or undefined when not given. */
+function context(name: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(name);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new Error(`Context "${name}" must be a string`);
+  return value;
+}
 
-const stack = new Stack(app, 'NorthstarStack', {
+/** A comma-separated context value as a list: `--context alarmEmails=a@example.com,b@example.com`. */
+function listContext(name: string): string[] | undefined {
+  return context(name)
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+const config = await loadConfig(context('config') ?? 'config/demo.config.ts');
+
+const stack = new Stack(app, context('stackName') ?? 'NorthstarStack', {
   description: 'Northstar: serverless north star metric pipeline',
 });
-new NorthstarPipeline(stack, 'Pipeline', { config });
+new NorthstarPipeline(stack, 'Pipeline', {
+  config,
+  busName: context('busName'),
+  allowedPutEventsAccounts: listContext('allowedPutEventsAccounts'),
+  alarmEmails: listContext('alarmEmails'),
+});
 
 // A validation plugin, not an aspect, in cdk-nag 3: unacknowledged findings fail the synth.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

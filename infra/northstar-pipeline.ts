@@ -282,7 +282,7 @@ function acknowledgeServerlessFindings(
     Validations.of(queue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
       reason:
-        'A dead-letter queue is the end of its path: an alarm fires on its first message, and an operator inspects and redrives it (docs/operations.md).',
+        'A dead-letter queue is the end of its path: an alarm fires on its first message, and an operator inspects and redrives it (docs/deploy.md).',
     });
   }
   Validations.of(ingestFunction).acknowledge(
