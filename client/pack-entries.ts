@@ -1,4 +1,8 @@
-import { BATCH_DETAIL_TYPE } from '../shared/events/envelope.js';
+/**
+ * The batch entry's DetailType, as in `shared/events/envelope.ts` (a test holds them
+ * equal): the client imports nothing of the pipeline's, so an app's bundle stays free of it.
+ */
+export const BATCH_DETAIL_TYPE = 'Northstar Event Batch';
 
 /** EventBridge bills an entry per 64 KB: a batch entry is filled up to this. */
 export const MAX_ENTRY_BYTES = 64 * 1024;

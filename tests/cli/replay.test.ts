@@ -234,6 +234,45 @@ describe('northstar replay', () => {
     await proxy.close();
   });
 
+  test('It should check events against a tracking plan first when given one', async () => {
+    const file = join(dir, 'planned.ndjson');
+    await writeFile(
+      file,
+      lines([
+        {
+          name: 'signed_up',
+          eventId: 'plan-1',
+          userId: 'eve',
+          occurredAt: at(1),
+          properties: { method: 'email' },
+        },
+        {
+          name: 'signed_up',
+          eventId: 'plan-2',
+          userId: 'eve',
+          occurredAt: at(1),
+          properties: { method: 'fax' },
+        },
+        { name: 'lesson_rated', eventId: 'plan-3', userId: 'eve', occurredAt: at(1), properties: {} },
+      ]),
+    );
+    const result = await runCli([
+      'replay',
+      file,
+      '--source',
+      'app.web',
+      '--endpoint',
+      runtime.url,
+      '--config',
+      'config/demo.config.ts',
+      '--json',
+    ]);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ events: 1, invalid: 2, accepted: 1 });
+    expect(result.stderr).toContain('planned.ndjson:2: signed_up: properties.method:');
+    expect(result.stderr).toContain('planned.ndjson:3: event "lesson_rated" is not in the tracking plan');
+  });
+
   test('It should refuse a checkpoint of another input and keep a failed replay resumable', async () => {
     const file = join(dir, 'small.ndjson');
     const event: TestEvent = {
