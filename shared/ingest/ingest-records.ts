@@ -71,6 +71,7 @@ export async function ingestRecords(
     await deps.freshness?.recordAccepted(outcome.accepted, deps.clock());
     for (const userId of outcome.failedUsers)
       for (const messageId of eventsOf.get(userId) ?? []) failed.add(messageId);
+    errors.push(...outcome.userErrors.values());
     const expiredKeys = new Set(outcome.expired.map((event) => event.key));
     for (const { event, messageId } of events) {
       if (!expiredKeys.has(event.key)) continue;

@@ -96,13 +96,31 @@ async function settlePending(users: Map<string, StoredUser>, deps: RoundDeps): P
   return finished;
 }
 
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/**
+ * DynamoDB refused the request itself (a validation error, an item over the size limit):
+ * every attempt got the same answer, so none of them was applied. Only that user's
+ * messages fail, and after their receives they reach the dead-letter queue alone.
+ */
+function isRefusedRequest(error: unknown): boolean {
+  const fault = (error as { $fault?: string; name?: string } | undefined) ?? {};
+  return fault.$fault === 'client' && !THROTTLING.has(fault.name ?? '');
+}
+
 export interface IngestOutcome {
   readonly accepted: ProductEvent[];
   readonly duplicates: ProductEvent[];
   readonly conflicts: ProductEvent[];
   readonly expired: ProductEvent[];
-  /** Users whose events could not be committed (contention); their records go back to the queue. */
+  /** Users whose events could not be committed (contention, a refused write); their records go back to the queue. */
   readonly failedUsers: Set<string>;
+  /** Why a user's write was refused, for the logs and the dead-letter store. */
+  readonly userErrors: Map<string, unknown>;
   rounds: number;
 }
 
@@ -125,6 +143,7 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
     conflicts: [],
     expired: [],
     failedUsers: new Set(),
+    userErrors: new Map(),
     rounds: 0,
   };
   let remaining = [...byUser.keys()];
@@ -148,18 +167,29 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
       .filter((plan) => plan.write && plan.applied.deltas.size > 0)
       .map((plan) => plan.userId);
     if (carriers.length > 0) await store.putRound({ id: roundId, users: carriers, createdAt: now });
-    const committed = await Promise.all(
+    const settled = await Promise.allSettled(
       plans.map((plan) =>
         plan.write
           ? store.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending, roundId)
           : true,
       ),
     );
+    const refused = new Set<string>();
+    const committed = settled.map((result, index) => {
+      if (result.status === 'fulfilled') return result.value;
+      // A write whose fate is unknown leaves the round to recovery: counters applied now
+      // would mark their items and keep recovery from adding that user's deltas.
+      if (!isRefusedRequest(result.reason)) throw result.reason;
+      refused.add(plans[index]!.userId);
+      outcome.userErrors.set(plans[index]!.userId, result.reason);
+      return false;
+    });
     const deltas: Deltas = new Map();
     const retry: string[] = [];
     plans.forEach((plan, index) => {
       if (!committed[index]) {
-        retry.push(plan.userId);
+        if (refused.has(plan.userId)) outcome.failedUsers.add(plan.userId);
+        else retry.push(plan.userId);
         return;
       }
       if (plan.write) mergeDeltas(deltas, plan.applied.deltas);

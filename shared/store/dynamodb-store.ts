@@ -99,8 +99,18 @@ function storedUser(item: Record<string, AttributeValue>): StoredUser {
   };
 }
 
+/** A message given up on after its receives. */
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly deadLetteredAt: string;
+  readonly body: string;
+  readonly error: string;
+  readonly receives: number;
+}
+
 export class DynamoStore implements IngestStore {
-  private readonly client: DynamoDBClient;
+  /** The client every call goes through (tests add fault-injecting middleware to it). */
+  readonly client: DynamoDBClient;
   private readonly table: string;
   private readonly scope: string;
   /** Round ids seen as markers per counter item: candidates to remove on the next write. */
@@ -408,6 +418,27 @@ export class DynamoStore implements IngestStore {
   /** Sums a counter item over its shards: field -> value. */
   async readCounters(item: string): Promise<Map<string, number>> {
     return sumCounterRows(await this.queryPartition(counterPk(item), true));
+  }
+
+  /**
+   * Messages that failed every receive, as the local runtime keeps them (pk `DLQ`), newest
+   * first, with the error of their last receive. In AWS they sit in the ingest dead-letter queue.
+   */
+  async listDeadLetters(): Promise<DeadLetter[]> {
+    const items = await this.queryPartition('DLQ', true);
+    return items
+      .map((item) => {
+        const sk = item.sk?.S ?? '';
+        const split = sk.indexOf('#');
+        return {
+          deadLetteredAt: sk.slice(0, split),
+          messageId: sk.slice(split + 1),
+          body: item.body?.S ?? '',
+          error: item.error?.S ?? '',
+          receives: Number(item.receives?.N ?? 0),
+        };
+      })
+      .reverse();
   }
 
   /** Quarantined events of one arrival day (UTC). */

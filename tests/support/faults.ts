@@ -59,14 +59,12 @@ export const TRANSIENT_FAULTS: readonly TransientFault[] = [
 ];
 
 /** An HTTP answer as DynamoDB gives it for an error (AWS JSON 1.0). */
-function errorResponse(status: number, type: string) {
+export function errorResponse(status: number, type: string, message = 'injected') {
   return {
     response: {
       statusCode: status,
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type },
-      body: Buffer.from(
-        JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'injected' }),
-      ),
+      body: Buffer.from(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message })),
     },
   };
 }
@@ -134,4 +132,22 @@ export function injectTransientFaults(
     { step: 'deserialize', priority: 'low', name: 'injectTransientFaults' },
   );
   return injected;
+}
+
+/**
+ * DynamoDB refuses every write of one item, as it does for an item over its size limit:
+ * a message carrying that item's events can never succeed (a poison message).
+ */
+export function refuseWritesOf(client: DynamoDBClient, pk: string, message: string) {
+  const state = { refused: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { Item?: { pk?: { S?: string } } };
+      if (input.Item?.pk?.S !== pk) return next(args);
+      state.refused++;
+      return errorResponse(400, 'ValidationException', message) as never;
+    },
+    { step: 'deserialize', priority: 'low', name: 'refuseWrites' },
+  );
+  return state;
 }
