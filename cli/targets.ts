@@ -77,11 +77,21 @@ function apiMessage(status: number, text: string): string {
  * The read API over HTTP. On AWS it is a Lambda function URL with IAM authorisation:
  * every request is signed with SigV4 (service `lambda`).
  */
+export interface ReadApiClientOptions {
+  /** @default true for a read API that is not on this machine */
+  readonly sign?: boolean;
+  /** @default the SDK's chain, with the target's profile */
+  readonly credentials?: ConstructorParameters<typeof SignatureV4>[0]['credentials'];
+}
+
 export class ReadApiClient {
   private readonly signer: SignatureV4 | undefined;
 
-  constructor(private readonly target: Target) {
-    if (isLocal(target.apiUrl)) return;
+  constructor(
+    private readonly target: Target,
+    options: ReadApiClientOptions = {},
+  ) {
+    if (!(options.sign ?? !isLocal(target.apiUrl))) return;
     const region =
       target.region ?? /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(new URL(target.apiUrl).hostname)?.[1];
     if (!region) throw new UsageError(`--region is needed to sign requests to ${target.apiUrl}`);
@@ -89,7 +99,8 @@ export class ReadApiClient {
       service: 'lambda',
       region,
       sha256: Sha256,
-      credentials: fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
+      credentials:
+        options.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
     });
   }
 
