@@ -86,6 +86,11 @@ describe('northstar validate', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('northstar validate [config]');
     expect((await runCli(['frobnicate'])).code).toBe(2);
+    for (const command of ['validate', 'schemas', 'replay', 'quarantine', 'query', 'recompute', 'alerts']) {
+      const page = await runCli([command, '--help']);
+      expect(page.code, command).toBe(0);
+      expect(page.stdout, command).toContain(`northstar ${command}`);
+    }
   });
 });
 
