@@ -4,6 +4,8 @@ export interface CapacityTotals {
   writeUnits: number;
   readUnits: number;
   writesByItemType: Record<string, number>;
+  /** Single-item write calls (PutItem, UpdateItem, DeleteItem) and items in batch writes. */
+  writeCalls: number;
 }
 
 /** The item type from a key: `U`, `C`, `R`, `DIRTY`, `Q`. */
@@ -18,12 +20,17 @@ function itemType(input: Record<string, unknown>): string {
  * reports it like DynamoDB does (1 write unit per started KB, reads per 4 KB).
  */
 export function measureCapacity(client: DynamoDBClient): CapacityTotals {
-  const totals: CapacityTotals = { writeUnits: 0, readUnits: 0, writesByItemType: {} };
+  const totals: CapacityTotals = { writeUnits: 0, readUnits: 0, writesByItemType: {}, writeCalls: 0 };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
       const command = context.commandName ?? '';
       if (/Item|Query|Scan/.test(command)) input.ReturnConsumedCapacity = 'TOTAL';
+      if (/^(Put|Update|Delete)Item/.test(command)) totals.writeCalls++;
+      if (command.startsWith('BatchWriteItem')) {
+        const requests = Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>);
+        totals.writeCalls += requests.reduce((sum, list) => sum + list.length, 0);
+      }
       const result = await next(args);
       const output = result.output as { ConsumedCapacity?: unknown };
       const consumed = [output.ConsumedCapacity ?? []].flat() as {

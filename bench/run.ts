@@ -1,165 +1,66 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem } from 'node:os';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { BatchWriteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { packBatchEntries } from '../client/pack-entries.js';
 import demo from '../config/demo.config.js';
-import { createIngestHandler } from '../functions/ingest/handler.js';
-import { demoTraffic } from '../local/demo-traffic.js';
+import { type DemoEvent, demoTraffic } from '../local/demo-traffic.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { eventBridgeBody, packEntries } from '../local/entries.js';
-import { deliverToHandler } from '../local/local-queue.js';
 import { parseConfig } from '../shared/config/validate.js';
 import { compileConfig } from '../shared/engine/compiled-config.js';
-import { trackingPlanSchemas } from '../shared/events/tracking-plan.js';
-import type { IngestSummary, ReceivedRecord } from '../shared/ingest/ingest-records.js';
-import { dynamoClient, storeFor } from '../shared/runtime/pipeline-env.js';
-import { ensureTable } from '../shared/store/table.js';
-import { measureCapacity } from './capacity.js';
+import type { ReceivedRecord } from '../shared/ingest/ingest-records.js';
+import { costPerMillion, LAMBDA_MEMORY_GB, PRICES } from './cost.js';
+import { ingestMix, type MixResult } from './ingest-mix.js';
+import { endToEndLatency } from './latency.js';
+import { CALLERS, rawRates } from './raw-rates.js';
+import { recomputeAtScale } from './recompute-scale.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.removeAllListeners('warning');
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const CALLERS = 32;
+/** Smaller runs while developing: `BENCH_DAYS=2 npm run bench`. */
+const DAYS = Number(process.env.BENCH_DAYS ?? 7);
+const RECOMPUTE_EVENTS = Number(process.env.BENCH_RECOMPUTE_EVENTS ?? 10_000);
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
 const config = parseConfig(demo);
 const compiled = compileConfig(config);
 
-const dynamo = await startDynamoDbLocal();
-let tables = 0;
-async function freshTable(client: DynamoDBClient): Promise<string> {
-  const name = `bench-${++tables}`;
-  await ensureTable(client, name);
-  return name;
-}
-
-async function timed(task: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await task();
-  return (performance.now() - start) / 1000;
-}
-
-async function callers(count: number, work: (caller: number) => Promise<void>): Promise<void> {
-  await Promise.all(Array.from({ length: count }, (_, caller) => work(caller)));
-}
-
-/** Raw DynamoDB Local: single conditional puts and 25-item batch writes, 32 callers. */
-async function rawRates() {
-  const client = dynamoClient(dynamo.endpoint);
-  const table = await freshTable(client);
-  // Warm the JVM up first: its first thousand requests run interpreted.
-  await callers(CALLERS, async (caller) => {
-    for (let i = caller; i < 3_000; i += CALLERS) {
-      await client.send(
-        new PutItemCommand({ TableName: table, Item: { pk: { S: `w#${i}` }, sk: { S: 'x' } } }),
-      );
-    }
-  });
-  const puts = 4_000;
-  const putSeconds = await timed(() =>
-    callers(CALLERS, async (caller) => {
-      for (let i = caller; i < puts; i += CALLERS) {
-        await client.send(
-          new PutItemCommand({
-            TableName: table,
-            Item: { pk: { S: `p#${i}` }, sk: { S: 'x' }, n: { N: '1' } },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      }
-    }),
-  );
-  const batched = 40_000;
-  const batchSeconds = await timed(() =>
-    callers(CALLERS, async (caller) => {
-      for (let batch = caller; batch * 25 < batched; batch += CALLERS) {
-        const items = Array.from({ length: 25 }, (_, j) => ({
-          PutRequest: { Item: { pk: { S: `b#${batch * 25 + j}` }, sk: { S: 'x' }, n: { N: '1' } } },
-        }));
-        await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: items } }));
-      }
-    }),
-  );
-  client.destroy();
-  return { conditionalPutsPerSecond: puts / putSeconds, batchWriteItemsPerSecond: batched / batchSeconds };
-}
-
-interface MixResult {
-  label: string;
-  events: number;
-  entries: number;
-  eventsPerSecond: number;
-  writeUnitsPerEvent: number;
-  readUnitsPerEvent: number;
-  lowerBoundPerEvent: number;
-  byItemType: Record<string, number>;
-}
-
-/** The real ingest handler on the demo mix; the clock stands at the end of each day sent. */
-async function ingestMix(
-  label: string,
-  records: ReceivedRecord[],
-  events: number,
-  batchSize: number,
-): Promise<MixResult> {
-  const client = dynamoClient(dynamo.endpoint);
-  const capacity = measureCapacity(client);
-  const table = await freshTable(client);
-  let now = 0;
-  const deps = {
-    compiled,
-    schemas: trackingPlanSchemas(config),
-    store: storeFor(config, client, table),
-    clock: () => now,
-  };
-  let accepted = 0;
-  const handler = createIngestHandler(() => deps, {
-    logger: new Logger({ serviceName: 'bench', logLevel: 'ERROR' }),
-    metrics: new Metrics({ namespace: 'Northstar', serviceName: 'bench' }),
-    onSummary: (summary: IngestSummary) => {
-      accepted += summary.accepted;
-    },
-  });
-  const byDay = new Map<number, ReceivedRecord[]>();
-  for (const record of records) {
-    const day = Math.floor(record.arrivedAt / DAY);
-    byDay.set(day, [...(byDay.get(day) ?? []), record]);
-  }
-  const seconds = await timed(async () => {
-    for (const [day, dayRecords] of [...byDay].sort(([a], [b]) => a - b)) {
-      now = (day + 1) * DAY + HOUR;
-      const givenUp = await deliverToHandler(handler, dayRecords, { batchSize, workers: 4 });
-      if (givenUp.length > 0) throw new Error(`${givenUp.length} messages failed`);
-    }
-  });
-  if (accepted !== events) throw new Error(`${label}: accepted ${accepted} of ${events} events`);
-  client.destroy();
-  const mustWrite = (capacity.writesByItemType.U ?? 0) + (capacity.writesByItemType.C ?? 0);
-  return {
-    label,
-    events,
-    entries: records.length,
-    eventsPerSecond: events / seconds,
-    writeUnitsPerEvent: capacity.writeUnits / events,
-    readUnitsPerEvent: capacity.readUnits / events,
-    lowerBoundPerEvent: mustWrite / events,
-    byItemType: Object.fromEntries(
-      Object.entries(capacity.writesByItemType).map(([type, units]) => [type, units / events]),
-    ),
-  };
-}
-
 const from = Date.parse('2026-11-02T00:00:00Z');
-const events = demoTraffic({ seed: 1 }).between(from, from + 7 * DAY);
-// The typed client flushes a user's events every few seconds; an hour per entry is generous packing.
-const byHour = events.reduce((groups, event) => {
-  const hour = Math.floor(Date.parse(event.occurredAt) / HOUR);
-  groups.set(hour, [...(groups.get(hour) ?? []), event]);
-  return groups;
-}, new Map<number, typeof events>());
-const batchRecords = [...byHour.values()].flatMap((hourEvents) => packEntries(hourEvents));
-const singleRecords = events.map((event, index) => {
+const events = demoTraffic({ seed: 1 }).between(from, from + DAYS * DAY);
+
+function byHour(list: readonly DemoEvent[]): DemoEvent[][] {
+  const groups = new Map<number, DemoEvent[]>();
+  for (const event of list) {
+    const hour = Math.floor(Date.parse(event.occurredAt) / HOUR);
+    groups.set(hour, [...(groups.get(hour) ?? []), event]);
+  }
+  return [...groups.values()];
+}
+
+/** A device's typed client: one batch entry per app and user, each user's events of an hour. */
+const perUserRecords = byHour(events).flatMap((hourEvents) => packEntries(hourEvents));
+/** A busy app's typed client on a server: entries of many users, filled to 64 KB, in time order. */
+const fullEntryRecords: ReceivedRecord[] = [...new Set(events.map((event) => event.source))]
+  .flatMap((source) => {
+    const own = events.filter((event) => event.source === source);
+    const packed = packBatchEntries(
+      source,
+      own.map(({ source: _source, ...event }) => event),
+    ).entries;
+    let next = 0;
+    return packed.map((entry, index) => {
+      next += entry.events;
+      const lastAt = Date.parse(own[next - 1]!.occurredAt);
+      return {
+        messageId: `${source}-${index}`,
+        body: eventBridgeBody(source, entry.DetailType, JSON.parse(entry.Detail), lastAt),
+        arrivedAt: lastAt + 2_000,
+      };
+    });
+  })
+  .sort((a, b) => a.arrivedAt - b.arrivedAt);
+const singleRecords: ReceivedRecord[] = events.map((event, index) => {
   const { source, name, ...detail } = event;
   const at = Date.parse(event.occurredAt);
   return {
@@ -170,53 +71,130 @@ const singleRecords = events.map((event, index) => {
 });
 
 console.log(
-  `Northstar benchmark: ${events.length} demo events (7 days), DynamoDB Local in memory, ${cpus().length} cores`,
+  `Northstar benchmark: ${events.length} demo events (${DAYS} days), DynamoDB Local in memory, ${cpus().length} cores`,
 );
-const raw = await rawRates();
-const results = [
-  await ingestMix('batch entries, SQS batches of 10', batchRecords, events.length, 10),
-  await ingestMix('single-event entries, SQS batches of 10', singleRecords, events.length, 10),
-  await ingestMix('single-event entries, SQS batches of 100', singleRecords, events.length, 100),
+const started = performance.now();
+const dynamo = await startDynamoDbLocal();
+const setup = (tableName: string) => ({ config, compiled, endpoint: dynamo.endpoint, tableName });
+const raw = await rawRates(dynamo.endpoint, 'bench-raw');
+console.log(`raw rates done (${Math.round((performance.now() - started) / 1000)} s)`);
+const mixes: [string, ReceivedRecord[], number][] = [
+  ['batch entries per user and hour, SQS batches of 10', perUserRecords, 10],
+  ['batch entries per user and hour, SQS batches of 100', perUserRecords, 100],
+  ['batch entries filled to 64 KB per app, SQS batches of 10', fullEntryRecords, 10],
+  ['single-event entries, SQS batches of 10', singleRecords, 10],
+  ['single-event entries, SQS batches of 100', singleRecords, 100],
 ];
+const results: MixResult[] = [];
+for (const [index, [label, records, batchSize]] of mixes.entries()) {
+  results.push(await ingestMix(setup(`bench-mix-${index}`), label, records, events.length, batchSize));
+  console.log(`${label} done (${Math.round((performance.now() - started) / 1000)} s)`);
+}
+
+// Recompute: RECOMPUTE_EVENTS events ingested once, then the same tables at 10x and 100x.
+const recomputeEvents = events.slice(0, RECOMPUTE_EVENTS);
+const recomputeRecords = byHour(recomputeEvents).flatMap((hourEvents) => packEntries(hourEvents));
+await ingestMix(setup('bench-recompute'), 'recompute source', recomputeRecords, recomputeEvents.length, 100);
+const recomputeTo = Math.floor(Date.parse(recomputeEvents.at(-1)!.occurredAt) / DAY + 1) * DAY + 2 * HOUR;
+const recomputes = await recomputeAtScale(
+  dynamo.endpoint,
+  config,
+  compiled,
+  'bench-recompute',
+  recomputeEvents.length,
+  [1, 10, 100],
+  recomputeTo,
+  from,
+);
+console.log(`recompute done (${Math.round((performance.now() - started) / 1000)} s)`);
 await dynamo.stop();
+const latency = await endToEndLatency(config, LATENCY_SAMPLES);
+console.log(`latency done (${Math.round((performance.now() - started) / 1000)} s)`);
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
-const lines = [
-  `raw DynamoDB Local, ${CALLERS} callers: conditional PutItem ${fixed(raw.conditionalPutsPerSecond, 0)} items/s; BatchWriteItem ${fixed(raw.batchWriteItemsPerSecond, 0)} items/s`,
+const money = (value: number) => `$${value.toFixed(3)}`;
+const allowed = (mix: MixResult) => raw.conditionalPutsPerSecond / mix.writeCallsPerEvent;
+const ingestLines = [
+  `Raw DynamoDB Local, ${CALLERS} callers: conditional PutItem ${fixed(raw.conditionalPutsPerSecond, 0)} items/s; BatchWriteItem ${fixed(raw.batchWriteItemsPerSecond, 0)} items/s.`,
   '',
-  '| mix | events/s | vs raw conditional puts | vs raw batch writes | write units/event | lower bound | ratio | read units/event | writes by item (U user, C counters, R rounds, DIRTY, Q) |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| how apps send, SQS batch | entries | events/s | vs raw conditional puts | items written per event | events/s the raw puts allow | ingest vs allowed | vs raw batch-write items |',
+  '|---|---|---|---|---|---|---|---|',
   ...results.map(
     (r) =>
-      `| ${r.label} (${r.entries} entries) | ${fixed(r.eventsPerSecond, 0)} | ${fixed(r.eventsPerSecond / raw.conditionalPutsPerSecond)}x | ${fixed(r.eventsPerSecond / raw.batchWriteItemsPerSecond)}x | ${fixed(r.writeUnitsPerEvent, 3)} | ${fixed(r.lowerBoundPerEvent, 3)} | ${fixed(r.writeUnitsPerEvent / r.lowerBoundPerEvent)}x | ${fixed(r.readUnitsPerEvent, 3)} | ${Object.entries(
+      `| ${r.label} | ${r.entries} | ${fixed(r.eventsPerSecond, 0)} | ${fixed(r.eventsPerSecond / raw.conditionalPutsPerSecond)}x | ${fixed(r.writeCallsPerEvent, 3)} | ${fixed(allowed(r), 0)} | ${fixed(r.eventsPerSecond / allowed(r))}x | ${fixed(r.eventsPerSecond / raw.batchWriteItemsPerSecond)}x |`,
+  ),
+];
+const unitLines = [
+  '| how apps send, SQS batch | write units/event | lower bound | ratio | read units/event | write units by item (U user, C counters, R rounds, DIRTY, Q quarantine) |',
+  '|---|---|---|---|---|---|',
+  ...results.map(
+    (r) =>
+      `| ${r.label} | ${fixed(r.writeUnitsPerEvent, 3)} | ${fixed(r.lowerBoundPerEvent, 3)} | ${fixed(r.writeUnitsPerEvent / r.lowerBoundPerEvent)}x | ${fixed(r.readUnitsPerEvent, 3)} | ${Object.entries(
         r.byItemType,
       )
+        .sort(([a], [b]) => a.localeCompare(b))
         .map(([type, units]) => `${type} ${fixed(units, 3)}`)
         .join(', ')} |`,
   ),
 ];
-console.log(lines.join('\n'));
+const costLines = [
+  '| how apps send, SQS batch | events/entry | invocations | handler ms/invocation | EventBridge | SQS | Lambda | DynamoDB | total per million events |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...results.map((r) => {
+    const cost = costPerMillion(r);
+    return `| ${r.label} | ${fixed(r.events / r.entries, 1)} | ${r.invocations} | ${fixed(r.handlerMs, 1)} | ${money(cost.eventBridge)} | ${money(cost.sqs)} | ${money(cost.lambda)} | ${money(cost.dynamoDb)} | **${money(cost.total)}** |`;
+  }),
+];
+const recomputeLines = [
+  '| events | dirty and settled periods | DynamoDB calls | seconds | vs 10x fewer events |',
+  '|---|---|---|---|---|',
+  ...recomputes.map(
+    (r, index) =>
+      `| ${r.events.toLocaleString('en-US')} | ${r.periods} | ${r.calls} | ${fixed(r.seconds, 1)} | ${index === 0 ? '-' : `${fixed(r.seconds / recomputes[index - 1]!.seconds)}x`} |`,
+  ),
+];
+const latencyLine = `PutEvents to the number in the read API (\`/api/journey\`), ${latency.samples} events one at a time through the local runtime: p50 ${fixed(latency.p50Ms, 0)} ms, p99 ${fixed(latency.p99Ms, 0)} ms.`;
+const report = [
+  '## Ingest rate',
+  '',
+  ...ingestLines,
+  '',
+  '## DynamoDB units per event',
+  '',
+  ...unitLines,
+  '',
+  '## Cost per million events',
+  '',
+  `AWS list prices, us-east-1, as of ${PRICES.date}: EventBridge custom events $${PRICES.eventBridgePerMillionEntries.toFixed(2)} per million entries (per 64 KB); SQS standard $${PRICES.sqsPerMillionRequests.toFixed(2)} per million requests (per 64 KB); Lambda arm64 $${PRICES.lambdaArmPerGbSecond} per GB-second and $${PRICES.lambdaPerMillionRequests.toFixed(2)} per million requests, at ${LAMBDA_MEMORY_GB * 1024} MB; DynamoDB on-demand $${PRICES.dynamoPerMillionWriteUnits} per million write request units and $${PRICES.dynamoPerMillionReadUnits} per million read request units (prices since November 2024).`,
+  '',
+  ...costLines,
+  '',
+  '## Recompute at growing event counts, same dirty periods',
+  '',
+  ...recomputeLines,
+  '',
+  '## End-to-end latency',
+  '',
+  latencyLine,
+];
+console.log(report.join('\n'));
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB memory (${Math.round(freemem() / 2 ** 30)} GiB free), Node.js ${process.version}, ${process.platform}`;
 await writeFile(
   'bench/RESULTS.md',
   `# Benchmark results
 
-Latest run of \`npm run bench\`: ${new Date().toISOString().slice(0, 16)}Z on ${machine}.
-Every figure comes from the same run on the same machine; ratios compare the pipeline
-with raw DynamoDB Local writes measured in that run.
+Latest run of \`npm run bench\`: ${new Date().toISOString().slice(0, 16)}Z on ${machine}; the run took ${Math.round((performance.now() - started) / 1000)} s.
+Every figure comes from the same run on the same machine. Rates are compared with raw
+DynamoDB Local writes measured in that run; absolute rates depend on the machine.
 
-Workload: ${events.length} events of the demo product over 7 days (seed 1), ingested by the
-real ingest handler on DynamoDB Local (in memory), 4 invocations at once.
+Workload: ${events.length} events of the demo product over ${DAYS} days (seed 1), ingested by the
+real ingest handler on DynamoDB Local (in memory), 4 invocations at once, in five ways of sending.
+How the figures are taken and the lower bound derived: [docs/benchmarks.md](../docs/benchmarks.md).
 
-${lines.join('\n')}
+${report.join('\n')}
 
-- **Lower bound**: the write units of the items a batch cannot avoid writing: each user
-  with new events once and each touched counter item once. The rest is the round record,
-  the dirty set and quarantine. See docs/data-model.md.
-- Write and read units are DynamoDB's own \`ConsumedCapacity\` as DynamoDB Local reports it.
-
-Reproduce: \`npm ci && npm run bench\`.
+Reproduce: \`npm ci && npm run bench\` (Java 17+ for DynamoDB Local).
 `,
 );
 console.log('Wrote bench/RESULTS.md');

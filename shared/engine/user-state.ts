@@ -121,12 +121,27 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
   }
 }
 
+/** End of a period by zone, grain and key: periodBounds parses the key with luxon, far slower than a lookup. */
+const periodEnds = new Map<string, number>();
+const MAX_CACHED_PERIODS = 50_000;
+
+function periodEnd(period: string, grain: Grain, zone: string): number {
+  const cacheKey = `${zone}|${grain}|${period}`;
+  let end = periodEnds.get(cacheKey);
+  if (end === undefined) {
+    if (periodEnds.size >= MAX_CACHED_PERIODS) periodEnds.clear();
+    end = periodBounds(period, grain, zone).end;
+    periodEnds.set(cacheKey, end);
+  }
+  return end;
+}
+
 function prune(compiled: CompiledConfig, state: UserState, horizon: number): void {
   for (const [key, entry] of Object.entries(state.seen)) if (entry[1] < horizon) delete state.seen[key];
   for (const [defId, grains] of Object.entries(state.marks)) {
     for (const grain of Object.keys(grains) as Grain[]) {
       grains[grain] = grains[grain]!.filter(
-        (period) => periodBounds(period, grain, compiled.zone).end > horizon,
+        (period) => periodEnd(period, grain, compiled.zone) > horizon,
       ).sort();
     }
     if (Object.values(grains).every((periods) => periods.length === 0)) delete state.marks[defId];
