@@ -14,6 +14,7 @@ import {
   type Resource,
   resource,
   type Statement,
+  SYNTH_TIMEOUT,
   type Synthesised,
   synthesise,
   withGrowthWebhook,
@@ -29,7 +30,7 @@ beforeAll(async () => {
   config = await demoConfig();
   demo = synthesise({ config });
   webhook = synthesise({ config: withGrowthWebhook(config) });
-});
+}, SYNTH_TIMEOUT);
 
 function route(synthesised: Synthesised, team: string) {
   const found = synthesised.pipeline.alerts.routes.find((candidate) => candidate.team === team);

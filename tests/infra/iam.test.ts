@@ -8,6 +8,7 @@ import {
   resource,
   roleIdOf,
   type Statement,
+  SYNTH_TIMEOUT,
   type Synthesised,
   statementsOf,
   synthesise,
@@ -18,7 +19,7 @@ let synthesised: Synthesised;
 
 beforeAll(async () => {
   synthesised = synthesise({ config: withGrowthWebhook(await demoConfig()) });
-});
+}, SYNTH_TIMEOUT);
 
 /** The role's statements after checking what every function role must satisfy. */
 function checkedStatements(fn: PipelineFunction): Statement[] {

@@ -14,6 +14,7 @@ import {
   idOf,
   only,
   resource,
+  SYNTH_TIMEOUT,
   type Synthesised,
   synthesise,
 } from './template-helpers.js';
@@ -24,14 +25,14 @@ let tuned: Synthesised;
 
 beforeAll(async () => {
   config = await demoConfig();
-  demo = synthesise({ config });
+  demo = synthesise({ config }, { bundle: true });
   tuned = synthesise({
     config: { ...config, ingest: { ...config.ingest, maxRoundSeconds: 30, maxQueueAge: 'P3D' } },
     ingestBatchSize: 50,
     ingestMaxBatchingWindow: Duration.seconds(5),
     ingestMaxConcurrency: 4,
   });
-});
+}, SYNTH_TIMEOUT);
 
 describe('NorthstarPipeline: ingest path', () => {
   it('It should route product events to the ingest queue with the shared pattern, dead-lettering undeliverable ones', () => {

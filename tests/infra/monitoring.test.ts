@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NorthstarPipeline } from '../../infra/northstar-pipeline.js';
 import type { NorthstarConfig } from '../../shared/config/schema.js';
@@ -8,7 +8,9 @@ import {
   idOf,
   type Resource,
   resource,
+  SYNTH_TIMEOUT,
   type Synthesised,
+  scratchStack,
   synthesise,
 } from './template-helpers.js';
 
@@ -26,7 +28,7 @@ beforeAll(async () => {
     maxQuarantineRate: 0.2,
     recomputeStaleAfter: Duration.hours(2),
   });
-});
+}, SYNTH_TIMEOUT);
 
 function alarms(from: Synthesised): Resource[] {
   return Object.values(from.template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
@@ -173,7 +175,7 @@ describe('NorthstarPipeline: alarms and dashboard', () => {
 
   it('It should reject a quarantine rate outside 0 to 1 and a staleness CloudWatch cannot evaluate', () => {
     const build = (props: object) => () =>
-      new NorthstarPipeline(new Stack(new App(), 'Scratch'), 'Pipeline', { config, ...props });
+      new NorthstarPipeline(scratchStack(), 'Pipeline', { config, ...props });
     expect(build({ maxQuarantineRate: 1.5 })).toThrow(/between 0 and 1/);
     expect(build({ recomputeStaleAfter: Duration.days(30) })).toThrow(/at most 7 days/);
   });

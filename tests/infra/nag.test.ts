@@ -4,6 +4,7 @@ import {
   acknowledgementsUnder,
   demoConfig,
   idOf,
+  SYNTH_TIMEOUT,
   type Synthesised,
   synthesise,
   withGrowthWebhook,
@@ -20,7 +21,7 @@ beforeAll(async () => {
     alarmEmails: ['oncall@example.com'],
   });
   webhook = synthesise({ config: withGrowthWebhook(config) });
-});
+}, SYNTH_TIMEOUT);
 
 /** Findings left as error or warning, i.e. neither fixed nor acknowledged. */
 function findings(pack: AwsSolutionsChecks | ServerlessChecks, { stack }: Synthesised): string[] {

@@ -11,6 +11,7 @@ import {
   idOf,
   only,
   resource,
+  SYNTH_TIMEOUT,
   type Synthesised,
   synthesise,
 } from './template-helpers.js';
@@ -20,8 +21,8 @@ let demo: Synthesised;
 
 beforeAll(async () => {
   config = await demoConfig();
-  demo = synthesise({ config });
-});
+  demo = synthesise({ config }, { bundle: true });
+}, SYNTH_TIMEOUT);
 
 describe('NorthstarPipeline: read API', () => {
   it('It should serve the read API from a function URL that only IAM-authorised callers can reach', () => {

@@ -13,6 +13,7 @@ import {
   idOf,
   only,
   resource,
+  SYNTH_TIMEOUT,
   type Synthesised,
   statementsOf,
   synthesise,
@@ -24,9 +25,9 @@ let tuned: Synthesised;
 
 beforeAll(async () => {
   config = await demoConfig();
-  demo = synthesise({ config });
+  demo = synthesise({ config }, { bundle: true });
   tuned = synthesise({ config: { ...config, recompute: { ...config.recompute, every: 'PT2M' } } });
-});
+}, SYNTH_TIMEOUT);
 
 describe('NorthstarPipeline: recompute path', () => {
   it('It should invoke the recompute function at the configured interval (PT5M by default)', () => {

@@ -1,4 +1,3 @@
-import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NorthstarPipeline } from '../../infra/northstar-pipeline.js';
@@ -11,7 +10,9 @@ import {
   only,
   resource,
   type Statement,
+  SYNTH_TIMEOUT,
   type Synthesised,
+  scratchStack,
   synthesise,
 } from './template-helpers.js';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
   config = await demoConfig();
   demo = synthesise({ config, allowedPutEventsAccounts: PRODUCT_ACCOUNTS });
   named = synthesise({ config, busName: 'learn-events' });
-});
+}, SYNTH_TIMEOUT);
 
 function deniesPlainHttp(queueId: string) {
   demo.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -152,7 +153,7 @@ describe('NorthstarPipeline: stateful resources', () => {
   });
 
   it('It should reject a queue age that would let dead-lettered events expire at once', () => {
-    const scratch = new Stack(new App(), 'Scratch');
+    const scratch = scratchStack();
     const stale = { ...config, ingest: { ...config.ingest, maxQueueAge: 'P13D' } };
     expect(() => new NorthstarPipeline(scratch, 'Pipeline', { config: stale })).toThrow(
       /dead-letter retention/,
@@ -160,7 +161,7 @@ describe('NorthstarPipeline: stateful resources', () => {
   });
 
   it('It should reject an allowed account that is not a 12-digit account id', () => {
-    const scratch = new Stack(new App(), 'Scratch');
+    const scratch = scratchStack();
     expect(
       () => new NorthstarPipeline(scratch, 'Pipeline', { config, allowedPutEventsAccounts: ['learn-prod'] }),
     ).toThrow(/not a 12-digit AWS account id/);

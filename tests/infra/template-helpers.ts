@@ -45,15 +45,23 @@ export function withGrowthWebhook(config: NorthstarConfig): NorthstarConfig {
   };
 }
 
-/** A stack with one pipeline, synthesised (and bundled) once. */
-export function synthesise(
-  props: NorthstarPipelineProps,
-  stackName = 'Northstar',
-  app: App = new App(),
-): Synthesised {
-  const stack = new Stack(app, stackName);
+/** Synthesis (and, where a test reads bundles, esbuild) of a few stacks on a busy machine. */
+export const SYNTH_TIMEOUT = 180_000;
+
+/**
+ * A stack with one pipeline, synthesised once. Functions are bundled only when a test
+ * reads the bundles: otherwise CDK's own switch for skipping bundling leaves a placeholder.
+ */
+export function synthesise(props: NorthstarPipelineProps, options: { bundle?: boolean } = {}): Synthesised {
+  const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Northstar');
   const pipeline = new NorthstarPipeline(stack, 'Pipeline', props);
   return { app, stack, pipeline, template: Template.fromStack(stack) };
+}
+
+/** A stack for constructs that are expected to throw: nothing is bundled. */
+export function scratchStack(): Stack {
+  return new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Scratch');
 }
 
 /** The one resource of a type in the template, with its logical id. */
