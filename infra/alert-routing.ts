@@ -131,7 +131,7 @@ export class AlertRouting extends Construct {
     Validations.of(this.webhookFunction).acknowledge({
       id: 'Serverless-LambdaAsyncFailureDestination',
       reason:
-        'Invocations that failed every retry go to the alert dead-letter queue (DeadLetterConfig), which an alarm watches; an on-failure destination would deliver them twice.',
+        'Invocations that failed every retry go to the alert dead-letter queue (DeadLetterConfig), which an alarm watches; an on-failure destination as well would only record them twice.',
     });
   }
 }

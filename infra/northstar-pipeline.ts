@@ -300,6 +300,6 @@ function acknowledgeServerlessFindings(
   Validations.of(recomputeFunction).acknowledge({
     id: 'Serverless-LambdaAsyncFailureDestination',
     reason:
-      'Runs that failed every retry or expired go to the recompute dead-letter queue (DeadLetterConfig), which an alarm watches; an on-failure destination would deliver them twice.',
+      'Runs that failed every retry or expired go to the recompute dead-letter queue (DeadLetterConfig), which an alarm watches; an on-failure destination as well would only record them twice.',
   });
 }
