@@ -21,6 +21,7 @@ const dayKey = (daysAgo: number) => periodKey(today - daysAgo * DAY, 'day', 'UTC
 let runtime: Runtime;
 let api: string[];
 
+// Starting DynamoDB Local can take a while on a busy machine.
 beforeAll(async () => {
   runtime = await startRuntime({ config, port: 0, recomputeEveryMs: 0 });
   api = ['--api-url', runtime.url];
@@ -46,7 +47,7 @@ beforeAll(async () => {
   }
   await tracker.shutdown();
   await runtime.drained();
-});
+}, 120_000);
 
 afterAll(async () => {
   await runtime.stop();

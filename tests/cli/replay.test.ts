@@ -21,10 +21,11 @@ const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
 let runtime: Runtime;
 let dir: string;
 
+// Starting DynamoDB Local can take a while on a busy machine.
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'northstar-cli-replay-'));
   runtime = await startRuntime({ config, port: 0, recomputeEveryMs: 0 });
-});
+}, 120_000);
 
 afterAll(async () => {
   await runtime.stop();

@@ -23,9 +23,10 @@ let runtime: Runtime;
 const proxies: PutEventsProxy[] = [];
 let users = 0;
 
+// Starting DynamoDB Local can take a while on a busy machine.
 beforeAll(async () => {
   runtime = await startRuntime({ config, port: 0, recomputeEveryMs: 0 });
-});
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(proxies.map((proxy) => proxy.close()));
