@@ -7,8 +7,11 @@ import { Construct } from 'constructs';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle } from './bundled-config.js';
 import { PipelineFunction } from './pipeline-function.js';
 
-/** Partition key of the alert items, the only items the API writes (owners' acknowledgements). */
-export const ALERT_PARTITION = 'ALERT';
+/**
+ * The only partitions the API writes: alert items (owners' acknowledgements) and dirty
+ * marks (a recompute over a range marks its periods before it runs).
+ */
+export const API_WRITTEN_PARTITIONS = ['ALERT', 'DIRTY'];
 
 export interface ReadApiProps {
   readonly table: dynamodb.ITable;
@@ -62,10 +65,10 @@ export class ReadApi extends Construct {
     );
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'AcknowledgeAlerts',
+        sid: 'AcknowledgeAlertsAndMarkRanges',
         actions: ['dynamodb:UpdateItem'],
         resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ALERT_PARTITION] } },
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': API_WRITTEN_PARTITIONS } },
       }),
     );
     // What DynamoDB needs of the caller to read and write items under the table's key.

@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createIngestHandler } from '../functions/ingest/handler.js';
+import { ApiError } from '../shared/api/api-error.js';
 import { createReadApi } from '../shared/api/read-api.js';
 import { EventBridgeAlertBus } from '../shared/bus/alert-bus.js';
 import { deviationAlertPattern, matchesPattern, productEventsPattern } from '../shared/bus/rule-patterns.js';
@@ -22,7 +23,7 @@ import { RollupStore } from '../shared/store/rollup-store.js';
 import { ensureTable } from '../shared/store/table.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type BusEvent, createPutEventsHandler } from './event-bus.js';
-import { RequestBodyError, readJsonBody } from './http-body.js';
+import { readJsonBody } from './http-body.js';
 import { deliverToHandler } from './local-queue.js';
 import { staticFiles } from './static-files.js';
 
@@ -212,7 +213,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       });
       send(answer.status, answer.body, answer.headers);
     } catch (error) {
-      if (error instanceof RequestBodyError) {
+      if (error instanceof ApiError) {
         send(error.status, error.body, { connection: 'close' });
         return;
       }

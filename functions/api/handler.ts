@@ -4,7 +4,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { ApiError } from '../../shared/api/api-error.js';
 import { type ApiRequest, type ApiResponse, createReadApi } from '../../shared/api/read-api.js';
+import { parseJsonBody } from '../../shared/api/request-body.js';
 import { RecomputeSummary } from '../../shared/api/schemas.js';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
 import { dynamoClient, loadConfigFile, PipelineEnv, storeFor } from '../../shared/runtime/pipeline-env.js';
@@ -20,21 +22,16 @@ export class RecomputeInvokeError extends Error {
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
-/** The function URL's request as the read API takes it; undefined when the body is not JSON. */
-function apiRequest(event: LambdaFunctionURLEvent): ApiRequest | undefined {
+/** The function URL's request as the read API takes it; its body parsed as the local runtime parses it. */
+function apiRequest(event: LambdaFunctionURLEvent): ApiRequest {
   const raw =
     event.body && (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString() : event.body);
-  let body: unknown;
-  try {
-    body = raw ? JSON.parse(raw) : undefined;
-  } catch {
-    return undefined;
-  }
+  const body = parseJsonBody(raw ?? '');
   return {
     method: event.requestContext.http.method,
     path: event.rawPath,
     query: event.queryStringParameters ?? {},
-    body,
+    ...(body === undefined ? {} : { body }),
   };
 }
 
@@ -43,10 +40,12 @@ export function createApiHandler(api: () => (request: ApiRequest) => Promise<Api
   return middy(async function serveApi(
     event: LambdaFunctionURLEvent,
   ): Promise<APIGatewayProxyStructuredResultV2> {
-    const request = apiRequest(event);
-    if (!request) {
-      const error = { code: 'bad_request', message: 'the request body is not JSON' };
-      return { statusCode: 400, headers: JSON_HEADERS, body: JSON.stringify({ error }) };
+    let request: ApiRequest;
+    try {
+      request = apiRequest(event);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return { statusCode: error.status, headers: JSON_HEADERS, body: JSON.stringify(error.body) };
     }
     try {
       const response = await api()(request);
@@ -84,6 +83,7 @@ function apiFromEnvironment() {
       rollups: new RollupStore(client, env.TABLE_NAME),
       counters: store,
       quarantine: store,
+      dirtyMarks: store,
       recompute: () => invokeRecompute(lambda, env.RECOMPUTE_FUNCTION_NAME),
       clock: Date.now,
     });

@@ -1,11 +1,12 @@
 import type { z } from 'zod';
 
-export type ApiErrorCode = 'invalid_parameter' | 'not_found' | 'method_not_allowed';
+export type ApiErrorCode = 'invalid_parameter' | 'not_found' | 'method_not_allowed' | 'payload_too_large';
 
 const STATUS: Readonly<Record<ApiErrorCode, number>> = {
   invalid_parameter: 400,
   not_found: 404,
   method_not_allowed: 405,
+  payload_too_large: 413,
 };
 
 /** A request the read API answers with an error status; anything else is a failure of the API itself. */

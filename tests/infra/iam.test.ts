@@ -107,11 +107,11 @@ describe('NorthstarPipeline: least privilege per function', () => {
         Resource: tableArn,
       },
       {
-        Sid: 'AcknowledgeAlerts',
+        Sid: 'AcknowledgeAlertsAndMarkRanges',
         Effect: 'Allow',
         Action: 'dynamodb:UpdateItem',
         Resource: tableArn,
-        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERT'] } },
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERT', 'DIRTY'] } },
       },
       {
         Sid: 'UseTableKey',

@@ -64,6 +64,16 @@ describe('read API handler', () => {
     );
     const response = await handler(urlEvent('POST', '/api/recompute', { body: '{not json' }), context);
     expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '{}').error).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'body',
+    });
+    const large = await handler(
+      urlEvent('POST', '/api/recompute', { body: JSON.stringify({ note: 'x'.repeat(20_000) }) }),
+      context,
+    );
+    expect(large.statusCode).toBe(413);
+    expect(JSON.parse(large.body ?? '{}').error.code).toBe('payload_too_large');
     expect(called).toBe(false);
   });
 
