@@ -6,6 +6,8 @@ export interface CapacityTotals {
   writesByItemType: Record<string, number>;
   /** Single-item write calls (PutItem, UpdateItem, DeleteItem) and items in batch writes. */
   writeCalls: number;
+  /** Writes refused by their condition: DynamoDB bills them too, at least one unit each. */
+  failedConditions: number;
 }
 
 /** The item type from a key: `U`, `C`, `R`, `DIRTY`, `Q`. */
@@ -20,7 +22,13 @@ function itemType(input: Record<string, unknown>): string {
  * reports it like DynamoDB does (1 write unit per started KB, reads per 4 KB).
  */
 export function measureCapacity(client: DynamoDBClient): CapacityTotals {
-  const totals: CapacityTotals = { writeUnits: 0, readUnits: 0, writesByItemType: {}, writeCalls: 0 };
+  const totals: CapacityTotals = {
+    writeUnits: 0,
+    readUnits: 0,
+    writesByItemType: {},
+    writeCalls: 0,
+    failedConditions: 0,
+  };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
@@ -31,7 +39,19 @@ export function measureCapacity(client: DynamoDBClient): CapacityTotals {
         const requests = Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>);
         totals.writeCalls += requests.reduce((sum, list) => sum + list.length, 0);
       }
-      const result = await next(args);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') {
+          // Counted as one unit: the least a refused write is billed.
+          totals.failedConditions++;
+          totals.writeUnits += 1;
+          const type = `${itemType(input)} refused`;
+          totals.writesByItemType[type] = (totals.writesByItemType[type] ?? 0) + 1;
+        }
+        throw error;
+      }
       const output = result.output as { ConsumedCapacity?: unknown };
       const consumed = [output.ConsumedCapacity ?? []].flat() as {
         WriteCapacityUnits?: number;

@@ -8,6 +8,7 @@ import type { CompiledConfig } from '../shared/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../shared/events/tracking-plan.js';
 import type { IngestSummary, ReceivedRecord } from '../shared/ingest/ingest-records.js';
 import { dynamoClient, storeFor } from '../shared/runtime/pipeline-env.js';
+import { FreshnessStore } from '../shared/store/freshness.js';
 import { ensureTable } from '../shared/store/table.js';
 import { measureCapacity } from './capacity.js';
 
@@ -66,6 +67,8 @@ export async function ingestMix(
     compiled: setup.compiled,
     schemas: trackingPlanSchemas(setup.config),
     store: storeFor(setup.config, client, setup.tableName),
+    // The deployed handler records freshness once per batch: its write counts too.
+    freshness: new FreshnessStore(client, setup.tableName),
     clock: () => now,
   };
   let accepted = 0;
