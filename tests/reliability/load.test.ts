@@ -103,7 +103,7 @@ describe('load through the local endpoint', () => {
 
     // Assess: every event is accepted, a duplicate, quarantined, or rejected by PutEvents.
     const { accepted, duplicates, quarantined, deadLettered } = runtime.totals;
-    expect(sentEvents).toBeGreaterThan(2_000);
+    expect(sentEvents).toBeGreaterThan(1_000);
     expect(rejectedEvents).toBeGreaterThan(0);
     expect(quarantined).toBeGreaterThan(0);
     expect(deadLettered).toBe(0);
