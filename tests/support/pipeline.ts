@@ -7,6 +7,7 @@ import type { NorthstarConfig } from '../../shared/config/schema.js';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
 import { storeFor } from '../../shared/runtime/pipeline-env.js';
+import { FreshnessStore } from '../../shared/store/freshness.js';
 import { type QueuedEntry, sqsEvent } from './entries.js';
 
 export const lambdaContext = {
@@ -33,6 +34,8 @@ export function ingestPipeline(
     schemas: trackingPlanSchemas(config),
     // A new store per pipeline is a new process: no caches carried over.
     store: storeFor(config, client, tableName),
+    // As the deployed handler: the freshness write is one more point a crash can hit.
+    freshness: new FreshnessStore(client, tableName),
     clock,
   };
   const handler = createIngestHandler(() => deps, {
