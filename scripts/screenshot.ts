@@ -4,13 +4,13 @@
  * dashboard's overview as docs/dashboard.png at 1440x900 with Debian's chromium.
  */
 import { fileURLToPath } from 'node:url';
-import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { packBatchEntries, packCalls } from '../client/pack-entries.js';
 import demo from '../config/demo.config.js';
 import { buildDashboardIfStale } from '../local/dashboard-build.js';
 import { type DemoEvent, demoTraffic, malformedDemoEntries } from '../local/demo-traffic.js';
 import { startRuntime } from '../local/runtime.js';
 import { parseConfig } from '../shared/config/validate.js';
-import { BATCH_DETAIL_TYPE } from '../shared/events/envelope.js';
 import { eventBridgeClient } from '../shared/runtime/pipeline-env.js';
 import { launchChromium } from '../tests/browser/chromium.js';
 
@@ -32,21 +32,17 @@ const traffic = demoTraffic({
   incident: { day: new Date(NOW - 10 * DAY).toISOString().slice(0, 10), signupDrop: 0.8 },
 });
 
-/** One `Northstar Event Batch` entry per app and 40 events, as the typed client packs them. */
-function batchEntries(events: readonly DemoEvent[]): PutEventsRequestEntry[] {
+/** `Northstar Event Batch` entries per app, filled to 64 KB as the typed client packs them. */
+function batchEntries(events: readonly DemoEvent[]) {
   const bySource = new Map<string, DemoEvent[]>();
   for (const event of events) bySource.set(event.source, [...(bySource.get(event.source) ?? []), event]);
-  const entries: PutEventsRequestEntry[] = [];
-  for (const [source, list] of bySource)
-    for (let start = 0; start < list.length; start += 40)
-      entries.push({
-        Source: source,
-        DetailType: BATCH_DETAIL_TYPE,
-        Detail: JSON.stringify({
-          events: list.slice(start, start + 40).map(({ source: _source, ...event }) => event),
-        }),
-      });
-  return entries;
+  return [...bySource].flatMap(
+    ([source, list]) =>
+      packBatchEntries(
+        source,
+        list.map(({ source: _source, ...event }) => event),
+      ).entries,
+  );
 }
 
 await buildDashboardIfStale();
@@ -54,9 +50,9 @@ let now = NOW - HISTORY_DAYS * DAY;
 const runtime = await startRuntime({ config, port: 0, clock: () => now, recomputeEveryMs: 0 });
 const apps = eventBridgeClient(runtime.url);
 try {
-  const send = async (entries: readonly PutEventsRequestEntry[]) => {
-    for (let start = 0; start < entries.length; start += 10) {
-      const answer = await apps.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
+  const send = async (entries: readonly { Source: string; DetailType: string; Detail: string }[]) => {
+    for (const call of packCalls(entries)) {
+      const answer = await apps.send(new PutEventsCommand({ Entries: call }));
       if ((answer.FailedEntryCount ?? 0) > 0)
         throw new Error(`PutEvents refused ${answer.FailedEntryCount} entries`);
     }

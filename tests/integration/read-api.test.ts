@@ -16,7 +16,6 @@ import {
   RecomputeSummary,
 } from '../../shared/api/schemas.js';
 import type { DeviationAlert } from '../../shared/bus/alert-bus.js';
-import { defineConfig } from '../../shared/config/define.js';
 import { parseConfig } from '../../shared/config/validate.js';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
@@ -27,74 +26,9 @@ import { RollupStore } from '../../shared/store/rollup-store.js';
 import { freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, sqsEvent, type TestEvent } from '../support/entries.js';
 import { lambdaContext } from '../support/pipeline.js';
+import { smallProductConfig } from '../support/small-product.js';
 
-const growth = { name: 'Growth', contact: 'growth@example.com' };
-const config = parseConfig(
-  defineConfig({
-    grains: ['day', 'week'],
-    // Hand-written counts of two or three users: judge them without counting noise.
-    recompute: { countNoise: 0 },
-    trackingPlan: { events: { visited: {}, signed_up: {}, lesson_completed: {} } },
-    funnels: {
-      activation: {
-        title: 'Visit to first lesson',
-        steps: [{ event: 'visited' }, { event: 'signed_up' }, { event: 'lesson_completed' }],
-        window: 'P7D',
-      },
-    },
-    journey: {
-      stages: [
-        { id: 'aware', title: 'Aware', events: ['visited'] },
-        { id: 'registered', title: 'Registered', events: ['signed_up'] },
-        { id: 'activated', title: 'Activated', events: ['lesson_completed'] },
-      ],
-    },
-    metrics: {
-      weekly_learners: {
-        kind: 'distinct_users',
-        title: 'Weekly learners',
-        definition: 'Distinct users who completed a lesson in the ISO week.',
-        events: ['lesson_completed'],
-        grain: 'week',
-        cadence: 'weekly',
-        owner: growth,
-      },
-      weekly_visits: {
-        kind: 'count',
-        title: 'Weekly visits',
-        definition: 'Visits in the ISO week.',
-        events: ['visited'],
-        grain: 'week',
-        cadence: 'weekly',
-        parent: 'weekly_learners',
-        target: { value: 4, by: '2026-12-31', direction: 'increase' },
-        owner: growth,
-      },
-      weekly_signups: {
-        kind: 'count',
-        title: 'Weekly sign-ups',
-        definition: 'Sign-ups in the ISO week.',
-        events: ['signed_up'],
-        grain: 'week',
-        cadence: 'weekly',
-        parent: 'weekly_learners',
-        owner: { name: 'Onboarding', contact: 'onboarding@example.com' },
-      },
-      learner_rate: {
-        kind: 'ratio',
-        title: 'Learners per sign-up',
-        definition: 'Weekly learners over weekly sign-ups.',
-        numerator: 'weekly_learners',
-        denominator: 'weekly_signups',
-        grain: 'week',
-        cadence: 'weekly',
-        parent: 'weekly_learners',
-        owner: growth,
-      },
-    },
-    northStar: 'weekly_learners',
-  }),
-);
+const config = parseConfig(smallProductConfig);
 const compiled = compileConfig(config);
 
 const MINUTE = 60_000;
