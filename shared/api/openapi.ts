@@ -107,7 +107,7 @@ export function openApiDocument(routes: readonly Route[], compiled: CompiledConf
       ...(route.body
         ? {
             requestBody: {
-              required: true,
+              required: !route.bodyOptional,
               content: { 'application/json': { schema: bodySchema(route.body) } },
             },
           }

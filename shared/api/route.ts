@@ -24,6 +24,8 @@ export interface Route {
   readonly response: z.ZodType;
   /** The JSON request body's schema, for an endpoint that takes one. */
   readonly body?: z.ZodType;
+  /** The body may be left out (the endpoint then acts as on an empty object). @default false */
+  readonly bodyOptional?: boolean;
   /** When the endpoint answers 404 (for the OpenAPI document). */
   readonly notFound?: string;
   /** Path parameters and the configured ids they take. */

@@ -186,5 +186,6 @@ const recomputeDefinition = defineRoute({
 /** A request without a body runs the plain recompute, as it always did. */
 export const recomputeRoute: Route = {
   ...recomputeDefinition,
+  bodyOptional: true,
   handle: (deps, params, query, body) => recomputeDefinition.handle(deps, params, query, body ?? {}),
 };

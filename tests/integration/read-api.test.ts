@@ -556,6 +556,11 @@ describe('read API on DynamoDB Local', () => {
       responses: { '200': {}, '400': {}, '404': {} },
     });
     expect(document.paths['/api/status']?.get).toMatchObject({ operationId: 'getPipelineStatus' });
+    // A recompute without a body is the plain run: its body is documented as optional.
+    expect(document.paths['/api/recompute']?.post).toMatchObject({
+      operationId: 'runRecompute',
+      requestBody: { required: false },
+    });
   });
 
   // Last: the late events change the numbers the tests above read.
