@@ -49,15 +49,24 @@ function fail(response: ServerResponse, status: number, type: string, message: s
   send(response, status, { __type: type, message });
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+/** The body, or undefined when it is over the limit: the rest is read and dropped, so the caller can still answer. */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES * 2) throw new RangeError('request too large');
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_REQUEST_BYTES) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return size > MAX_REQUEST_BYTES ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+function parseRequest(raw: string): { Entries?: PutEventsEntry[] } | undefined {
+  try {
+    const body: unknown = JSON.parse(raw);
+    return body !== null && typeof body === 'object' ? (body as { Entries?: PutEventsEntry[] }) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function entryError(entry: PutEventsEntry): { ErrorCode: string; ErrorMessage: string } | undefined {
@@ -94,7 +103,7 @@ export function createPutEventsHandler(onEvents: LocalEventBusOptions['onEvents'
         return;
       }
       const raw = await readBody(request);
-      if (Buffer.byteLength(raw) > MAX_REQUEST_BYTES) {
+      if (raw === undefined) {
         fail(
           response,
           400,
@@ -103,7 +112,11 @@ export function createPutEventsHandler(onEvents: LocalEventBusOptions['onEvents'
         );
         return;
       }
-      const body = JSON.parse(raw) as { Entries?: PutEventsEntry[] };
+      const body = parseRequest(raw);
+      if (!body) {
+        fail(response, 400, 'SerializationException', 'The request body is not a JSON object.');
+        return;
+      }
       const entries = Array.isArray(body.Entries) ? body.Entries : [];
       if (entries.length < 1 || entries.length > MAX_ENTRIES) {
         fail(

@@ -179,6 +179,18 @@ describe('local runtime', () => {
     await expect(apps.send(new PutEventsCommand({ Entries: [oversized] }))).rejects.toMatchObject({
       name: 'ValidationException',
     });
+    // Far over the limit, the answer is the same, not a reset connection.
+    const huge = single({ ...events[0]!, eventId: 'huge', properties: { path: 'x'.repeat(3_000_000) } });
+    await expect(apps.send(new PutEventsCommand({ Entries: [huge] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    const notJson = await fetch(runtime.url, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' },
+      body: '{"Entries": [',
+    });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ __type: 'SerializationException' });
     apps.destroy();
   });
 
