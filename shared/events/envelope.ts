@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const BATCH_DETAIL_TYPE = 'Northstar Event Batch';
+// One spelling for apps and the pipeline; the client module imports nothing, so apps stay small.
+export { BATCH_DETAIL_TYPE } from '../../client/pack-entries.js';
 
 /** An EventBridge event as a rule delivers it to SQS. */
 export const EventBridgeEvent = z.object({
