@@ -3,8 +3,14 @@ import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { parseConfig } from '../../shared/config/validate.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
 import { eventBridgeClient } from '../../shared/runtime/pipeline-env.js';
-import type { TestEvent } from '../support/entries.js';
-import { smallProductConfig } from '../support/small-product.js';
+import {
+  FIRST_MONDAY,
+  iso,
+  smallProductConfig,
+  smallProductWeek,
+  WEEKS,
+  wednesday,
+} from '../support/small-product.js';
 
 /** The small product, with a daily metric for the grain pickers. */
 export const fixtureConfig = parseConfig({
@@ -27,33 +33,8 @@ export const fixtureConfig = parseConfig({
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-/** Monday of 2026-W40. */
-export const FIRST_MONDAY = Date.parse('2026-09-28T00:00:00Z');
-export const WEEKS = 5;
-const wednesday = (week: number) => FIRST_MONDAY + week * 7 * DAY + 2 * DAY;
-const iso = (epochMs: number) => new Date(epochMs).toISOString();
 /** Monday 01:01 after the last week: every week and day of it has settled. */
 export const FIXTURE_NOW = FIRST_MONDAY + WEEKS * 7 * DAY + HOUR + MINUTE;
-
-/**
- * Each Wednesday four visitors (three in the first week); two of them sign up and complete
- * a lesson, except in the last week, where only one does: weekly learners and sign-ups
- * fall by half, and the alerts say so.
- */
-function weekEvents(week: number): TestEvent[] {
-  const day = wednesday(week);
-  const event = (name: string, user: number, at: number): TestEvent => ({
-    name,
-    eventId: `${name}-${week}-${user}`,
-    userId: `w${week}u${user}`,
-    occurredAt: iso(day + at + user * MINUTE),
-  });
-  const events: TestEvent[] = [];
-  for (let user = 0; user < (week === 0 ? 3 : 4); user++) events.push(event('visited', user, 9 * HOUR));
-  for (let user = 0; user < (week === WEEKS - 1 ? 1 : 2); user++)
-    events.push(event('signed_up', user, 9.5 * HOUR), event('lesson_completed', user, 10 * HOUR));
-  return events;
-}
 
 /** Two bad events of the last week: an unknown name and one without a user. */
 function badEntries(): PutEventsRequestEntry[] {
@@ -97,7 +78,7 @@ export async function startFixtureRuntime(): Promise<FixtureRuntime> {
         {
           Source: 'app.web',
           DetailType: BATCH_DETAIL_TYPE,
-          Detail: JSON.stringify({ events: weekEvents(week) }),
+          Detail: JSON.stringify({ events: smallProductWeek(week) }),
         },
         ...(week === WEEKS - 1 ? badEntries() : []),
       ];

@@ -26,7 +26,14 @@ import { RollupStore } from '../../shared/store/rollup-store.js';
 import { freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, sqsEvent, type TestEvent } from '../support/entries.js';
 import { lambdaContext } from '../support/pipeline.js';
-import { smallProductConfig } from '../support/small-product.js';
+import {
+  FIRST_MONDAY,
+  iso,
+  smallProductConfig,
+  smallProductWeek,
+  WEEKS,
+  wednesday,
+} from '../support/small-product.js';
 
 const config = parseConfig(smallProductConfig);
 const compiled = compileConfig(config);
@@ -34,33 +41,9 @@ const compiled = compileConfig(config);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const FIRST_MONDAY = Date.parse('2026-09-28T00:00:00Z'); // 2026-W40
-const WEEKS = 5; // W40..W44
-const wednesday = (week: number) => FIRST_MONDAY + week * 7 * DAY + 2 * DAY;
 /** Monday 01:01 after the week: the week and its days have settled (end + 1 hour). */
 const settledAfter = (week: number) => FIRST_MONDAY + (week + 1) * 7 * DAY + HOUR + MINUTE;
-const iso = (epochMs: number) => new Date(epochMs).toISOString();
-
-/**
- * Each Wednesday: visitors u0..u3 (three in W40) visit at 09:00; u0 and u1 sign up at
- * 09:30 and complete a lesson at 10:00, except in W44, where only u0 does. In W40, u2
- * completes a lesson at 08:00, before visiting, and never signs up.
- */
-function weekEvents(week: number): TestEvent[] {
-  const day = wednesday(week);
-  const event = (name: string, user: number, at: number): TestEvent => ({
-    name,
-    eventId: `${name}-${week}-${user}`,
-    userId: `w${week}u${user}`,
-    occurredAt: iso(day + at + user * MINUTE),
-  });
-  const events: TestEvent[] = [];
-  for (let user = 0; user < (week === 0 ? 3 : 4); user++) events.push(event('visited', user, 9 * HOUR));
-  for (let user = 0; user < (week === 4 ? 1 : 2); user++)
-    events.push(event('signed_up', user, 9.5 * HOUR), event('lesson_completed', user, 10 * HOUR));
-  if (week === 0) events.push(event('lesson_completed', 2, 8 * HOUR));
-  return events;
-}
+const weekEvents = (week: number) => smallProductWeek(week, { lessonBeforeVisit: true });
 
 /** Three bad entries, one per reason; the malformed one is 3,013 characters long. */
 const badEntries = (arrivedAt: number): QueuedEntry[] => [

@@ -1,4 +1,5 @@
 import { defineConfig } from '../../shared/config/define.js';
+import type { TestEvent } from './entries.js';
 
 const growth = { name: 'Growth', contact: 'growth@example.com' };
 
@@ -67,3 +68,35 @@ export const smallProductConfig = defineConfig({
   },
   northStar: 'weekly_learners',
 });
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Monday of 2026-W40, the small product's first week. */
+export const FIRST_MONDAY = Date.parse('2026-09-28T00:00:00Z');
+/** W40..W44. */
+export const WEEKS = 5;
+export const wednesday = (week: number) => FIRST_MONDAY + week * 7 * DAY + 2 * DAY;
+export const iso = (epochMs: number) => new Date(epochMs).toISOString();
+
+/**
+ * Each Wednesday: visitors u0..u3 (three in W40) visit at 09:00; u0 and u1 sign up at
+ * 09:30 and complete a lesson at 10:00, except in the last week, where only u0 does:
+ * weekly learners and sign-ups fall by half. With `lessonBeforeVisit`, u2 of W40 also
+ * completes a lesson at 08:00, before visiting, and never signs up.
+ */
+export function smallProductWeek(week: number, options: { lessonBeforeVisit?: boolean } = {}): TestEvent[] {
+  const day = wednesday(week);
+  const event = (name: string, user: number, at: number): TestEvent => ({
+    name,
+    eventId: `${name}-${week}-${user}`,
+    userId: `w${week}u${user}`,
+    occurredAt: iso(day + at + user * MINUTE),
+  });
+  const events: TestEvent[] = [];
+  for (let user = 0; user < (week === 0 ? 3 : 4); user++) events.push(event('visited', user, 9 * HOUR));
+  for (let user = 0; user < (week === WEEKS - 1 ? 1 : 2); user++)
+    events.push(event('signed_up', user, 9.5 * HOUR), event('lesson_completed', user, 10 * HOUR));
+  if (week === 0 && options.lessonBeforeVisit) events.push(event('lesson_completed', 2, 8 * HOUR));
+  return events;
+}
