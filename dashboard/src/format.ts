@@ -86,3 +86,9 @@ export const PACE_LABEL: Readonly<Record<string, string>> = {
   missed: 'missed',
   no_data: 'no data',
 };
+
+/** A period's label; one still open says so, since its value is only what has come in. */
+export function formatPeriod(point: { period: string; settled: boolean } | null | undefined): string {
+  if (!point) return '';
+  return point.settled ? point.period : `${point.period} so far`;
+}

@@ -6,6 +6,7 @@ import {
   formatChange,
   formatCount,
   formatDuration,
+  formatPeriod,
   formatRate,
   formatTime,
   formatValue,
@@ -101,6 +102,7 @@ describe('dashboard in chromium', () => {
       expect(await text(`${node} [data-testid=node-value]`), metric.id).toBe(
         formatValue(metric.latest?.value, metric.kind),
       );
+      expect(await text(`${node} [data-testid=node-period]`), metric.id).toBe(formatPeriod(metric.latest));
       expect(await text(`${node} [data-testid=node-owner]`)).toBe(metric.owner.name);
       expect(await text(`${node} [data-testid=node-cadence]`)).toBe(metric.cadence);
       expect(await page.locator(`li[data-metric-id="${metric.id}"]`).getAttribute('data-status')).toBe(

@@ -1,7 +1,7 @@
 import { type MetricNode, type MetricSeries, type MetricTree, readApi } from '../api.js';
 import { sparkline, trendChart } from '../charts.js';
 import { h, notice } from '../dom.js';
-import { formatChange, formatRate, formatValue, PACE_LABEL, STATUS_LABEL } from '../format.js';
+import { formatChange, formatPeriod, formatRate, formatValue, PACE_LABEL, STATUS_LABEL } from '../format.js';
 import { href } from '../router.js';
 import { metricStatus, relativeChange, settledPoints } from './metric-status.js';
 
@@ -126,7 +126,7 @@ function treeNode(
         { class: 'node-value', 'data-testid': 'node-value' },
         formatValue(metric.latest?.value, metric.kind),
       ),
-      h('span', { class: 'node-period muted' }, metric.latest ? metric.latest.period : ''),
+      h('span', { class: 'node-period muted', 'data-testid': 'node-period' }, formatPeriod(metric.latest)),
       sparkline(
         points.map((point) => point.value),
         `${metric.title}, last ${points.length} periods`,
