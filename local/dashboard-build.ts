@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const DASHBOARD = fileURLToPath(new URL('../dashboard', import.meta.url));
+const DASHBOARD = fileURLToPath(new URL('../web', import.meta.url));
 const DIST = join(DASHBOARD, 'dist');
 
 /** The newest modification time of the dashboard's sources (everything but the build output). */
@@ -25,7 +25,7 @@ async function builtAt(): Promise<number | undefined> {
   }
 }
 
-/** Whether dashboard/dist is missing or older than a source file. */
+/** Whether web/dist is missing or older than a source file. */
 export async function dashboardStale(): Promise<boolean> {
   const built = await builtAt();
   return built === undefined || (await newestSource(DASHBOARD)) > built;

@@ -45,12 +45,12 @@ export interface RuntimeOptions {
   readonly clock?: () => number;
   readonly onAlert?: (event: BusEvent) => void;
   readonly onSummary?: (summary: IngestSummary) => void;
-  /** The built dashboard served at `/`. @default dashboard/dist of this project */
+  /** The built dashboard served at `/`. @default web/dist of this project */
   readonly dashboardDir?: string;
 }
 
 /** Where `vite build` puts the dashboard. */
-export const DASHBOARD_DIST = fileURLToPath(new URL('../dashboard/dist', import.meta.url));
+export const DASHBOARD_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 export interface RuntimeTotals {
   accepted: number;

@@ -72,7 +72,7 @@ function printAlert(event: BusEvent): void {
   );
 }
 
-if (await buildDashboardIfStale()) console.log('Built the dashboard (dashboard/dist).');
+if (await buildDashboardIfStale()) console.log('Built the dashboard (web/dist).');
 
 // The demo sends history as if it had been sent live: the clock follows the traffic.
 let now = Date.now();

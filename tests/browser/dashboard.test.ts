@@ -10,7 +10,7 @@ import {
   formatRate,
   formatTime,
   formatValue,
-} from '../../dashboard/src/format.js';
+} from '../../web/src/format.js';
 import type {
   AlertList,
   FunnelReport,

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-/** The dashboard builds to dashboard/dist; the local runtime serves it at `/`. */
+/** The dashboard builds to web/dist; the local runtime serves it at `/`. */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   // Relative asset URLs: the same build works at `/` locally and under any prefix in AWS.
