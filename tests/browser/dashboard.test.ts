@@ -2,15 +2,6 @@ import { request as httpRequest } from 'node:http';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  formatChange,
-  formatCount,
-  formatDuration,
-  formatPeriod,
-  formatRate,
-  formatTime,
-  formatValue,
-} from '../../web/src/format.js';
 import type {
   AlertList,
   FunnelReport,
@@ -21,6 +12,15 @@ import type {
   QuarantineReport,
 } from '../../shared/api/schemas.js';
 import { eventBridgeClient } from '../../shared/runtime/pipeline-env.js';
+import {
+  formatChange,
+  formatCount,
+  formatDuration,
+  formatPeriod,
+  formatRate,
+  formatTime,
+  formatValue,
+} from '../../web/src/format.js';
 import { type Browser, launchChromium } from './chromium.js';
 import { FIXTURE_NOW, type FixtureRuntime, startFixtureRuntime } from './fixture.js';
 
