@@ -103,13 +103,17 @@ const THROTTLING = new Set([
 ]);
 
 /**
- * DynamoDB refused the request itself (a validation error, an item over the size limit):
- * every attempt got the same answer, so none of them was applied. Only that user's
- * messages fail, and after their receives they reach the dead-letter queue alone.
+ * DynamoDB refused the request itself (a validation error, an item over the size limit)
+ * on the first and only attempt, so it was not applied. Only that user's messages fail,
+ * and after their receives they reach the dead-letter queue alone. A client error after
+ * a retry is not proof: the first attempt may have landed with its answer lost.
  */
 function isRefusedRequest(error: unknown): boolean {
-  const fault = (error as { $fault?: string; name?: string } | undefined) ?? {};
-  return fault.$fault === 'client' && !THROTTLING.has(fault.name ?? '');
+  const fault =
+    (error as { $fault?: string; name?: string; $metadata?: { attempts?: number } } | undefined) ?? {};
+  return (
+    fault.$fault === 'client' && !THROTTLING.has(fault.name ?? '') && (fault.$metadata?.attempts ?? 1) === 1
+  );
 }
 
 export interface IngestOutcome {

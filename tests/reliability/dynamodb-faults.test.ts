@@ -3,15 +3,23 @@ import { describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
 import { parseConfig } from '../../shared/config/validate.js';
 import { compileConfig } from '../../shared/engine/compiled-config.js';
+import { recoverStaleRounds } from '../../shared/ingest/rounds.js';
+import { storeFor } from '../../shared/runtime/pipeline-env.js';
 import { DEMO_NOW, demoEventSet } from '../support/demo-events.js';
 import { allCounters, freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';
-import { injectTransientFaults, TRANSIENT_FAULTS, type TransientFault } from '../support/faults.js';
+import {
+  clientErrorAfterLandedWrites,
+  injectTransientFaults,
+  TRANSIENT_FAULTS,
+  type TransientFault,
+} from '../support/faults.js';
 import { deliverUntilDone, ingestPipeline } from '../support/pipeline.js';
 import { referenceOf } from '../support/reference.js';
 
 const config = parseConfig(demo);
 const compiled = compileConfig(config);
+const DAY_MS = 86_400_000;
 
 function pack(events: readonly TestEvent[], perEntry: number): QueuedEntry[] {
   const entries: QueuedEntry[] = [];
@@ -77,6 +85,32 @@ describe('DynamoDB throttling and transient errors', () => {
     );
     // Assess
     expect(injected.byFault['ECONNRESET after the write landed']).toBeGreaterThanOrEqual(2);
+    expect(await allCounters(client, tableName)).toEqual(referenceOf(events, compiled));
+  }, 60_000);
+
+  test('It should not lose a user whose write landed when the retry got a client error', async () => {
+    // Prepare: every third user write lands, its socket resets, and the retry is refused.
+    const events = fc.sample(demoEventSet({ minEvents: 40, maxEvents: 40, users: 8 }), {
+      numRuns: 1,
+      seed: 7,
+    })[0]!;
+    const client = localClient();
+    const tableName = await freshTable(client);
+    const faulty = localClient();
+    const injected = clientErrorAfterLandedWrites(faulty, { pkPrefix: 'U#', every: 3 });
+    // Act: deliver until every message succeeds, then the recompute's sweep once the
+    // round limit has passed finishes the rounds whose fate was unknown.
+    await deliverUntilDone(
+      ingestPipeline(config, faulty, tableName, () => DEMO_NOW),
+      pack(events, 4),
+    );
+    const later = DEMO_NOW + compiled.maxRoundMs + 1;
+    await recoverStaleRounds(
+      { store: storeFor(config, client, tableName), compiled, clock: () => later },
+      DAY_MS,
+    );
+    // Assess: the refusal of a retry is not taken as proof that nothing was written.
+    expect(injected.landed).toBeGreaterThanOrEqual(2);
     expect(await allCounters(client, tableName)).toEqual(referenceOf(events, compiled));
   }, 60_000);
 });

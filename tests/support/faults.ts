@@ -151,3 +151,31 @@ export function refuseWritesOf(client: DynamoDBClient, pk: string, message: stri
   );
   return state;
 }
+
+/**
+ * A write lands but its answer is lost, and the SDK's retry of it gets a client error
+ * (an expired token, a bad signature): the retry's answer says nothing of the first attempt.
+ */
+export function clientErrorAfterLandedWrites(
+  client: DynamoDBClient,
+  options: { pkPrefix: string; every: number; type?: string },
+) {
+  const landed = new WeakSet<object>();
+  const state = { landed: 0, seen: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
+      const pk = input.Item?.pk?.S ?? input.Key?.pk?.S ?? '';
+      if (!WRITE_COMMANDS.has(context.commandName ?? '') || !pk.startsWith(options.pkPrefix))
+        return next(args);
+      if (landed.has(input)) return errorResponse(400, options.type ?? 'InvalidSignatureException') as never;
+      if (state.seen++ % options.every !== 0) return next(args);
+      await next(args);
+      landed.add(input);
+      state.landed++;
+      throw socketReset();
+    },
+    { step: 'deserialize', priority: 'low', name: 'clientErrorAfterLandedWrites' },
+  );
+  return state;
+}
