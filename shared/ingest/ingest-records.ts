@@ -68,7 +68,10 @@ export async function ingestRecords(
     duplicates = outcome.duplicates.length;
     conflicts = outcome.conflicts.length;
     rounds = outcome.rounds;
-    await deps.freshness?.recordAccepted(outcome.accepted, deps.clock());
+    // Freshness is a display: its failure must not send a committed batch back to the queue.
+    await deps.freshness?.recordAccepted(outcome.accepted, deps.clock()).catch((error: unknown) => {
+      errors.push(error);
+    });
     for (const userId of outcome.failedUsers)
       for (const messageId of eventsOf.get(userId) ?? []) failed.add(messageId);
     errors.push(...outcome.userErrors.values());
