@@ -83,8 +83,8 @@ export const quarantineRoute = defineRoute({
   },
 });
 
-/** A page stops at about this much raw payload: a Lambda function URL answers at most 6 MB. */
-const MAX_PAGE_RAW_CHARS = 4_000_000;
+/** A page stops before its items pass this many bytes of UTF-8 JSON: a function URL answers at most 6 MB. */
+const MAX_PAGE_BYTES = 4_000_000;
 
 const cursorOf = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 const idOf = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
@@ -119,12 +119,12 @@ export const quarantineEventsRoute = defineRoute({
       .filter((item) => after === undefined || item.id > after)
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const page: QuarantinedItem[] = [];
-    let chars = 0;
+    let bytes = 0;
     for (const item of items) {
-      if (page.length === query.limit || (page.length > 0 && chars + item.raw.length > MAX_PAGE_RAW_CHARS))
-        break;
+      const size = Buffer.byteLength(JSON.stringify(item));
+      if (page.length === query.limit || (page.length > 0 && bytes + size > MAX_PAGE_BYTES)) break;
       page.push(item);
-      chars += item.raw.length;
+      bytes += size;
     }
     const more = page.length < items.length;
     return { day: query.day, items: page, nextCursor: more ? cursorOf(page.at(-1)!.id) : null };
