@@ -206,7 +206,8 @@ export async function replayCommand(argv: readonly string[], io: CliIo): Promise
 
   let writing: Promise<void> = Promise.resolve();
   const save = () => {
-    const snapshot = { ...state, updatedAt: new Date().toISOString() };
+    // A deep copy: later segments add to the live counters before this snapshot is written.
+    const snapshot = structuredClone({ ...state, updatedAt: new Date().toISOString() });
     writing = writing.then(() => writeCheckpoint(checkpointFile, snapshot));
     return writing;
   };
