@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { packCalls } from '../client/pack-entries.js';
 import type { DeviationAlert } from '../shared/bus/alert-bus.js';
 import { loadConfig } from '../shared/config/load.js';
 import { eventBridgeClient } from '../shared/runtime/pipeline-env.js';
@@ -92,8 +93,8 @@ console.log(
 
 /** Sends entries as apps do: PutEvents calls of 10 entries, a few at once. */
 async function send(entries: readonly Omit<PutEntry, 'lastAt'>[]): Promise<void> {
-  const calls: (typeof entries)[] = [];
-  for (let start = 0; start < entries.length; start += 10) calls.push(entries.slice(start, start + 10));
+  // Calls within PutEvents' limits of 10 entries and 256 KB, packed as the typed client packs them.
+  const calls = packCalls(entries);
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {

@@ -7,7 +7,7 @@ export const recomputeHelp = `northstar recompute [--from t] [--to t] [--json]
 
 Runs the recompute now (POST /api/recompute): dirty and newly settled periods get their
 rollups, alerts are raised or resolved. With --from/--to, every period of every kept grain
-that starts in [from, to) is recomputed as well, e.g. after a replay of history. A date is
+that overlaps [from, to) is recomputed as well, e.g. after a replay of history. A date is
 taken as UTC midnight.
 
 ${TARGET_HELP}`;
