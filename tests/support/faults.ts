@@ -73,6 +73,12 @@ function socketReset(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 }
 
+/** The partition key of the item a request reads or writes ('' for batch and query calls). */
+function partitionOf(input: unknown): string {
+  const request = input as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
+  return request.Item?.pk?.S ?? request.Key?.pk?.S ?? '';
+}
+
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so a failing run repeats. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -105,8 +111,7 @@ export function injectTransientFaults(
   const injected = { total: 0, byFault: {} as Partial<Record<TransientFault, number>> };
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
-      const pk = input.Item?.pk?.S ?? input.Key?.pk?.S ?? '';
+      const pk = partitionOf(args.input);
       if (options.pkPrefix !== undefined && !pk.startsWith(options.pkPrefix)) return next(args);
       if (random() >= options.rate) return next(args);
       const fault = faults[Math.floor(random() * faults.length)]!;
@@ -142,8 +147,7 @@ export function refuseWritesOf(client: DynamoDBClient, pk: string, message: stri
   const state = { refused: 0 };
   client.middlewareStack.add(
     (next) => async (args) => {
-      const input = args.input as { Item?: { pk?: { S?: string } } };
-      if (input.Item?.pk?.S !== pk) return next(args);
+      if (partitionOf(args.input) !== pk) return next(args);
       state.refused++;
       return errorResponse(400, 'ValidationException', message) as never;
     },
@@ -164,14 +168,14 @@ export function clientErrorAfterLandedWrites(
   const state = { landed: 0, seen: 0 };
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
-      const pk = input.Item?.pk?.S ?? input.Key?.pk?.S ?? '';
+      const pk = partitionOf(args.input);
       if (!WRITE_COMMANDS.has(context.commandName ?? '') || !pk.startsWith(options.pkPrefix))
         return next(args);
-      if (landed.has(input)) return errorResponse(400, options.type ?? 'InvalidSignatureException') as never;
+      if (landed.has(args.input as object))
+        return errorResponse(400, options.type ?? 'InvalidSignatureException') as never;
       if (state.seen++ % options.every !== 0) return next(args);
       await next(args);
-      landed.add(input);
+      landed.add(args.input as object);
       state.landed++;
       throw socketReset();
     },
