@@ -1,7 +1,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { startRuntime } from '../local/runtime.js';
-import type { NorthstarConfig } from '../shared/config/schema.js';
-import { eventBridgeClient } from '../shared/runtime/pipeline-env.js';
+import { eventBridgeClient } from '../shared/compose/settings.js';
+import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 
 export interface LatencyResult {
   readonly samples: number;

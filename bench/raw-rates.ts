@@ -1,6 +1,6 @@
 import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from '../shared/runtime/pipeline-env.js';
-import { ensureTable } from '../shared/store/table.js';
+import { ensureTable } from '../shared/adapters/dynamodb/table.js';
+import { dynamoClient } from '../shared/compose/settings.js';
 
 export const CALLERS = 32;
 

@@ -5,12 +5,12 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import type { NorthstarConfig } from '../shared/config/schema.js';
-import type { CompiledConfig } from '../shared/engine/compiled-config.js';
-import { recompute } from '../shared/recompute/recompute.js';
-import { dynamoClient, storeFor } from '../shared/runtime/pipeline-env.js';
-import { RollupStore } from '../shared/store/rollup-store.js';
-import { ensureTable } from '../shared/store/table.js';
+import { RollupStore } from '../shared/adapters/dynamodb/rollup-store.js';
+import { ensureTable } from '../shared/adapters/dynamodb/table.js';
+import { dynamoClient, storeFor } from '../shared/compose/settings.js';
+import type { NorthstarConfig } from '../shared/domain/config/schema.js';
+import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
+import { recompute } from '../shared/use-cases/recompute/recompute.js';
 
 export interface RecomputeScaleResult {
   readonly events: number;

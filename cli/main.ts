@@ -1,4 +1,4 @@
-import { ConfigError } from '../shared/config/validate.js';
+import { ConfigError } from '../shared/domain/config/validate.js';
 import { alertsCommand, alertsHelp } from './commands/alerts.js';
 import { quarantineCommand, quarantineHelp } from './commands/quarantine.js';
 import { queryCommand, queryHelp } from './commands/query.js';

@@ -1,5 +1,5 @@
 /**
- * The batch entry's DetailType, as in `shared/events/envelope.ts` (a test holds them
+ * The batch entry's DetailType, as in `shared/domain/events/envelope.ts` (a test holds them
  * equal): the client imports nothing of the pipeline's, so an app's bundle stays free of it.
  */
 export const BATCH_DETAIL_TYPE = 'Northstar Event Batch';

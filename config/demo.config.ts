@@ -1,4 +1,4 @@
-import { defineConfig } from '../shared/config/define.js';
+import { defineConfig } from '../shared/domain/config/define.js';
 
 /**
  * The demo configuration: an online-education product. The north star is the

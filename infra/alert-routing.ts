@@ -7,9 +7,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { alertTextLines } from '../shared/bus/alert-message.js';
-import { deviationAlertPattern } from '../shared/bus/rule-patterns.js';
-import type { NorthstarConfig } from '../shared/config/schema.js';
+import { alertTextLines } from '../shared/domain/alerts/alert-message.js';
+import { deviationAlertPattern } from '../shared/domain/bus/rule-patterns.js';
+import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { toCdkEventPattern } from './rule-pattern.js';
 

@@ -1,6 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { loadConfig } from '../shared/config/load.js';
+import { loadConfig } from '../shared/domain/config/load.js';
 import { NorthstarPipeline } from './northstar-pipeline.js';
 
 const app = new App();

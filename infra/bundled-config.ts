@@ -3,7 +3,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { NorthstarConfig } from '../shared/config/schema.js';
+import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 
 /** File name of the configuration inside the function bundles; the handlers read it at cold start. */
 export const BUNDLED_CONFIG_FILE = 'northstar.config.json';

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TABLE_KEYS } from '../shared/store/table.js';
+import { TABLE_KEYS } from '../shared/adapters/dynamodb/table.js';
 
 export interface NorthstarStateProps {
   /**

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { NorthstarConfig } from '../shared/config/schema.js';
+import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 
 /** The namespace and service dimension the handlers' Powertools metrics use. */
 export const METRICS_NAMESPACE = 'Northstar';

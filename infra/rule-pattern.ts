@@ -1,5 +1,5 @@
 import type * as events from 'aws-cdk-lib/aws-events';
-import type { EventPattern } from '../shared/bus/rule-patterns.js';
+import type { EventPattern } from '../shared/domain/bus/rule-patterns.js';
 
 /**
  * CDK's EventPattern types fields as string lists, but renders any JSON it is

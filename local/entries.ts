@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { packBatchEntries } from '../client/pack-entries.js';
-import { BATCH_DETAIL_TYPE } from '../shared/events/envelope.js';
-import type { ReceivedRecord } from '../shared/ingest/ingest-records.js';
+import { BATCH_DETAIL_TYPE } from '../shared/domain/events/envelope.js';
+import type { ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 
 export interface AppEvent {
   readonly source: string;

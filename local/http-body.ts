@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { bodyTooLarge, MAX_JSON_BODY_BYTES, parseJsonBody } from '../shared/api/request-body.js';
+import { bodyTooLarge, MAX_JSON_BODY_BYTES, parseJsonBody } from '../shared/adapters/http/request-body.js';
 
 /**
  * Reads a request body and parses it as the read API takes it; stops reading as soon as

@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ReceivedRecord } from '../shared/ingest/ingest-records.js';
+import type { ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 

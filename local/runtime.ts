@@ -7,20 +7,24 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createIngestHandler } from '../functions/ingest/handler.js';
-import { ApiError } from '../shared/api/api-error.js';
-import { createReadApi } from '../shared/api/read-api.js';
-import { EventBridgeAlertBus } from '../shared/bus/alert-bus.js';
-import { deviationAlertPattern, matchesPattern, productEventsPattern } from '../shared/bus/rule-patterns.js';
-import type { NorthstarConfig } from '../shared/config/schema.js';
-import { type CompiledConfig, compileConfig } from '../shared/engine/compiled-config.js';
-import { trackingPlanSchemas } from '../shared/events/tracking-plan.js';
-import type { IngestSummary, ReceivedRecord } from '../shared/ingest/ingest-records.js';
-import { type RecomputeSummary, recompute } from '../shared/recompute/recompute.js';
-import { dynamoClient, eventBridgeClient, storeFor } from '../shared/runtime/pipeline-env.js';
-import type { DynamoStore } from '../shared/store/dynamodb-store.js';
-import { FreshnessStore } from '../shared/store/freshness.js';
-import { RollupStore } from '../shared/store/rollup-store.js';
-import { ensureTable } from '../shared/store/table.js';
+import type { DynamoStore } from '../shared/adapters/dynamodb/dynamodb-store.js';
+import { FreshnessStore } from '../shared/adapters/dynamodb/freshness.js';
+import { RollupStore } from '../shared/adapters/dynamodb/rollup-store.js';
+import { ensureTable } from '../shared/adapters/dynamodb/table.js';
+import { EventBridgeAlertBus } from '../shared/adapters/eventbridge/alert-bus.js';
+import { dynamoClient, eventBridgeClient, storeFor } from '../shared/compose/settings.js';
+import {
+  deviationAlertPattern,
+  matchesPattern,
+  productEventsPattern,
+} from '../shared/domain/bus/rule-patterns.js';
+import type { NorthstarConfig } from '../shared/domain/config/schema.js';
+import { type CompiledConfig, compileConfig } from '../shared/domain/engine/compiled-config.js';
+import { trackingPlanSchemas } from '../shared/domain/events/tracking-plan.js';
+import type { IngestSummary, ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
+import { ApiError } from '../shared/use-cases/read-api/api-error.js';
+import { createReadApi } from '../shared/use-cases/read-api/read-api.js';
+import { type RecomputeSummary, recompute } from '../shared/use-cases/recompute/recompute.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type BusEvent, createPutEventsHandler } from './event-bus.js';
 import { readJsonBody } from './http-body.js';

@@ -10,8 +10,8 @@ import demo from '../config/demo.config.js';
 import { buildDashboardIfStale } from '../local/dashboard-build.js';
 import { type DemoEvent, demoTraffic, malformedDemoEntries } from '../local/demo-traffic.js';
 import { startRuntime } from '../local/runtime.js';
-import { parseConfig } from '../shared/config/validate.js';
-import { eventBridgeClient } from '../shared/runtime/pipeline-env.js';
+import { eventBridgeClient } from '../shared/compose/settings.js';
+import { parseConfig } from '../shared/domain/config/validate.js';
 import { launchChromium } from '../tests/browser/chromium.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -1,4 +1,4 @@
-import type { AlertList, AlertSummary } from '../../shared/api/schemas.js';
+import type { AlertList, AlertSummary } from '../../shared/use-cases/read-api/schemas.js';
 import { parseCommand, TARGET_HELP, TARGET_OPTIONS, timestampOption } from '../args.js';
 import { type CliIo, UsageError } from '../io.js';
 import { formatNumber, formatShare, formatTable } from '../table.js';

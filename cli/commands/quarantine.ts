@@ -6,7 +6,7 @@ import {
   utf8Bytes,
 } from '../../client/pack-entries.js';
 import { putEntries } from '../../client/put-events.js';
-import type { QuarantinedItem, QuarantinePage } from '../../shared/api/schemas.js';
+import type { QuarantinedItem, QuarantinePage } from '../../shared/use-cases/read-api/schemas.js';
 import { integerOption, parseCommand, TARGET_HELP, TARGET_OPTIONS } from '../args.js';
 import { type CliIo, UsageError } from '../io.js';
 import { formatTable } from '../table.js';

@@ -1,4 +1,4 @@
-import type { FunnelReport, MetricSeries } from '../../shared/api/schemas.js';
+import type { FunnelReport, MetricSeries } from '../../shared/use-cases/read-api/schemas.js';
 import { parseCommand, TARGET_HELP, TARGET_OPTIONS, timestampOption } from '../args.js';
 import { type CliIo, UsageError } from '../io.js';
 import { formatNumber, formatShare, formatTable } from '../table.js';

@@ -11,8 +11,8 @@ import {
   packSingleEntries,
 } from '../../client/pack-entries.js';
 import { putEntries } from '../../client/put-events.js';
-import { loadConfig } from '../../shared/config/load.js';
-import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
+import { loadConfig } from '../../shared/domain/config/load.js';
+import { trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
 import { integerOption, parseCommand, TARGET_HELP, TARGET_OPTIONS } from '../args.js';
 import { type CliIo, CommandError, UsageError } from '../io.js';
 import { ProgressBar } from '../progress.js';

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { loadConfig } from '../../shared/config/load.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
-import { eventSchema } from '../../shared/events/tracking-plan.js';
+import { loadConfig } from '../../shared/domain/config/load.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
+import { eventSchema } from '../../shared/domain/events/tracking-plan.js';
 import { parseCommand } from '../args.js';
 import { type CliIo, UsageError } from '../io.js';
 import { configPath, DEFAULT_CONFIG } from './validate.js';

@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
-import { loadConfig } from '../../shared/config/load.js';
-import { ConfigError } from '../../shared/config/validate.js';
+import { loadConfig } from '../../shared/domain/config/load.js';
+import { ConfigError } from '../../shared/domain/config/validate.js';
 import { parseCommand } from '../args.js';
 import { type CliIo, UsageError } from '../io.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BatchEvent } from '../../client/pack-entries.js';
-import { RESERVED_SOURCE_PREFIX } from '../../shared/bus/rule-patterns.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
+import { RESERVED_SOURCE_PREFIX } from '../../shared/domain/bus/rule-patterns.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 
 /** A product event as replay sends it (SEMANTICS.md section 1). */
 export const ReplayEvent = z.object({

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { chatWebhookBody } from '../../shared/bus/alert-message.js';
+import { chatWebhookBody } from '../../shared/domain/alerts/alert-message.js';
 
 /** Which chat webhooks each owner team's topic posts to; from the metric configuration. */
 export const WebhookRoutes = z.array(

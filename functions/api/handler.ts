@@ -4,13 +4,17 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { ApiError } from '../../shared/api/api-error.js';
-import { type ApiRequest, type ApiResponse, createReadApi } from '../../shared/api/read-api.js';
-import { parseJsonBody } from '../../shared/api/request-body.js';
-import { RecomputeSummary } from '../../shared/api/schemas.js';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { dynamoClient, loadConfigFile, PipelineEnv, storeFor } from '../../shared/runtime/pipeline-env.js';
-import { RollupStore } from '../../shared/store/rollup-store.js';
+import { RollupStore } from '../../shared/adapters/dynamodb/rollup-store.js';
+import { parseJsonBody } from '../../shared/adapters/http/request-body.js';
+import { dynamoClient, loadConfigFile, PipelineEnv, storeFor } from '../../shared/compose/settings.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { ApiError } from '../../shared/use-cases/read-api/api-error.js';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  createReadApi,
+} from '../../shared/use-cases/read-api/read-api.js';
+import { RecomputeSummary } from '../../shared/use-cases/read-api/schemas.js';
 
 /** The API runs the recompute by invoking the recompute function: one writer of rollups and alerts. */
 const ApiEnv = PipelineEnv.extend({ RECOMPUTE_FUNCTION_NAME: z.string().min(1) });

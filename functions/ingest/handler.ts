@@ -4,20 +4,15 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
+import { FreshnessStore } from '../../shared/adapters/dynamodb/freshness.js';
+import { dynamoClient, loadConfigFile, parsePipelineEnv, storeFor } from '../../shared/compose/settings.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
 import {
   type IngestRecordsDeps,
   type IngestSummary,
   ingestRecords,
-} from '../../shared/ingest/ingest-records.js';
-import {
-  dynamoClient,
-  loadConfigFile,
-  parsePipelineEnv,
-  storeFor,
-} from '../../shared/runtime/pipeline-env.js';
-import { FreshnessStore } from '../../shared/store/freshness.js';
+} from '../../shared/use-cases/ingest/ingest-records.js';
 
 export interface Observability {
   readonly logger: Logger;

@@ -3,17 +3,21 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { EventBridgeAlertBus } from '../../shared/bus/alert-bus.js';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { type RecomputeDeps, type RecomputeSummary, recompute } from '../../shared/recompute/recompute.js';
+import { RollupStore } from '../../shared/adapters/dynamodb/rollup-store.js';
+import { EventBridgeAlertBus } from '../../shared/adapters/eventbridge/alert-bus.js';
 import {
   dynamoClient,
   eventBridgeClient,
   loadConfigFile,
   parseRecomputeEnv,
   storeFor,
-} from '../../shared/runtime/pipeline-env.js';
-import { RollupStore } from '../../shared/store/rollup-store.js';
+} from '../../shared/compose/settings.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import {
+  type RecomputeDeps,
+  type RecomputeSummary,
+  recompute,
+} from '../../shared/use-cases/recompute/recompute.js';
 
 export interface RecomputeObservability {
   readonly logger: Logger;

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { eventBridgeClient } from '../../shared/compose/settings.js';
 import type {
   AlertList,
   FunnelReport,
@@ -10,8 +11,7 @@ import type {
   MetricTree,
   PipelineStatus,
   QuarantineReport,
-} from '../../shared/api/schemas.js';
-import { eventBridgeClient } from '../../shared/runtime/pipeline-env.js';
+} from '../../shared/use-cases/read-api/schemas.js';
 import {
   formatChange,
   formatCount,

@@ -1,8 +1,8 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
-import { eventBridgeClient } from '../../shared/runtime/pipeline-env.js';
+import { eventBridgeClient } from '../../shared/compose/settings.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import {
   FIRST_MONDAY,
   iso,

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTracker } from '../../client/index.js';
 import demo from '../../config/demo.config.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import type { DeviationAlert } from '../../shared/bus/alert-bus.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { periodKey } from '../../shared/time/periods.js';
+import type { DeviationAlert } from '../../shared/adapters/eventbridge/alert-bus.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { periodKey } from '../../shared/domain/time/periods.js';
 import { runCli } from './cli-runner.js';
 
 // One daily metric at one grain: the first recompute's week of periods stays quick.

@@ -3,10 +3,10 @@ import { packBatchEntries } from '../../client/pack-entries.js';
 import demo from '../../config/demo.config.js';
 import { eventBridgeBody } from '../../local/entries.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import type { QuarantinePage } from '../../shared/api/schemas.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { parseEntry, trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { parseEntry, trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
+import type { QuarantinePage } from '../../shared/use-cases/read-api/schemas.js';
 import { runCli } from './cli-runner.js';
 
 // The app already sends GBP payments and a new event; the first plan knows neither.

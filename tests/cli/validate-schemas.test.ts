@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
-import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
+import { trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
 import { runBin, runCli } from './cli-runner.js';
 import { schemaErrors } from './json-schema-check.js';
 

@@ -10,7 +10,7 @@ import {
   utf8Bytes,
 } from '../../client/pack-entries.js';
 import { batchEntries } from '../../local/entries.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 
 const event = (i: number, padding = 0): BatchEvent => ({
   name: 'lesson_started',

@@ -4,8 +4,8 @@ import { MAX_ENTRY_BYTES, utf8Bytes } from '../../client/pack-entries.js';
 import { backoffDelay } from '../../client/put-events.js';
 import demo from '../../config/demo.config.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import {
   eventIdsOf,
   failedEntries,

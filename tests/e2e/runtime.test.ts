@@ -5,10 +5,10 @@ import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-ev
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
-import { eventBridgeClient } from '../../shared/runtime/pipeline-env.js';
+import { eventBridgeClient } from '../../shared/compose/settings.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import type { TestEvent } from '../support/entries.js';
 import { referenceOf } from '../support/reference.js';
 

@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { teamContacts } from '../../infra/alert-routing.js';
-import { alertTextLines } from '../../shared/bus/alert-message.js';
-import { deviationAlertPattern } from '../../shared/bus/rule-patterns.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
+import { alertTextLines } from '../../shared/domain/alerts/alert-message.js';
+import { deviationAlertPattern } from '../../shared/domain/bus/rule-patterns.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
   demoConfig,
   environmentOf,

@@ -4,8 +4,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_FILE } from '../../infra/bundled-config.js';
-import { productEventsPattern } from '../../shared/bus/rule-patterns.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
+import { productEventsPattern } from '../../shared/domain/bus/rule-patterns.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
   bundleOf,
   demoConfig,

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NorthstarPipeline } from '../../infra/northstar-pipeline.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
   demoConfig,
   getAtt,

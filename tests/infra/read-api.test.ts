@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_FILE } from '../../infra/bundled-config.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
   bundleOf,
   demoConfig,

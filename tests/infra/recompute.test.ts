@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_FILE } from '../../infra/bundled-config.js';
 import { scheduleInterval } from '../../infra/pipeline-schedule.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
   bundleOf,
   demoConfig,

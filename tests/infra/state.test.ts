@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NorthstarPipeline } from '../../infra/northstar-pipeline.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
   asList,
   demoConfig,

@@ -5,8 +5,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { expect } from 'vitest';
 import { NorthstarPipeline, type NorthstarPipelineProps } from '../../infra/northstar-pipeline.js';
-import { loadConfig } from '../../shared/config/load.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
+import { loadConfig } from '../../shared/domain/config/load.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.config.ts', import.meta.url));
 export const GROWTH_WEBHOOK = 'https://chat.example.com/hooks/growth';

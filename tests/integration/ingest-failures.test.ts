@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
 import { DEMO_NOW, demoEventSet } from '../support/demo-events.js';
 import { allCounters, freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';

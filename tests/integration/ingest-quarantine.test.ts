@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { recoverStaleRounds } from '../../shared/ingest/rounds.js';
-import { storeFor } from '../../shared/runtime/pipeline-env.js';
+import { storeFor } from '../../shared/compose/settings.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { recoverStaleRounds } from '../../shared/use-cases/ingest/rounds.js';
 import { DEMO_NOW } from '../support/demo-events.js';
 import { allCounters, freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, type TestEvent } from '../support/entries.js';

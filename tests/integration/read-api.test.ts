@@ -2,7 +2,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createIngestHandler } from '../../functions/ingest/handler.js';
-import { type ApiRequest, type ApiResponse, createReadApi } from '../../shared/api/read-api.js';
+import { FreshnessStore } from '../../shared/adapters/dynamodb/freshness.js';
+import { RollupStore } from '../../shared/adapters/dynamodb/rollup-store.js';
+import type { DeviationAlert } from '../../shared/adapters/eventbridge/alert-bus.js';
+import { storeFor } from '../../shared/compose/settings.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  createReadApi,
+} from '../../shared/use-cases/read-api/read-api.js';
 import {
   AlertList,
   AlertSummary,
@@ -14,15 +25,8 @@ import {
   PipelineStatus,
   QuarantineReport,
   RecomputeSummary,
-} from '../../shared/api/schemas.js';
-import type { DeviationAlert } from '../../shared/bus/alert-bus.js';
-import { parseConfig } from '../../shared/config/validate.js';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
-import { recompute } from '../../shared/recompute/recompute.js';
-import { storeFor } from '../../shared/runtime/pipeline-env.js';
-import { FreshnessStore } from '../../shared/store/freshness.js';
-import { RollupStore } from '../../shared/store/rollup-store.js';
+} from '../../shared/use-cases/read-api/schemas.js';
+import { recompute } from '../../shared/use-cases/recompute/recompute.js';
 import { freshTable, localClient } from '../support/dynamo.js';
 import { batchEntry, type QueuedEntry, singleEntry, sqsEvent, type TestEvent } from '../support/entries.js';
 import { lambdaContext } from '../support/pipeline.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
-import { dynamoClient, storeFor } from '../../shared/runtime/pipeline-env.js';
-import { sumCounterRows } from '../../shared/store/dynamodb-store.js';
-import { ensureTable } from '../../shared/store/table.js';
+import { sumCounterRows } from '../../shared/adapters/dynamodb/dynamodb-store.js';
+import { ensureTable } from '../../shared/adapters/dynamodb/table.js';
+import { dynamoClient, storeFor } from '../../shared/compose/settings.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 
 /** The DynamoDB Local that the global setup started for this test run. */
 export function localClient(): DynamoDBClient {

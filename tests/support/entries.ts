@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { sqsRecord } from '../../local/local-queue.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/events/envelope.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 
 export interface TestEvent {
   name: string;

@@ -3,11 +3,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createIngestHandler } from '../../functions/ingest/handler.js';
-import type { NorthstarConfig } from '../../shared/config/schema.js';
-import { compileConfig } from '../../shared/engine/compiled-config.js';
-import { trackingPlanSchemas } from '../../shared/events/tracking-plan.js';
-import { storeFor } from '../../shared/runtime/pipeline-env.js';
-import { FreshnessStore } from '../../shared/store/freshness.js';
+import { FreshnessStore } from '../../shared/adapters/dynamodb/freshness.js';
+import { storeFor } from '../../shared/compose/settings.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
+import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
 import { type QueuedEntry, sqsEvent } from './entries.js';
 
 export const lambdaContext = {

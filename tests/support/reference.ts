@@ -1,5 +1,5 @@
-import { type CompiledConfig, matchesFilters } from '../../shared/engine/compiled-config.js';
-import { addDuration, periodKey } from '../../shared/time/periods.js';
+import { type CompiledConfig, matchesFilters } from '../../shared/domain/engine/compiled-config.js';
+import { addDuration, periodKey } from '../../shared/domain/time/periods.js';
 import type { TestEvent } from './entries.js';
 
 export interface ReferenceEvent {

@@ -1,4 +1,4 @@
-import { defineConfig } from '../../shared/config/define.js';
+import { defineConfig } from '../../shared/domain/config/define.js';
 import type { TestEvent } from './entries.js';
 
 const growth = { name: 'Growth', contact: 'growth@example.com' };

@@ -8,7 +8,7 @@ import type {
   MetricTree,
   PipelineStatus,
   QuarantineReport,
-} from '../../shared/api/schemas.js';
+} from '../../shared/use-cases/read-api/schemas.js';
 
 export type {
   AlertList,
@@ -21,7 +21,7 @@ export type {
   PeriodValue,
   PipelineStatus,
   QuarantineReport,
-} from '../../shared/api/schemas.js';
+} from '../../shared/use-cases/read-api/schemas.js';
 
 /** An answer of the read API other than 200, with its message. */
 export class ReadApiError extends Error {

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/handler.js';
-import type { ApiRequest } from '../../../shared/api/read-api.js';
+import type { ApiRequest } from '../../../shared/use-cases/read-api/read-api.js';
 
 const context = { functionName: 'api', awsRequestId: 'request-1' } as Context;
 const logger = new Logger({ serviceName: 'test' });

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import demo from '../../../config/demo.config.js';
 import { type DemoEvent, demoTraffic, malformedDemoEntries } from '../../../local/demo-traffic.js';
-import { parseConfig } from '../../../shared/config/validate.js';
-import { compileConfig } from '../../../shared/engine/compiled-config.js';
-import { parseEntry, trackingPlanSchemas } from '../../../shared/events/tracking-plan.js';
+import { parseConfig } from '../../../shared/domain/config/validate.js';
+import { compileConfig } from '../../../shared/domain/engine/compiled-config.js';
+import { parseEntry, trackingPlanSchemas } from '../../../shared/domain/events/tracking-plan.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

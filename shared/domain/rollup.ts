@@ -1,0 +1,26 @@
+import type { Grain } from './config/schema.js';
+import type { TargetProgress } from './engine/target-pace.js';
+
+/** What the recompute writes for one metric version, grain and period; dashboards read these. */
+export interface Rollup {
+  readonly metricId: string;
+  readonly defId: string;
+  readonly grain: Grain;
+  readonly period: string;
+  readonly start: number;
+  readonly end: number;
+  readonly value: number | null;
+  readonly expected: number | null;
+  readonly lower: number | null;
+  readonly upper: number | null;
+  /** `open` until the period is settled; then learning, normal, deviating or no_data. */
+  readonly status: 'open' | 'learning' | 'normal' | 'deviating' | 'no_data';
+  readonly relativeDeviation: number | null;
+  readonly severity: 'warning' | 'critical' | null;
+  readonly settled: boolean;
+  /** For the open period: the value at the same pace until its end. */
+  readonly projection: number | null;
+  /** At the metric's own grain, for metrics with a target. */
+  readonly target?: TargetProgress;
+  readonly updatedAt: number;
+}

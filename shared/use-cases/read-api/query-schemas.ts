@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { Grain } from '../../domain/config/schema.js';
+
+/** An instant with its zone, turned into epoch milliseconds. */
+const Timestamp = z.iso
+  .datetime({
+    offset: true,
+    error: 'must be an ISO 8601 timestamp with a zone, such as 2026-11-25T00:00:00Z',
+  })
+  .transform((value) => Date.parse(value));
+
+const From = Timestamp.optional().describe('Start of the range, inclusive (ISO 8601 timestamp).');
+const To = Timestamp.optional().describe('End of the range, exclusive (ISO 8601 timestamp). Default: now.');
+
+/** Only grains the configuration keeps counters and rollups for. */
+function GrainParam(grains: readonly Grain[], description: string) {
+  return z
+    .enum(grains as [Grain, ...Grain[]], { error: `must be one of the kept grains: ${grains.join(', ')}` })
+    .optional()
+    .describe(description);
+}
+
+const ordered = <T extends { from?: number | undefined; to?: number | undefined }>(query: T) =>
+  query.from === undefined || query.to === undefined || query.from < query.to;
+const orderMessage = { path: ['from'], message: 'must be earlier than to' };
+
+/** Every endpoint rejects parameters it does not know, so a typo never falls back to a default silently. */
+export const NoQuery = z.strictObject({});
+
+/** A grain and a [from, to) range, with the endpoint's own defaults in the descriptions. */
+function GrainRangeQuery(grains: readonly Grain[], grainHelp: string, fromHelp: string) {
+  return z
+    .strictObject({ grain: GrainParam(grains, grainHelp), from: From.describe(fromHelp), to: To })
+    .refine(ordered, orderMessage);
+}
+
+export function SeriesQuery(grains: readonly Grain[]) {
+  return GrainRangeQuery(
+    grains,
+    "Grain of the periods. Default: the metric's own grain.",
+    'Start of the range, inclusive (ISO 8601). Default: start of the last 12 periods.',
+  );
+}
+
+export function FunnelQuery(grains: readonly Grain[]) {
+  return GrainRangeQuery(
+    grains,
+    'Grain of the entry cohorts. Default: week.',
+    'Start of the range, inclusive (ISO 8601). Default: start of the last 8 periods.',
+  );
+}
+
+export const JourneyQuery = z
+  .strictObject({
+    from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 28 days.'),
+    to: To,
+  })
+  .refine(ordered, orderMessage);
+
+export const AlertsQuery = z
+  .strictObject({
+    from: From.describe('Earliest period start, inclusive (ISO 8601). Default: 30 days before to.'),
+    to: To.describe('Latest period start, exclusive (ISO 8601). Default: now.'),
+  })
+  .refine(ordered, orderMessage);
+
+const daysMessage = 'must be a whole number of days from 1 to 30';
+export const QuarantineQuery = z.strictObject({
+  days: z.coerce
+    .number({ error: daysMessage })
+    .int({ error: daysMessage })
+    .min(1, { error: daysMessage })
+    .max(30, { error: daysMessage })
+    .default(7)
+    .describe('UTC arrival days to look back over, today included.'),
+});
+
+/** The body of an acknowledgement: who acknowledges, and why (kept with the alert). */
+export const AlertAcknowledgementBody = z.strictObject({
+  by: z
+    .string({ error: 'must be a string: who acknowledges' })
+    .trim()
+    .min(1, { error: 'must not be empty: who acknowledges' })
+    .max(100, { error: 'must be at most 100 characters' })
+    .describe('Who acknowledges the alert, e.g. a name or an email address (1-100 characters).'),
+  note: z
+    .string({ error: 'must be a string: why the alert is acknowledged' })
+    .trim()
+    .min(1, { error: 'must not be empty: say why, e.g. "known: campaign ended"' })
+    .max(500, { error: 'must be at most 500 characters' })
+    .describe('Why, e.g. "known: campaign ended" (1-500 characters); travels with the alert.'),
+});
+export type AlertAcknowledgementBody = z.infer<typeof AlertAcknowledgementBody>;
+
+export const QuarantineEventsQuery = z.strictObject({
+  day: z.iso.date({ error: 'must be a UTC arrival day YYYY-MM-DD' }).describe('UTC arrival day.'),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,400}$/, { error: 'must be the nextCursor of a previous page' })
+    .optional()
+    .describe('nextCursor of the previous page.'),
+  limit: z.coerce
+    .number({ error: 'must be a whole number from 1 to 500' })
+    .int({ error: 'must be a whole number from 1 to 500' })
+    .min(1, { error: 'must be a whole number from 1 to 500' })
+    .max(500, { error: 'must be a whole number from 1 to 500' })
+    .default(100)
+    .describe('Items per page at most (a page also stops at about 4 MB of raw payloads).'),
+});
+
+/** The optional range of a recompute: every period of every kept grain overlapping [from, to). */
+export const RecomputeRangeBody = z
+  .strictObject({
+    from: Timestamp.optional().describe('Start of the range to recompute, inclusive (ISO 8601 timestamp).'),
+    to: Timestamp.optional().describe('End of the range, exclusive (ISO 8601 timestamp). Default: now.'),
+  })
+  .refine(ordered, orderMessage)
+  .refine((body) => body.to === undefined || body.from !== undefined, {
+    path: ['to'],
+    message: 'needs from',
+  });

@@ -1,0 +1,146 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { RollupStore } from '../../adapters/dynamodb/rollup-store.js';
+import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import type { RecomputeSummary } from '../recompute/recompute.js';
+import { ApiError } from './api-error.js';
+import { openApiDocument } from './openapi.js';
+import { NoQuery } from './query-schemas.js';
+import { defineRoute, type Route } from './route.js';
+import { acknowledgeAlertRoute, alertsRoute } from './routes-alerts.js';
+import { funnelRoute, journeyRoute } from './routes-funnels.js';
+import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
+import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
+import { statusRoute } from './routes-status.js';
+import { OpenApiDocument } from './schemas.js';
+
+/** A request as any adapter sees it: the local HTTP server, or a Lambda behind IAM authorisation. */
+export interface ApiRequest {
+  readonly method: string;
+  /** The path without the query string, e.g. `/api/metrics/weekly_learners/series`. */
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly body?: unknown;
+}
+
+/** A JSON response: the adapter serialises `body`. */
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** What the read API reads from and runs; the DynamoDB stores in AWS and locally. */
+export interface ReadApiDeps {
+  readonly compiled: CompiledConfig;
+  readonly rollups: RollupStore;
+  readonly counters: { readCounters(item: string): Promise<Map<string, number>> };
+  readonly quarantine: { listQuarantine(day: string): Promise<Record<string, AttributeValue>[]> };
+  readonly recompute: () => Promise<RecomputeSummary>;
+  /** Marks periods dirty for a recompute over a range; without it a range answers 400. */
+  readonly dirtyMarks?: { markDirty(roundId: string, at: number, entries: readonly string[]): Promise<void> };
+  readonly clock: () => number;
+}
+
+const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8' };
+
+/** The document depends only on the configuration: built once per configuration. */
+const documents = new WeakMap<CompiledConfig, OpenApiDocument>();
+
+const openApiRoute: Route = defineRoute({
+  method: 'GET',
+  path: '/api/openapi.json',
+  operationId: 'getOpenApiDocument',
+  summary: 'This API as an OpenAPI 3.1 document',
+  description: 'Generated from the zod schemas of every endpoint’s query parameters and response.',
+  query: () => NoQuery,
+  response: OpenApiDocument,
+  async handle({ deps }) {
+    let document = documents.get(deps.compiled);
+    if (!document) documents.set(deps.compiled, (document = openApiDocument(READ_API_ROUTES, deps.compiled)));
+    return document;
+  },
+});
+
+/** Every endpoint of the read API. */
+export const READ_API_ROUTES: readonly Route[] = [
+  metricTreeRoute,
+  metricSeriesRoute,
+  funnelRoute,
+  journeyRoute,
+  alertsRoute,
+  acknowledgeAlertRoute,
+  quarantineRoute,
+  quarantineEventsRoute,
+  statusRoute,
+  recomputeRoute,
+  openApiRoute,
+];
+
+/** Path segments, percent-decoded; undefined when the path cannot be decoded. */
+function pathSegments(path: string): string[] | undefined {
+  const bare = path.split(/[?#]/, 1)[0] ?? '';
+  try {
+    return bare
+      .split('/')
+      .filter((segment) => segment !== '')
+      .map((segment) => decodeURIComponent(segment));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Path parameters when the segments fit the route's template (`{name}` takes one segment). */
+function matchPath(
+  template: readonly string[],
+  segments: readonly string[],
+): Record<string, string> | undefined {
+  if (template.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, part] of template.entries()) {
+    const segment = segments[index] as string;
+    if (part.startsWith('{') && part.endsWith('}')) params[part.slice(1, -1)] = segment;
+    else if (part !== segment) return undefined;
+  }
+  return params;
+}
+
+const templates = new Map(READ_API_ROUTES.map((route) => [route, pathSegments(route.path) ?? []]));
+
+function errorResponse(error: ApiError): ApiResponse {
+  return { status: error.status, body: error.body, headers: { ...JSON_HEADERS, ...error.headers } };
+}
+
+/**
+ * The read API as one framework-free function: routes the request, validates its query
+ * with the endpoint's schema before any read, and answers JSON. Client errors become 400,
+ * 404 and 405 responses; any other failure (the table unreachable) is thrown for the
+ * adapter to log and answer 500, never turned into a success.
+ */
+export function createReadApi(deps: ReadApiDeps): (request: ApiRequest) => Promise<ApiResponse> {
+  return async function handleReadRequest(request: ApiRequest): Promise<ApiResponse> {
+    const segments = pathSegments(request.path);
+    const matches = READ_API_ROUTES.flatMap((route) => {
+      const params = segments && matchPath(templates.get(route) ?? [], segments);
+      return params ? [{ route, params }] : [];
+    });
+    if (matches.length === 0)
+      return errorResponse(new ApiError('not_found', `no endpoint at ${request.path}`));
+    const method = request.method.toUpperCase();
+    const match = matches.find(({ route }) => route.method === method);
+    if (!match) {
+      const allowed = [...new Set(matches.map(({ route }) => route.method))].join(', ');
+      return errorResponse(
+        new ApiError('method_not_allowed', `${request.path} takes ${allowed}, not ${method}`, undefined, {
+          headers: { allow: allowed },
+        }),
+      );
+    }
+    try {
+      const body = await match.route.handle(deps, match.params, request.query, request.body);
+      return { status: 200, body, headers: { ...JSON_HEADERS } };
+    } catch (error) {
+      if (error instanceof ApiError) return errorResponse(error);
+      throw error;
+    }
+  };
+}

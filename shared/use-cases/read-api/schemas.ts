@@ -1,0 +1,293 @@
+import { z } from 'zod';
+import { RejectionReason } from '../../domain/events/envelope.js';
+
+/**
+ * The read API's responses: one schema per contract, its type from `z.infer`, and the
+ * OpenAPI document generated from the same schemas.
+ */
+
+const Instant = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp');
+const Num = z.number().nullable();
+const Rate = z
+  .number()
+  .nullable()
+  .describe('A share from 0 (none) to 1 (all); null when the denominator is 0');
+const GrainName = z.enum(['hour', 'day', 'week', 'month']);
+
+export const ApiErrorBody = z.object({
+  error: z.object({
+    code: z.enum(['invalid_parameter', 'not_found', 'method_not_allowed']),
+    parameter: z
+      .string()
+      .optional()
+      .describe('The query parameter or body field at fault (with invalid_parameter)'),
+    message: z.string(),
+  }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+export const Owner = z.object({ name: z.string(), contact: z.string(), team: z.string() });
+
+export const TargetProgress = z.object({
+  baseline: Num,
+  current: Num,
+  progress: Num.describe('(current - baseline) / (target - baseline)'),
+  requiredPerPeriod: Num,
+  projection: Num,
+  state: z.enum(['on_track', 'at_risk', 'off_track', 'achieved', 'missed', 'no_data']),
+});
+export type TargetProgress = z.infer<typeof TargetProgress>;
+
+/** One rollup: a metric's value in one period with its expected band. */
+export const PeriodValue = z.object({
+  period: z.string().describe('Period key: 2026-11-25T13, 2026-11-25, 2026-W48 or 2026-11'),
+  start: Instant,
+  end: Instant,
+  value: Num,
+  expected: Num,
+  lower: Num,
+  upper: Num,
+  status: z.enum(['open', 'learning', 'normal', 'deviating', 'no_data']),
+  settled: z.boolean(),
+  relativeDeviation: Num,
+  severity: z.enum(['warning', 'critical']).nullable(),
+  projection: Num.describe('For a period not yet settled: where it is heading'),
+});
+export type PeriodValue = z.infer<typeof PeriodValue>;
+
+export const MetricNode = z.object({
+  id: z.string(),
+  title: z.string(),
+  definition: z.string(),
+  kind: z.enum(['count', 'distinct_users', 'sum', 'ratio', 'funnel_conversion']),
+  owner: Owner,
+  cadence: z.enum(['daily', 'weekly', 'monthly', 'quarterly']),
+  grain: GrainName,
+  parent: z.string().nullable(),
+  children: z.array(z.string()),
+  northStar: z.boolean(),
+  definitionVersion: z.string(),
+  latest: PeriodValue.nullable().describe("The latest rollup at the metric's own grain"),
+  target: z
+    .object({ value: z.number(), by: z.string(), direction: z.enum(['increase', 'decrease']) })
+    .nullable(),
+  targetProgress: TargetProgress.nullable(),
+});
+export type MetricNode = z.infer<typeof MetricNode>;
+
+export const MetricTree = z.object({
+  northStar: z.string(),
+  roots: z.array(z.string()).describe('Metrics without a parent, the north star first'),
+  metrics: z.array(MetricNode).describe('Every metric, depth first from the roots'),
+  generatedAt: Instant,
+});
+export type MetricTree = z.infer<typeof MetricTree>;
+
+export const MetricSeries = z.object({
+  metric: z.object({ id: z.string(), title: z.string(), definitionVersion: z.string() }),
+  grain: GrainName,
+  from: Instant,
+  to: Instant,
+  points: z.array(PeriodValue).describe('Periods starting in [from, to) that have a rollup, oldest first'),
+});
+export type MetricSeries = z.infer<typeof MetricSeries>;
+
+const FilterValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const FunnelReport = z.object({
+  funnel: z.object({
+    id: z.string(),
+    title: z.string(),
+    window: z.string(),
+    definitionVersion: z.string(),
+    steps: z.array(
+      z.object({
+        event: z.string(),
+        where: z.record(z.string(), z.union([FilterValue, z.array(FilterValue)])),
+      }),
+    ),
+  }),
+  grain: GrainName,
+  from: Instant,
+  to: Instant,
+  steps: z.array(
+    z.object({
+      step: z.number().int(),
+      event: z.string(),
+      users: z.number().int().describe('Users of the cohorts in range who reached the step'),
+      fromPrevious: Rate,
+      fromFirst: Rate,
+    }),
+  ),
+  cohorts: z.array(
+    z.object({
+      period: z.string(),
+      start: Instant,
+      users: z.array(z.number().int()).describe('Users of this entry cohort who reached step 1..n'),
+    }),
+  ),
+});
+export type FunnelReport = z.infer<typeof FunnelReport>;
+
+export const JourneyReport = z.object({
+  definitionVersion: z.string(),
+  grain: GrainName.describe('Grain of the counter items summed for newUsers'),
+  from: Instant,
+  to: Instant,
+  stages: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      newUsers: z.number().int().describe('Users who first reached the stage in the range'),
+      currentUsers: z.number().int().describe('Users whose highest stage is this one'),
+      atOrBeyond: z.number().int().describe('Users whose highest stage is this one or a later one'),
+      conversionFromPrevious: Rate.describe(
+        "atOrBeyond / the previous stage's atOrBeyond; null for the first stage",
+      ),
+    }),
+  ),
+});
+export type JourneyReport = z.infer<typeof JourneyReport>;
+
+const Contributor = z.object({
+  metricId: z.string(),
+  title: z.string(),
+  observed: Num,
+  expected: Num,
+  relativeDeviation: Num,
+  share: z.number(),
+});
+
+export const AlertSummary = z.object({
+  alertId: z.string(),
+  kind: z.enum(['detected', 'resolved', 'target_off_track']),
+  state: z
+    .enum(['open', 'acknowledged', 'resolved'])
+    .describe('resolved once back inside the band; acknowledged once its owner noted it; else open'),
+  acknowledgement: z
+    .object({ by: z.string(), note: z.string(), at: Instant })
+    .nullable()
+    .describe('Who acknowledged it, with what note and when; kept when the alert resolves'),
+  metric: z.object({
+    id: z.string(),
+    title: z.string(),
+    definitionVersion: z.string(),
+    definition: z.string(),
+  }),
+  grain: z.string(),
+  period: z.string(),
+  periodStart: Instant,
+  periodEnd: Instant,
+  observed: Num,
+  expected: z.number(),
+  band: z.object({ lower: z.number(), upper: z.number() }),
+  relativeDeviation: Num,
+  severity: z.enum(['warning', 'critical']).nullable(),
+  owner: Owner,
+  contributors: z.array(Contributor),
+  link: z.string(),
+  resolvedAt: Instant.optional().describe('When the period was found back inside its band'),
+  raisedAt: Instant.describe('When the alert was raised'),
+  resolution: z
+    .object({ observed: Num, expected: z.number(), relativeDeviation: Num })
+    .optional()
+    .describe('The values that resolved it'),
+  target: TargetProgress.extend({
+    value: z.number(),
+    by: z.string(),
+    direction: z.string(),
+  })
+    .optional()
+    .describe('With target_off_track: the key result and its pace'),
+});
+export type AlertSummary = z.infer<typeof AlertSummary>;
+
+export const AlertList = z.object({ from: Instant, to: Instant, alerts: z.array(AlertSummary) });
+export type AlertList = z.infer<typeof AlertList>;
+
+/** How fresh the numbers are: the latest accepted event, the ingest lag, the last recompute. */
+export const PipelineStatus = z.object({
+  now: Instant,
+  latestEvent: z
+    .object({
+      occurredAt: Instant.describe('When the user acted'),
+      arrivedAt: Instant.describe('When the pipeline received it'),
+      committedAt: Instant.describe("When its batch's counters were committed"),
+      ingestLagSeconds: z.number().describe('committedAt - arrivedAt'),
+    })
+    .nullable()
+    .describe('The latest accepted event (the one that arrived last); null before any'),
+  lastRecomputeAt: Instant.nullable().describe('When the recompute last ran; null before its first run'),
+  recomputeEverySeconds: z.number().describe('The configured schedule of the recompute'),
+  stale: z.boolean().describe('True when any reason below holds'),
+  staleReasons: z.array(
+    z.object({
+      code: z.enum(['no_events', 'events_quiet', 'ingest_lagging', 'never_recomputed', 'recompute_late']),
+      message: z.string(),
+    }),
+  ),
+});
+export type PipelineStatus = z.infer<typeof PipelineStatus>;
+
+const Reason = z.string().describe(`A rejection reason code: ${RejectionReason.options.join(', ')}`);
+
+export const QuarantineReport = z.object({
+  days: z.array(z.string()).describe('UTC arrival days looked at, newest first'),
+  total: z.number().int(),
+  reasons: z
+    .array(z.object({ reason: Reason, count: z.number().int() }))
+    .describe('Quarantined events by reason, most first'),
+  samples: z.array(
+    z.object({
+      reason: Reason,
+      message: z.string(),
+      source: z.string().nullable(),
+      name: z.string().nullable(),
+      eventId: z.string().nullable(),
+      arrivedAt: Instant,
+      raw: z.string().describe('The raw payload, cut at 2000 characters'),
+      rawTruncated: z.boolean(),
+    }),
+  ),
+});
+export type QuarantineReport = z.infer<typeof QuarantineReport>;
+
+export const RecomputeSummary = z.object({
+  periods: z.number().int(),
+  rollups: z.number().int(),
+  detected: z.number().int(),
+  resolved: z.number().int(),
+  offTrack: z.number().int(),
+  resent: z.number().int(),
+  recoveredRounds: z.number().int(),
+});
+export type RecomputeSummary = z.infer<typeof RecomputeSummary>;
+
+/** One quarantined event in full, as `quarantine replay` sends it again. */
+export const QuarantinedItem = z.object({
+  id: z.string().describe('Stable within its day: reason and a hash of the raw payload'),
+  reason: Reason,
+  message: z.string(),
+  source: z.string().nullable(),
+  name: z.string().nullable(),
+  eventId: z.string().nullable(),
+  userId: z.string().nullable(),
+  arrivedAt: Instant,
+  raw: z.string().describe('The raw payload as received, whole'),
+});
+export type QuarantinedItem = z.infer<typeof QuarantinedItem>;
+
+export const QuarantinePage = z.object({
+  day: z.string().describe('The UTC arrival day'),
+  items: z.array(QuarantinedItem).describe('In id order'),
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last one'),
+});
+export type QuarantinePage = z.infer<typeof QuarantinePage>;
+
+/** The OpenAPI document is served as plain JSON; its shape is the OpenAPI 3.1 specification's. */
+export const OpenApiDocument = z.looseObject({
+  openapi: z.string(),
+  info: z.object({ title: z.string(), version: z.string(), description: z.string().optional() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+export type OpenApiDocument = z.infer<typeof OpenApiDocument>;
