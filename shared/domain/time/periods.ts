@@ -46,10 +46,12 @@ function periodStart(key: string, grain: Grain, zone: string): number {
 
 /** Start (inclusive) and end (exclusive) of a period, as epoch milliseconds. */
 export function periodBounds(key: string, grain: Grain, zone: string): { start: number; end: number } {
-  const naiveNext = parsePeriod(key, grain, zone)
+  let naiveNext = parsePeriod(key, grain, zone)
     .startOf(grain === 'week' ? 'week' : grain)
     .plus({ [`${grain}s`]: 1 })
     .toMillis();
+  // From the first pass of a repeated hour, one hour on is its second pass: the same key.
+  while (periodKey(naiveNext, grain, zone) === key) naiveNext += HOUR_MS;
   return {
     start: periodStart(key, grain, zone),
     end: periodStart(periodKey(naiveNext, grain, zone), grain, zone),

@@ -400,7 +400,10 @@ describe('periodBounds', () => {
       {
         numRuns: 500,
         // Known counterexamples first, then random ones: a random instant rarely lands in the one repeated hour a year.
-        examples: [[at('2026-10-25T00:30:00Z'), 'hour', 'Europe/Berlin']],
+        examples: [
+          [at('2026-10-25T00:30:00Z'), 'hour', 'Europe/Berlin'],
+          [at('2009-04-04T15:00:00Z'), 'hour', 'Australia/Sydney'],
+        ],
       },
     );
   });
