@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { z } from 'zod';
 import { UsageError } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -43,18 +44,45 @@ export function parseCommand<const O extends Options>(argv: readonly string[], o
   }
 }
 
-/** An ISO 8601 timestamp with a zone, or a date taken as UTC midnight. */
-export function timestampOption(name: string, value: string | undefined): string | undefined {
+const TIMESTAMP_FORMS = 'a date (2026-11-01) or a timestamp with a zone (2026-11-01T00:00:00Z)';
+
+/**
+ * A time flag (--from, --to): an RFC 3339 timestamp with a zone, seconds optional, or a date
+ * taken as UTC midnight; as the ISO string the read API expects. A calendar check, not only a
+ * pattern: 2026-02-30 is refused rather than rolled over into March.
+ */
+export const CliTimestamp = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true }), z.iso.datetime({ offset: true, precision: -1 })], {
+    error: `must be ${TIMESTAMP_FORMS}`,
+  })
+  .transform((text) => new Date(text.length === 10 ? `${text}T00:00:00Z` : text).toISOString());
+export type CliTimestamp = z.infer<typeof CliTimestamp>;
+
+/** A UTC day flag (--day), YYYY-MM-DD. */
+export const CliDay = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+export type CliDay = z.infer<typeof CliDay>;
+
+/** Parses one flag's value; a bad value is a usage error naming the flag and quoting the value. */
+function flagValue<S extends z.ZodType<unknown, string>>(
+  schema: S,
+  name: string,
+  value: string | undefined,
+): z.output<S> | undefined {
   if (value === undefined) return undefined;
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
-  if (
-    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
-    Number.isNaN(Date.parse(text))
-  )
-    throw new UsageError(
-      `--${name} must be a date (2026-11-01) or a timestamp with a zone (2026-11-01T00:00:00Z), got "${value}"`,
-    );
-  return new Date(Date.parse(text)).toISOString();
+  const parsed = schema.safeParse(value);
+  // One value, one issue: its message reads after the flag's name, without prettifyError's
+  // bullet, e.g. `--from must be a date ..., got "last tuesday"`.
+  if (!parsed.success)
+    throw new UsageError(`--${name} ${parsed.error.issues[0]?.message ?? 'is invalid'}, got "${value}"`);
+  return parsed.data;
+}
+
+export function timestampOption(name: string, value: string | undefined): CliTimestamp | undefined {
+  return flagValue(CliTimestamp, name, value);
+}
+
+export function dayOption(name: string, value: string | undefined): CliDay | undefined {
+  return flagValue(CliDay, name, value);
 }
 
 export function integerOption(

@@ -7,7 +7,7 @@ import {
 } from '../../client/pack-entries.js';
 import { putEntries } from '../../client/put-events.js';
 import type { QuarantinedItem, QuarantinePage } from '../../shared/use-cases/read-api/schemas.js';
-import { integerOption, parseCommand, TARGET_HELP, TARGET_OPTIONS } from '../args.js';
+import { dayOption, integerOption, parseCommand, TARGET_HELP, TARGET_OPTIONS } from '../args.js';
 import { type CliIo, UsageError } from '../io.js';
 import { formatTable } from '../table.js';
 import { busClient, ReadApiClient, type Target, targetOf } from '../targets.js';
@@ -33,11 +33,8 @@ const DAY_MS = 86_400_000;
 function daysOf(values: { days?: string | undefined; day?: string | undefined }): string[] {
   if (values.day !== undefined && values.days !== undefined)
     throw new UsageError('give --days or --day, not both');
-  if (values.day !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.day) || Number.isNaN(Date.parse(`${values.day}T00:00:00Z`)))
-      throw new UsageError(`--day must be a date YYYY-MM-DD, got "${values.day}"`);
-    return [values.day];
-  }
+  const day = dayOption('day', values.day);
+  if (day !== undefined) return [day];
   const days = integerOption('days', values.days, 1, 30) ?? 7;
   const now = Date.now();
   return Array.from({ length: days }, (_, back) => new Date(now - back * DAY_MS).toISOString().slice(0, 10));
