@@ -3,12 +3,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { deliverToHandler } from '../local/local-queue.js';
-import { FreshnessStore } from '../shared/adapters/dynamodb/freshness.js';
 import { ensureTable } from '../shared/adapters/dynamodb/table.js';
-import { dynamoClient, storeFor } from '../shared/compose/settings.js';
+import { dynamoClient } from '../shared/compose/clients.js';
+import { composePipeline } from '../shared/compose/pipeline.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
-import { trackingPlanSchemas } from '../shared/domain/events/tracking-plan.js';
 import type { IngestSummary, ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 import { measureCapacity } from './capacity.js';
 
@@ -63,14 +62,13 @@ export async function ingestMix(
   const capacity = measureCapacity(client);
   await ensureTable(client, setup.tableName);
   let now = 0;
-  const deps = {
-    compiled: setup.compiled,
-    schemas: trackingPlanSchemas(setup.config),
-    store: storeFor(setup.config, client, setup.tableName),
-    // The deployed handler records freshness once per batch: its write counts too.
-    freshness: new FreshnessStore(client, setup.tableName),
+  // As the deployed handler, which records freshness once per batch: its write counts too.
+  const deps = composePipeline({
+    config: setup.config,
+    client,
+    tableName: setup.tableName,
     clock: () => now,
-  };
+  }).ingest;
   let accepted = 0;
   const inner = createIngestHandler(() => deps, {
     logger: new Logger({ serviceName: 'bench', logLevel: 'ERROR' }),

@@ -1,6 +1,6 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { startRuntime } from '../local/runtime.js';
-import { eventBridgeClient } from '../shared/compose/settings.js';
+import { eventBridgeClient } from '../shared/compose/clients.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 
 export interface LatencyResult {

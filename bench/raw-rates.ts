@@ -1,6 +1,6 @@
 import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../shared/adapters/dynamodb/table.js';
-import { dynamoClient } from '../shared/compose/settings.js';
+import { dynamoClient } from '../shared/compose/clients.js';
 
 export const CALLERS = 32;
 

@@ -5,9 +5,9 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { RollupStore } from '../shared/adapters/dynamodb/rollup-store.js';
 import { ensureTable } from '../shared/adapters/dynamodb/table.js';
-import { dynamoClient, storeFor } from '../shared/compose/settings.js';
+import { dynamoClient } from '../shared/compose/clients.js';
+import { storesFor } from '../shared/compose/pipeline.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
 import { recompute } from '../shared/use-cases/recompute/recompute.js';
@@ -93,9 +93,8 @@ export async function recomputeAtScale(
     const started = performance.now();
     const summary = await recompute(
       {
+        ...storesFor(config, counted, tableName),
         compiled,
-        rollups: new RollupStore(counted, tableName),
-        ingest: storeFor(config, counted, tableName),
         bus: { publish: async () => undefined },
         clock: () => now,
       },

@@ -1,3 +1,5 @@
+import { NorthstarError } from '../shared/domain/errors.js';
+
 /** Where a command writes and what it reads from its surroundings: the process, or a test. */
 export interface CliIo {
   readonly stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -9,18 +11,22 @@ export interface CliIo {
 }
 
 /** A wrong command line: exit code 2 with the command's usage. */
-export class UsageError extends Error {
+export class UsageError extends NorthstarError {
   override readonly name = 'UsageError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('usage', message, options);
+  }
 }
 
 /** A command that ran and failed (unreachable endpoint, refused request): exit code 1. */
-export class CommandError extends Error {
+export class CommandError extends NorthstarError {
   override readonly name = 'CommandError';
   constructor(
     message: string,
     readonly exitCode = 1,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('command_failed', message, options);
   }
 }

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { packCalls } from '../client/pack-entries.js';
-import type { DeviationAlert } from '../shared/adapters/eventbridge/alert-bus.js';
-import { eventBridgeClient } from '../shared/compose/settings.js';
+import { eventBridgeClient } from '../shared/compose/clients.js';
+import type { DeviationAlert } from '../shared/domain/alerts/deviation-alert.js';
 import { loadConfig } from '../shared/domain/config/load.js';
 import { buildDashboardIfStale } from './dashboard-build.js';
 import { demoTraffic, malformedDemoEntries } from './demo-traffic.js';
@@ -178,7 +178,7 @@ async function printTree(): Promise<void> {
   const lines: string[] = [];
   const walk = async (id: string, depth: number) => {
     const metric = config.metrics[id]!;
-    const latest = await runtime.rollups.latestRollups(
+    const latest = await runtime.stores.rollups.latestRollups(
       runtime.compiled.defIds[`metric:${id}`]!,
       metric.grain,
       4,

@@ -10,7 +10,7 @@ import demo from '../config/demo.config.js';
 import { buildDashboardIfStale } from '../local/dashboard-build.js';
 import { type DemoEvent, demoTraffic, malformedDemoEntries } from '../local/demo-traffic.js';
 import { startRuntime } from '../local/runtime.js';
-import { eventBridgeClient } from '../shared/compose/settings.js';
+import { eventBridgeClient } from '../shared/compose/clients.js';
 import { parseConfig } from '../shared/domain/config/validate.js';
 import { launchChromium } from '../tests/browser/chromium.js';
 

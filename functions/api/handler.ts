@@ -1,28 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { RollupStore } from '../../shared/adapters/dynamodb/rollup-store.js';
 import { parseJsonBody } from '../../shared/adapters/http/request-body.js';
-import { dynamoClient, loadConfigFile, PipelineEnv, storeFor } from '../../shared/compose/settings.js';
-import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { once, readApiFromEnv } from '../../shared/compose/lambda-env.js';
 import { ApiError } from '../../shared/use-cases/read-api/api-error.js';
 import {
   type ApiRequest,
   type ApiResponse,
   createReadApi,
 } from '../../shared/use-cases/read-api/read-api.js';
-import { RecomputeSummary } from '../../shared/use-cases/read-api/schemas.js';
-
-/** The API runs the recompute by invoking the recompute function: one writer of rollups and alerts. */
-const ApiEnv = PipelineEnv.extend({ RECOMPUTE_FUNCTION_NAME: z.string().min(1) });
-
-export class RecomputeInvokeError extends Error {
-  override readonly name = 'RecomputeInvokeError';
-  readonly reason = 'recompute_failed';
-}
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
@@ -62,37 +49,7 @@ export function createApiHandler(api: () => (request: ApiRequest) => Promise<Api
   }).use(injectLambdaContext(logger));
 }
 
-async function invokeRecompute(client: LambdaClient, functionName: string): Promise<RecomputeSummary> {
-  const result = await client.send(
-    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse' }),
-  );
-  const payload = new TextDecoder().decode(result.Payload);
-  if (result.FunctionError) throw new RecomputeInvokeError(`The recompute failed: ${payload.slice(0, 500)}`);
-  return RecomputeSummary.parse(JSON.parse(payload));
-}
-
-let lambdaApi: ((request: ApiRequest) => Promise<ApiResponse>) | undefined;
-
-function apiFromEnvironment() {
-  if (!lambdaApi) {
-    const parsed = ApiEnv.safeParse(process.env);
-    if (!parsed.success) throw new Error(`Invalid environment: ${z.prettifyError(parsed.error)}`);
-    const env = parsed.data;
-    const config = loadConfigFile(env.NORTHSTAR_CONFIG_FILE);
-    const client = dynamoClient(env.DYNAMODB_ENDPOINT);
-    const store = storeFor(config, client, env.TABLE_NAME);
-    const lambda = new LambdaClient({});
-    lambdaApi = createReadApi({
-      compiled: compileConfig(config),
-      rollups: new RollupStore(client, env.TABLE_NAME),
-      counters: store,
-      quarantine: store,
-      dirtyMarks: store,
-      recompute: () => invokeRecompute(lambda, env.RECOMPUTE_FUNCTION_NAME),
-      clock: Date.now,
-    });
-  }
-  return lambdaApi;
-}
-
-export const handler = createApiHandler(apiFromEnvironment, new Logger({ serviceName: 'northstar-api' }));
+export const handler = createApiHandler(
+  once(() => createReadApi(readApiFromEnv(process.env))),
+  new Logger({ serviceName: 'northstar-api' }),
+);

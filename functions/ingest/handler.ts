@@ -4,10 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { FreshnessStore } from '../../shared/adapters/dynamodb/freshness.js';
-import { dynamoClient, loadConfigFile, parsePipelineEnv, storeFor } from '../../shared/compose/settings.js';
-import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
-import { trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
+import { ingestFromEnv, once } from '../../shared/compose/lambda-env.js';
 import {
   type IngestRecordsDeps,
   type IngestSummary,
@@ -34,10 +31,10 @@ export function createIngestHandler(
     }));
     const summary = await ingestRecords(records, deps());
     onSummary?.(summary);
+    const quarantined = Object.values(summary.quarantined).reduce((total, count) => total + count, 0);
     metrics.addMetric('EventsAccepted', MetricUnit.Count, summary.accepted);
     metrics.addMetric('EventsDuplicate', MetricUnit.Count, summary.duplicates);
     metrics.addMetric('EventsConflicting', MetricUnit.Count, summary.conflicts);
-    const quarantined = Object.values(summary.quarantined).reduce((total, count) => total + count, 0);
     metrics.addMetric('EventsQuarantined', MetricUnit.Count, quarantined);
     metrics.addMetric('MessagesFailed', MetricUnit.Count, summary.failedMessageIds.length);
     for (const error of summary.errors)
@@ -50,27 +47,10 @@ export function createIngestHandler(
     .use(logMetrics(metrics));
 }
 
-let lambdaDeps: IngestRecordsDeps | undefined;
-
-/** Built on first use so that importing this module (tests, local runtime) needs no environment. */
-function depsFromEnvironment(): IngestRecordsDeps {
-  if (!lambdaDeps) {
-    const env = parsePipelineEnv(process.env);
-    const config = loadConfigFile(env.NORTHSTAR_CONFIG_FILE);
-    const compiled = compileConfig(config);
-    const client = dynamoClient(env.DYNAMODB_ENDPOINT);
-    lambdaDeps = {
-      compiled,
-      schemas: trackingPlanSchemas(config),
-      store: storeFor(config, client, env.TABLE_NAME),
-      freshness: new FreshnessStore(client, env.TABLE_NAME),
-      clock: Date.now,
-    };
-  }
-  return lambdaDeps;
-}
-
-export const handler = createIngestHandler(depsFromEnvironment, {
-  logger: new Logger({ serviceName: 'northstar-ingest' }),
-  metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),
-});
+export const handler = createIngestHandler(
+  once(() => ingestFromEnv(process.env)),
+  {
+    logger: new Logger({ serviceName: 'northstar-ingest' }),
+    metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),
+  },
+);

@@ -3,21 +3,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { RollupStore } from '../../shared/adapters/dynamodb/rollup-store.js';
-import { EventBridgeAlertBus } from '../../shared/adapters/eventbridge/alert-bus.js';
-import {
-  dynamoClient,
-  eventBridgeClient,
-  loadConfigFile,
-  parseRecomputeEnv,
-  storeFor,
-} from '../../shared/compose/settings.js';
-import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { z } from 'zod';
+import { once, recomputeFromEnv } from '../../shared/compose/lambda-env.js';
 import {
   type RecomputeDeps,
   type RecomputeSummary,
   recompute,
 } from '../../shared/use-cases/recompute/recompute.js';
+
+/** What an invocation may ask for: the schedule sends nothing; the local runtime's history load sends `since`. */
+export const RecomputeRequest = z.object({ since: z.number().int().nonnegative().optional() }).nullish();
+export type RecomputeRequest = z.infer<typeof RecomputeRequest>;
 
 export interface RecomputeObservability {
   readonly logger: Logger;
@@ -25,33 +21,22 @@ export interface RecomputeObservability {
 }
 
 /**
- * Each metric's latest period value so far as a CloudWatch metric (`MetricValue`, dimension
- * `metric`), for the operations dashboard; one query per metric and run.
- */
-async function publishMetricValues(deps: RecomputeDeps, metrics: Metrics): Promise<void> {
-  const { config, defIds } = deps.compiled;
-  for (const [id, metric] of Object.entries(config.metrics)) {
-    const defId = defIds[`metric:${id}`];
-    if (defId === undefined) continue;
-    const [latest] = await deps.rollups.latestRollups(defId, metric.grain, 1);
-    if (latest?.value === null || latest?.value === undefined) continue;
-    const single = metrics.singleMetric();
-    single.addDimension('metric', id);
-    single.addMetric('MetricValue', MetricUnit.NoUnit, latest.value);
-  }
-}
-
-/**
- * One recompute run, from EventBridge Scheduler (an asynchronous invocation) or on demand. A
- * failure is thrown: Lambda retries the invocation, then hands it to the dead-letter queue.
+ * One recompute run, from EventBridge Scheduler (an asynchronous invocation) or on demand.
+ * Each metric's latest value becomes a CloudWatch metric (`MetricValue`, dimension `metric`).
+ * A failure is thrown: Lambda retries the invocation, then hands it to the dead-letter queue.
  */
 export function createRecomputeHandler(
   deps: () => RecomputeDeps,
   { logger, metrics }: RecomputeObservability,
 ) {
-  return middy(async function recomputeRun(): Promise<RecomputeSummary> {
-    const summary = await recompute(deps());
-    await publishMetricValues(deps(), metrics);
+  return middy(async function recomputeRun(event: unknown): Promise<RecomputeSummary> {
+    const request = RecomputeRequest.parse(typeof event === 'object' ? event : undefined);
+    const { latestValues, ...summary } = await recompute(deps(), request ?? {});
+    for (const { metricId, value } of latestValues) {
+      const single = metrics.singleMetric();
+      single.addDimension('metric', metricId);
+      single.addMetric('MetricValue', MetricUnit.NoUnit, value);
+    }
     metrics.addMetric('PeriodsRecomputed', MetricUnit.Count, summary.periods);
     metrics.addMetric('AlertsDetected', MetricUnit.Count, summary.detected);
     metrics.addMetric('AlertsResolved', MetricUnit.Count, summary.resolved);
@@ -63,25 +48,10 @@ export function createRecomputeHandler(
     .use(logMetrics(metrics));
 }
 
-let lambdaDeps: RecomputeDeps | undefined;
-
-function depsFromEnvironment(): RecomputeDeps {
-  if (!lambdaDeps) {
-    const env = parseRecomputeEnv(process.env);
-    const config = loadConfigFile(env.NORTHSTAR_CONFIG_FILE);
-    const client = dynamoClient(env.DYNAMODB_ENDPOINT);
-    lambdaDeps = {
-      compiled: compileConfig(config),
-      rollups: new RollupStore(client, env.TABLE_NAME),
-      ingest: storeFor(config, client, env.TABLE_NAME),
-      bus: new EventBridgeAlertBus(eventBridgeClient(env.EVENTBRIDGE_ENDPOINT), env.EVENT_BUS_NAME),
-      clock: Date.now,
-    };
-  }
-  return lambdaDeps;
-}
-
-export const handler = createRecomputeHandler(depsFromEnvironment, {
-  logger: new Logger({ serviceName: 'northstar-recompute' }),
-  metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-recompute' }),
-});
+export const handler = createRecomputeHandler(
+  once(() => recomputeFromEnv(process.env)),
+  {
+    logger: new Logger({ serviceName: 'northstar-recompute' }),
+    metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-recompute' }),
+  },
+);

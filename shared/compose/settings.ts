@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
-import { DynamoStore } from '../adapters/dynamodb/dynamodb-store.js';
 import type { NorthstarConfig } from '../domain/config/schema.js';
 import { parseConfig } from '../domain/config/validate.js';
+import { NorthstarError } from '../domain/errors.js';
 
 /** Lambda environment, parsed once. Resource names have no defaults: a missing one fails by name. */
 export const PipelineEnv = z.object({
@@ -23,6 +21,29 @@ export const RecomputeEnv = PipelineEnv.extend({
 });
 export type RecomputeEnv = z.infer<typeof RecomputeEnv>;
 
+/** The API runs the recompute by invoking the recompute function: one writer of rollups and alerts. */
+export const ApiEnv = PipelineEnv.extend({ RECOMPUTE_FUNCTION_NAME: z.string().min(1) });
+export type ApiEnv = z.infer<typeof ApiEnv>;
+
+/** Which chat webhooks each owner team's topic posts to; from the metric configuration. */
+export const WebhookEnv = z.object({ WEBHOOK_ROUTES: z.string().min(2) });
+
+export class SettingsError extends NorthstarError {
+  override readonly name = 'SettingsError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_settings', message, options);
+  }
+}
+
+/** The environment through its schema; the error names every missing or malformed variable. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success)
+    throw new SettingsError(`Invalid environment: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  return parsed.data;
+}
+
 export function parsePipelineEnv(env: NodeJS.ProcessEnv): PipelineEnv {
   return parseEnv(PipelineEnv, env);
 }
@@ -31,43 +52,7 @@ export function parseRecomputeEnv(env: NodeJS.ProcessEnv): RecomputeEnv {
   return parseEnv(RecomputeEnv, env);
 }
 
-function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success)
-    throw new Error(`Invalid environment: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
-  return parsed.data;
-}
-
+/** The bundled configuration (JSON, validated when the function starts). */
 export function loadConfigFile(file: string): NorthstarConfig {
   return parseConfig(JSON.parse(readFileSync(file, 'utf8')));
-}
-
-const localClientSettings = (endpoint: string) => ({
-  endpoint,
-  region: process.env.AWS_REGION ?? 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-
-export function eventBridgeClient(endpoint?: string): EventBridgeClient {
-  return new EventBridgeClient({ maxAttempts: 8, ...(endpoint ? localClientSettings(endpoint) : {}) });
-}
-
-/** One client per process, endpoint from configuration: local and AWS differ only there. */
-export function dynamoClient(endpoint?: string): DynamoDBClient {
-  return new DynamoDBClient({ maxAttempts: 8, ...(endpoint ? localClientSettings(endpoint) : {}) });
-}
-
-export function storeFor(
-  config: NorthstarConfig,
-  client: DynamoDBClient,
-  tableName: string,
-  scope?: string,
-): DynamoStore {
-  return new DynamoStore({
-    client,
-    tableName,
-    counterShards: config.ingest.counterShards,
-    maxRoundMs: config.ingest.maxRoundSeconds * 1000,
-    ...(scope ? { scope } : {}),
-  });
 }

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventBridgeClient } from '../../shared/compose/settings.js';
+import { eventBridgeClient } from '../../shared/compose/clients.js';
 import type {
   AlertList,
   FunnelReport,

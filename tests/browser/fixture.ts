@@ -1,6 +1,6 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import { eventBridgeClient } from '../../shared/compose/settings.js';
+import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTracker } from '../../client/index.js';
 import demo from '../../config/demo.config.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import type { DeviationAlert } from '../../shared/adapters/eventbridge/alert-bus.js';
+import type { DeviationAlert } from '../../shared/domain/alerts/deviation-alert.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { periodKey } from '../../shared/domain/time/periods.js';
 import { runCli } from './cli-runner.js';
@@ -61,7 +61,7 @@ describe('northstar recompute, query and alerts against the read API', () => {
     expect(plain.stdout).toMatch(/^Recomputed \d+ periods \(\d+ rollups\)/);
     const defId = runtime.compiled.defIds['metric:daily_signups']!;
     const rollupOf = async (daysAgo: number) =>
-      (await runtime.rollups.getRollups(defId, 'day', [dayKey(daysAgo)])).get(dayKey(daysAgo));
+      (await runtime.stores.rollups.getRollups(defId, 'day', [dayKey(daysAgo)])).get(dayKey(daysAgo));
     expect(await rollupOf(10)).toBeUndefined();
 
     const from = new Date(today - 10 * DAY).toISOString().slice(0, 10);
@@ -193,7 +193,7 @@ describe('northstar recompute, query and alerts against the read API', () => {
       contributors: [],
       link: 'http://127.0.0.1:4000/#/metrics/daily_signups',
     };
-    await runtime.rollups.openAlert(alert, Date.now());
+    await runtime.stores.alerts.openAlert(alert, Date.now());
 
     const listed = await runCli(['alerts', 'list', ...api]);
     expect(listed.code).toBe(0);

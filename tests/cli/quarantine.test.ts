@@ -72,7 +72,7 @@ async function quarantineUnderOutdatedPlan(): Promise<void> {
     'invalid_property',
     'unknown_event',
   ]);
-  await runtime.store.putQuarantine(parsed.rejections);
+  await runtime.stores.quarantine.putQuarantine(parsed.rejections);
 }
 
 beforeAll(async () => {
@@ -139,6 +139,6 @@ describe('northstar quarantine', () => {
     const revenue = runtime.compiled.defIds['metric:revenue']!;
     const month = `month#${new Date().toISOString().slice(0, 7)}`;
     // 10 + 11 + 12 + 13 + 14, in GBP.
-    expect((await runtime.store.readCounters(month)).get(`${revenue}.s6`)).toBe(60 * 1e6);
+    expect((await runtime.stores.counters.readCounters(month)).get(`${revenue}.s6`)).toBe(60 * 1e6);
   });
 });

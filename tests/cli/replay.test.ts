@@ -38,7 +38,8 @@ type Counters = Record<string, Record<string, number>>;
 async function countersOf(items: readonly string[]): Promise<Counters> {
   await runtime.drained();
   const counters: Counters = {};
-  for (const item of items) counters[item] = Object.fromEntries(await runtime.store.readCounters(item));
+  for (const item of items)
+    counters[item] = Object.fromEntries(await runtime.stores.counters.readCounters(item));
   return counters;
 }
 

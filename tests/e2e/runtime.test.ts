@@ -5,7 +5,7 @@ import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-ev
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import { eventBridgeClient } from '../../shared/compose/settings.js';
+import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
@@ -61,7 +61,7 @@ async function counters(): Promise<Record<string, Record<string, number>>> {
   const expected = referenceOf(events, compiled);
   const actual: Record<string, Record<string, number>> = {};
   for (const item of Object.keys(expected))
-    actual[item] = Object.fromEntries(await runtime.store.readCounters(item));
+    actual[item] = Object.fromEntries(await runtime.stores.counters.readCounters(item));
   return actual;
 }
 
@@ -130,7 +130,7 @@ describe('local runtime', () => {
       deadLettered: 0,
     });
     expect(summary.rollups).toBeGreaterThan(0);
-    const learners = await runtime.rollups.latestRollups(
+    const learners = await runtime.stores.rollups.latestRollups(
       compiled.defIds['metric:weekly_learners']!,
       'week',
       1,

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
-import { storeFor } from '../../shared/compose/settings.js';
+import { storesFor } from '../../shared/compose/pipeline.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import type { Quarantine } from '../../shared/ports/quarantine.js';
 import { recoverStaleRounds } from '../../shared/use-cases/ingest/rounds.js';
 import { DEMO_NOW } from '../support/demo-events.js';
 import { allCounters, freshTable, localClient } from '../support/dynamo.js';
@@ -36,19 +37,19 @@ async function setup(clock = () => DEMO_NOW) {
     client,
     tableName,
     pipeline: ingestPipeline(config, client, tableName, clock),
-    store: storeFor(config, client, tableName),
+    quarantine: storesFor(config, client, tableName).quarantine,
   };
 }
 
-async function quarantineReasons(store: ReturnType<typeof storeFor>) {
-  const items = await store.listQuarantine(DAY);
-  return items.map((item) => ({ reason: item.reason?.S, message: item.message?.S, raw: item.raw?.S ?? '' }));
+async function quarantineReasons(quarantine: Quarantine) {
+  const items = await quarantine.listQuarantine(DAY);
+  return items.map((item) => ({ reason: item.reason, message: item.message, raw: item.raw }));
 }
 
 describe('quarantine', () => {
   test('It should quarantine one event per rejection reason with its raw payload and count none of them', async () => {
     // Prepare: one bad entry per reason, beside a good one.
-    const { client, tableName, pipeline, store } = await setup();
+    const { client, tableName, pipeline, quarantine } = await setup();
     const corpus: Record<string, string> = {
       malformed_entry: '{"not": "an EventBridge event"',
       malformed_batch: JSON.stringify({
@@ -89,7 +90,7 @@ describe('quarantine', () => {
 
     // Assess: each reason once (redelivery stores nothing twice), nothing counted but the good event.
     expect(failed).toEqual([]);
-    const quarantined = await quarantineReasons(store);
+    const quarantined = await quarantineReasons(quarantine);
     expect(quarantined.map((q) => q.reason).sort()).toEqual(Object.keys(corpus).sort());
     for (const q of quarantined) expect(q.raw.length).toBeGreaterThan(10);
     expect(quarantined.find((q) => q.reason === 'invalid_property')?.message).toContain('properties.method');
@@ -110,10 +111,10 @@ describe('quarantine', () => {
   });
 
   test('It should accept a corrected event sent again with the same eventId after it was quarantined', async () => {
-    const { client, tableName, pipeline, store } = await setup();
+    const { client, tableName, pipeline, quarantine } = await setup();
     await pipeline.deliver([entry('bad', singleEntry({ ...good, properties: { method: 'fax' } }))]);
     await pipeline.deliver([entry('fixed', singleEntry(good))]);
-    expect((await quarantineReasons(store)).map((q) => q.reason)).toEqual(['invalid_property']);
+    expect((await quarantineReasons(quarantine)).map((q) => q.reason)).toEqual(['invalid_property']);
     const signups = compiled.defIds['metric:weekly_signups'];
     expect((await allCounters(client, tableName))['week#2026-W48']?.[`${signups}.n`]).toBe(1);
   });
@@ -143,7 +144,7 @@ describe('quarantine', () => {
   });
 
   test('It should quarantine an event that waited in the queue longer than the maximum queue age', async () => {
-    const { client, tableName, pipeline, store } = await setup();
+    const { client, tableName, pipeline, quarantine } = await setup();
     const arrivedAt = DEMO_NOW - 3 * 86_400_000;
     await pipeline.deliver([
       entry(
@@ -152,8 +153,8 @@ describe('quarantine', () => {
         arrivedAt,
       ),
     ]);
-    const items = await store.listQuarantine(new Date(arrivedAt).toISOString().slice(0, 10));
-    expect(items.map((item) => item.reason?.S)).toEqual(['queue_expired']);
+    const items = await quarantine.listQuarantine(new Date(arrivedAt).toISOString().slice(0, 10));
+    expect(items.map((item) => item.reason)).toEqual(['queue_expired']);
     expect(await allCounters(client, tableName)).toEqual({});
   });
 
@@ -171,7 +172,7 @@ describe('quarantine', () => {
 
     // Act: the scheduler's sweep, once the round limit has passed.
     const later = DEMO_NOW + compiled.maxRoundMs + 1;
-    const deps = { store: storeFor(config, client, tableName), compiled, clock: () => later };
+    const deps = { ...storesFor(config, client, tableName), compiled, clock: () => later };
     const early = await recoverStaleRounds({ ...deps, clock: () => DEMO_NOW + 1000 }, 86_400_000);
     const recovered = await recoverStaleRounds(deps, 86_400_000);
 

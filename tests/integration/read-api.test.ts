@@ -2,13 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createIngestHandler } from '../../functions/ingest/handler.js';
-import { FreshnessStore } from '../../shared/adapters/dynamodb/freshness.js';
-import { RollupStore } from '../../shared/adapters/dynamodb/rollup-store.js';
-import type { DeviationAlert } from '../../shared/adapters/eventbridge/alert-bus.js';
-import { storeFor } from '../../shared/compose/settings.js';
+import { storesFor } from '../../shared/compose/pipeline.js';
+import type { DeviationAlert } from '../../shared/domain/alerts/deviation-alert.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
+import type { Freshness } from '../../shared/ports/freshness.js';
 import {
   type ApiRequest,
   type ApiResponse,
@@ -70,12 +69,12 @@ let now = FIRST_MONDAY;
 const clock = () => now;
 const published: DeviationAlert[] = [];
 let api: (request: ApiRequest) => Promise<ApiResponse>;
-let freshness: FreshnessStore;
+let freshness: Freshness;
 let pipeline: { deliver(entries: readonly QueuedEntry[]): Promise<string[]> };
 
 /** The real ingest handler, recording freshness as the Lambda does. */
-function ingestWithFreshness(store: ReturnType<typeof storeFor>) {
-  const deps = { compiled, schemas: trackingPlanSchemas(config), store, freshness, clock };
+function ingestWithFreshness(stores: ReturnType<typeof storesFor>) {
+  const deps = { ...stores, compiled, schemas: trackingPlanSchemas(config), clock };
   const handler = createIngestHandler(() => deps, {
     logger: new Logger({ serviceName: 'northstar-ingest', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),
@@ -105,13 +104,12 @@ let lastRun: RecomputeSummary;
 beforeAll(async () => {
   const client = localClient();
   const tableName = await freshTable(client);
-  const store = storeFor(config, client, tableName);
-  const rollups = new RollupStore(client, tableName);
+  const stores = storesFor(config, client, tableName);
   const bus = { publish: async (alerts: readonly DeviationAlert[]) => void published.push(...alerts) };
-  const run = () => recompute({ compiled, rollups, ingest: store, bus, clock });
-  api = createReadApi({ compiled, rollups, counters: store, quarantine: store, recompute: run, clock });
-  freshness = new FreshnessStore(client, tableName);
-  pipeline = ingestWithFreshness(store);
+  const run = () => recompute({ ...stores, compiled, bus, clock });
+  api = createReadApi({ ...stores, dirty: undefined, compiled, recompute: run, clock });
+  freshness = stores.freshness;
+  pipeline = ingestWithFreshness(stores);
   for (let week = 0; week < WEEKS; week++) {
     now = wednesday(week) + 12 * HOUR;
     const entries: QueuedEntry[] = [
@@ -429,11 +427,11 @@ describe('read API on DynamoDB Local', () => {
   test('Status: It should call a pipeline stale whose recompute missed three runs or whose ingest lags', async () => {
     const client = localClient();
     const tableName = await freshTable(client);
-    const rollups = new RollupStore(client, tableName);
+    const stores = storesFor(config, client, tableName);
     const fresh = createReadApi({
+      ...stores,
+      dirty: undefined,
       compiled,
-      rollups,
-      counters: rollups,
       quarantine: { listQuarantine: async () => [] },
       recompute: async () => lastRun,
       clock,
@@ -442,15 +440,15 @@ describe('read API on DynamoDB Local', () => {
       PipelineStatus.parse((await fresh({ method: 'GET', path: '/api/status', query: {} })).body);
     expect((await status()).staleReasons.map(({ code }) => code)).toEqual(['no_events', 'never_recomputed']);
     // An event that waited 6 minutes for its counters, a recompute 16 minutes ago.
-    await new FreshnessStore(client, tableName).recordAccepted(
+    await stores.freshness.recordAccepted(
       [{ occurredAt: now - 10 * MINUTE, arrivedAt: now - 8 * MINUTE }],
       now - 2 * MINUTE,
     );
-    await rollups.setLastRunAt(now - 16 * MINUTE);
+    await stores.runs.setLastRunAt(now - 16 * MINUTE);
     const late = await status();
     expect(late.latestEvent?.ingestLagSeconds).toBe(360);
     expect(late.staleReasons.map(({ code }) => code)).toEqual(['ingest_lagging', 'recompute_late']);
-    await rollups.setLastRunAt(now - 14 * MINUTE);
+    await stores.runs.setLastRunAt(now - 14 * MINUTE);
     expect((await status()).staleReasons.map(({ code }) => code)).toEqual(['ingest_lagging']);
   });
 

@@ -1,91 +1,24 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { measureCapacity } from '../../bench/capacity.js';
 import { type BusEvent, startLocalEventBus } from '../../local/event-bus.js';
-import { RollupStore } from '../../shared/adapters/dynamodb/rollup-store.js';
 import { EventBridgeAlertBus } from '../../shared/adapters/eventbridge/alert-bus.js';
-import { eventBridgeClient, storeFor } from '../../shared/compose/settings.js';
-import { defineConfig } from '../../shared/domain/config/define.js';
+import { eventBridgeClient } from '../../shared/compose/clients.js';
+import { storesFor } from '../../shared/compose/pipeline.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
 import { recompute } from '../../shared/use-cases/recompute/recompute.js';
+import {
+  config,
+  DAY,
+  dayEvents,
+  entriesOf,
+  FIRST_DAY,
+  INCIDENT,
+  settledAfter,
+} from '../support/daily-activity.js';
 import { freshTable, localClient } from '../support/dynamo.js';
-import { batchEntry, type QueuedEntry, type TestEvent } from '../support/entries.js';
+import type { TestEvent } from '../support/entries.js';
 import { ingestPipeline } from '../support/pipeline.js';
-
-const owner = { name: 'Growth', contact: 'growth@example.com' };
-const config = parseConfig(
-  defineConfig({
-    grains: ['day', 'week'],
-    trackingPlan: { events: { signed_up: {}, lesson_started: {} } },
-    metrics: {
-      daily_activity: {
-        kind: 'count',
-        title: 'Daily activity',
-        definition: 'Sign-ups and lesson starts in the day.',
-        events: ['signed_up', 'lesson_started'],
-        grain: 'day',
-        cadence: 'daily',
-        owner,
-      },
-      daily_signups: {
-        kind: 'count',
-        title: 'Daily sign-ups',
-        definition: 'Sign-ups in the day.',
-        events: ['signed_up'],
-        grain: 'day',
-        cadence: 'daily',
-        parent: 'daily_activity',
-        owner,
-      },
-      daily_lessons: {
-        kind: 'count',
-        title: 'Daily lesson starts',
-        definition: 'Lesson starts in the day.',
-        events: ['lesson_started'],
-        grain: 'day',
-        cadence: 'daily',
-        parent: 'daily_activity',
-        owner: { name: 'Courses', contact: 'courses@example.com' },
-      },
-    },
-    northStar: 'daily_activity',
-  }),
-);
-const DAY = 86_400_000;
-const FIRST_DAY = Date.parse('2026-09-28T00:00:00Z'); // a Monday
-const DAYS = 36;
-const INCIDENT = DAYS - 1;
-const settledAfter = (day: number) => FIRST_DAY + (day + 1) * DAY + 61 * 60_000;
-
-/** 20 sign-ups and 20 lesson starts a day, each wobbling within 5%; none on the incident day. */
-function dayEvents(day: number, scale = 1, signups = true): TestEvent[] {
-  const wobble = [0, 1, -1, 1, 0, -1, 1][day % 7]!;
-  const events: TestEvent[] = [];
-  const at = (i: number) => new Date(FIRST_DAY + day * DAY + 3_600_000 + i * 60_000).toISOString();
-  for (let i = 0; i < (20 + wobble) * scale; i++) {
-    if (signups)
-      events.push({
-        name: 'signed_up',
-        eventId: `s-${day}-${i}`,
-        userId: `u-${day}-${i}`,
-        occurredAt: at(i),
-      });
-    events.push({
-      name: 'lesson_started',
-      eventId: `l-${day}-${i}`,
-      userId: `u-${day}-${i}`,
-      occurredAt: at(i),
-    });
-  }
-  return events;
-}
-
-function entriesOf(events: TestEvent[], arrivedAt: number, prefix: string): QueuedEntry[] {
-  const entries: QueuedEntry[] = [];
-  for (let i = 0; i < events.length; i += 20)
-    entries.push({ messageId: `${prefix}-${i}`, body: batchEntry(events.slice(i, i + 20)), arrivedAt });
-  return entries;
-}
 
 let bus: Awaited<ReturnType<typeof startLocalEventBus>>;
 const received: BusEvent[] = [];
@@ -102,9 +35,8 @@ async function setup(compiled = compileConfig(config)) {
   const clock = () => now;
   const pipeline = ingestPipeline(compiled.config, client, tableName, clock);
   const deps = () => ({
+    ...storesFor(compiled.config, client, tableName),
     compiled,
-    rollups: new RollupStore(client, tableName),
-    ingest: storeFor(compiled.config, client, tableName),
     bus: new EventBridgeAlertBus(eventBridgeClient(bus.endpoint), 'northstar'),
     clock,
   });
@@ -193,8 +125,7 @@ describe('recompute on DynamoDB Local', () => {
       );
       const summary = await recompute({
         ...deps(),
-        rollups: new RollupStore(measured, tableName),
-        ingest: storeFor(config, measured, tableName),
+        ...storesFor(config, measured, tableName),
       });
       return {
         calls,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
-import { storeFor } from '../../shared/compose/settings.js';
+import { storesFor } from '../../shared/compose/pipeline.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
 import { recoverStaleRounds } from '../../shared/use-cases/ingest/rounds.js';
@@ -106,7 +106,7 @@ describe('DynamoDB throttling and transient errors', () => {
     );
     const later = DEMO_NOW + compiled.maxRoundMs + 1;
     await recoverStaleRounds(
-      { store: storeFor(config, client, tableName), compiled, clock: () => later },
+      { ...storesFor(config, client, tableName), compiled, clock: () => later },
       DAY_MS,
     );
     // Assess: the refusal of a retry is not taken as proof that nothing was written.

@@ -132,6 +132,6 @@ describe('load through the local endpoint', () => {
       })),
       compiled,
     );
-    expect(await allCounters(runtime.store.client, 'northstar')).toEqual(expected);
+    expect(await allCounters(runtime.stores.client, 'northstar')).toEqual(expected);
   }, 90_000);
 });

@@ -42,7 +42,7 @@ describe('poison messages', () => {
   test('It should move a message that fails every receive to the dead-letter store with its error, and count its neighbours', async () => {
     // Prepare: DynamoDB refuses every write of one user's item.
     const refusal = refuseWritesOf(
-      runtime.store.client,
+      runtime.stores.client,
       'U#live#poison-user',
       'Item size has exceeded the maximum allowed size',
     );
@@ -70,13 +70,13 @@ describe('poison messages', () => {
     expect(refusal.refused).toBe(MAX_RECEIVES);
     expect(runtime.totals.deadLettered - before.deadLettered).toBe(1);
     expect(runtime.totals.accepted - before.accepted).toBe(good.length);
-    const [dead] = await runtime.store.listDeadLetters();
+    const [dead] = await runtime.stores.deadLetters.listDeadLetters();
     expect(dead?.receives).toBe(MAX_RECEIVES);
     expect(dead?.error).toContain('Item size has exceeded the maximum allowed size');
     expect(JSON.parse(dead?.body ?? '{}').detail).toEqual(poison);
     const expected = referenceOf(good, compiled);
     for (const [item, fields] of Object.entries(expected))
-      expect(Object.fromEntries(await runtime.store.readCounters(item)), item).toEqual(fields);
+      expect(Object.fromEntries(await runtime.stores.counters.readCounters(item)), item).toEqual(fields);
   });
 });
 

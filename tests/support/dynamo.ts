@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { sumCounterRows } from '../../shared/adapters/dynamodb/dynamodb-store.js';
+import { sumCounterRows } from '../../shared/adapters/dynamodb/counters.js';
 import { ensureTable } from '../../shared/adapters/dynamodb/table.js';
-import { dynamoClient, storeFor } from '../../shared/compose/settings.js';
+import { dynamoClient } from '../../shared/compose/clients.js';
+import { storesFor } from '../../shared/compose/pipeline.js';
 import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 
 /** The DynamoDB Local that the global setup started for this test run. */
@@ -20,7 +21,7 @@ export async function freshTable(client: DynamoDBClient): Promise<string> {
 
 export async function freshStore(config: NorthstarConfig, client = localClient()) {
   const tableName = await freshTable(client);
-  return { client, tableName, store: storeFor(config, client, tableName) };
+  return { client, tableName, stores: storesFor(config, client, tableName) };
 }
 
 /** Every counter in the table summed over shards: `<item>` -> field -> value. */

@@ -3,11 +3,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createIngestHandler } from '../../functions/ingest/handler.js';
-import { FreshnessStore } from '../../shared/adapters/dynamodb/freshness.js';
-import { storeFor } from '../../shared/compose/settings.js';
+import { composePipeline } from '../../shared/compose/pipeline.js';
 import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
-import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
-import { trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
 import { type QueuedEntry, sqsEvent } from './entries.js';
 
 export const lambdaContext = {
@@ -29,15 +26,9 @@ export function ingestPipeline(
   tableName: string,
   clock: () => number,
 ) {
-  const deps = {
-    compiled: compileConfig(config),
-    schemas: trackingPlanSchemas(config),
-    // A new store per pipeline is a new process: no caches carried over.
-    store: storeFor(config, client, tableName),
-    // As the deployed handler: the freshness write is one more point a crash can hit.
-    freshness: new FreshnessStore(client, tableName),
-    clock,
-  };
+  // A new pipeline is a new process: no caches carried over. As the deployed handler, it
+  // writes freshness too: one more point a crash can hit.
+  const deps = composePipeline({ config, client, tableName, clock }).ingest;
   const handler = createIngestHandler(() => deps, {
     logger: new Logger({ serviceName: 'northstar-ingest', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),

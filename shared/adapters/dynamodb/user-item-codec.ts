@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { DeltasJson } from '../../domain/engine/deltas.js';
 import type { UserState } from '../../domain/engine/user-state.js';
+import { NorthstarError } from '../../domain/errors.js';
 
 /** What one user item carries besides its key and version. */
 export interface UserItemBody {
@@ -26,8 +27,12 @@ export function encodeUserItem(body: UserItemBody): Uint8Array {
   return bytes;
 }
 
-export class UnknownUserEncodingError extends Error {
+export class UnknownUserEncodingError extends NorthstarError {
   override readonly name = 'UnknownUserEncodingError';
+
+  constructor(message: string) {
+    super('unknown_user_encoding', message);
+  }
 }
 
 export function decodeUserItem(bytes: Uint8Array): UserItemBody {

@@ -4,6 +4,8 @@
  * it without CDK.
  */
 
+import { NorthstarError } from '../errors.js';
+
 /** Sources starting with this are Northstar's own events; product apps may not use them. */
 export const RESERVED_SOURCE_PREFIX = 'northstar';
 
@@ -41,9 +43,12 @@ export function deviationAlertPattern(team?: string): EventPattern {
   };
 }
 
-export class UnsupportedPatternError extends Error {
+export class UnsupportedPatternError extends NorthstarError {
   override readonly name = 'UnsupportedPatternError';
-  readonly reason = 'unsupported_pattern';
+
+  constructor(message: string) {
+    super('unsupported_pattern', message);
+  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,15 +1,15 @@
 import { Duration } from 'luxon';
+import { NorthstarError } from '../errors.js';
 import { type NorthstarConfig, NorthstarConfigInput, type PropertyFilters } from './schema.js';
 
-export class ConfigError extends Error {
+export class ConfigError extends NorthstarError {
   override readonly name = 'ConfigError';
-  readonly reason = 'invalid_config';
   constructor(
     message: string,
     readonly issues: readonly { path: string; message: string }[],
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('invalid_config', message, options);
   }
 }
 

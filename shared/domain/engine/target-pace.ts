@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { z } from 'zod';
 import type { Grain, Target } from '../config/schema.js';
 import { periodBounds } from '../time/periods.js';
 
@@ -19,21 +20,26 @@ export interface TargetProgressInput {
   readonly zone: string;
 }
 
-export type TargetState = 'on_track' | 'at_risk' | 'off_track' | 'achieved' | 'missed' | 'no_data';
+export const TargetState = z.enum(['on_track', 'at_risk', 'off_track', 'achieved', 'missed', 'no_data']);
+export type TargetState = z.infer<typeof TargetState>;
 
-export interface TargetProgress {
+const Value = z.number().nullable();
+
+/** Where a key result stands; carried by rollups, alerts and the read API. */
+export const TargetProgress = z.object({
   /** The first known value of the series. */
-  readonly baseline: number | null;
+  baseline: Value,
   /** The last known value of the series. */
-  readonly current: number | null;
+  current: Value,
   /** (current - baseline) / (target - baseline); may be negative or above 1. */
-  readonly progress: number | null;
+  progress: Value.describe('(current - baseline) / (target - baseline)'),
   /** Change still needed per whole period left until the end of the target day. */
-  readonly requiredPerPeriod: number | null;
+  requiredPerPeriod: Value,
   /** The linear trend of the last known values, at the period that contains the target day. */
-  readonly projection: number | null;
-  readonly state: TargetState;
-}
+  projection: Value,
+  state: TargetState,
+});
+export type TargetProgress = z.infer<typeof TargetProgress>;
 
 /** Known values the trend is fitted to. */
 const TREND_VALUES = 8;

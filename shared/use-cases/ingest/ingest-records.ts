@@ -1,6 +1,6 @@
-import type { FreshnessRecorder } from '../../adapters/dynamodb/freshness.js';
 import type { Rejection, RejectionReason } from '../../domain/events/envelope.js';
 import { parseEntry, type TrackingPlanSchemas } from '../../domain/events/tracking-plan.js';
+import type { Stores } from '../../ports/stores.js';
 import { ingestEvents, type RoundDeps } from './rounds.js';
 
 /** One queue message: an EventBridge entry as the rule delivered it. */
@@ -11,10 +11,10 @@ export interface ReceivedRecord {
   readonly arrivedAt: number;
 }
 
-export interface IngestRecordsDeps extends RoundDeps {
+export interface IngestRecordsDeps extends RoundDeps, Pick<Stores, 'quarantine'> {
   readonly schemas: TrackingPlanSchemas;
   /** Moves the latest accepted event forward, once per batch (the dashboard's freshness). */
-  readonly freshness?: FreshnessRecorder;
+  readonly freshness?: Pick<Stores['freshness'], 'recordAccepted'>;
 }
 
 export interface IngestSummary {
@@ -108,7 +108,7 @@ export async function ingestRecords(
 
   const quarantined: Partial<Record<RejectionReason, number>> = {};
   try {
-    await deps.store.putQuarantine(rejections.map(({ rejection }) => rejection));
+    await deps.quarantine.putQuarantine(rejections.map(({ rejection }) => rejection));
     for (const { rejection } of rejections)
       quarantined[rejection.reason] = (quarantined[rejection.reason] ?? 0) + 1;
   } catch (error) {

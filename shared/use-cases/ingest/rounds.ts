@@ -1,26 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type IngestStore,
-  type RoundRecord,
-  roundIdPrefix,
-  type StoredUser,
-} from '../../adapters/dynamodb/ingest-store.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import { type Deltas, deltasFromJson, deltasToJson, mergeDeltas } from '../../domain/engine/deltas.js';
 import { applyUserEvents, emptyUserState } from '../../domain/engine/user-state.js';
+import { NorthstarError, WriteRefusedError } from '../../domain/errors.js';
 import type { ProductEvent } from '../../domain/events/envelope.js';
+import { roundIdPrefix } from '../../domain/round-id.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Stores } from '../../ports/stores.js';
+import type { RoundRecord, StoredUser } from '../../ports/users-and-rounds.js';
 
-export type Clock = () => number;
-
-export interface RoundDeps {
-  readonly store: IngestStore;
+/** What ingest rounds and their recovery need: users and rounds, counters, dirty marks. */
+export interface RoundDeps extends Pick<Stores, 'users' | 'counters' | 'dirty'> {
   readonly compiled: CompiledConfig;
   readonly clock: Clock;
 }
 
-export class RoundTooSlowError extends Error {
+export class RoundTooSlowError extends NorthstarError {
   override readonly name = 'RoundTooSlowError';
-  readonly reason = 'round_too_slow';
+
+  constructor(message: string) {
+    super('round_too_slow', message);
+  }
 }
 
 /** Optimistic-lock retries before a user's events are handed back to the queue. */
@@ -41,10 +41,9 @@ export function dirtyEntries(deltas: Deltas): string[] {
  * round, so finishing twice, or after a partial apply, changes nothing more.
  */
 export async function recoverRound(roundId: string, deps: RoundDeps): Promise<void> {
-  const { store } = deps;
-  const round = (await store.getRounds([roundId])).get(roundId);
+  const round = (await deps.users.getRounds([roundId])).get(roundId);
   if (!round || round.doneAt !== undefined) return;
-  const users = await store.getUsers(round.users);
+  const users = await deps.users.getUsers(round.users);
   const deltas: Deltas = new Map();
   for (const user of users.values()) {
     const pending = user.pending[roundId];
@@ -57,7 +56,7 @@ async function applyAndFinish(
   roundId: string,
   createdAt: number,
   deltas: Deltas,
-  { store, clock, compiled }: RoundDeps,
+  { users, counters, dirty, clock, compiled }: RoundDeps,
   ownRound: boolean,
 ): Promise<void> {
   if (deltas.size > 0) {
@@ -65,10 +64,10 @@ async function applyAndFinish(
     // which only starts once the full limit has passed: the two never apply at once.
     if (ownRound && clock() - createdAt > compiled.maxRoundMs / 2)
       throw new RoundTooSlowError(`round ${roundId} ran over ${compiled.maxRoundMs / 2} ms`);
-    await store.applyCounters(roundId, deltas, clock());
-    await store.markDirty(roundId, createdAt, dirtyEntries(deltas));
+    await counters.applyCounters(roundId, deltas, clock());
+    await dirty.markDirty(roundId, createdAt, dirtyEntries(deltas));
   }
-  await store.finishRound(roundId, clock());
+  await users.finishRound(roundId, clock());
 }
 
 /**
@@ -77,7 +76,7 @@ async function applyAndFinish(
  */
 export async function recoverStaleRounds(deps: RoundDeps, lookbackMs: number): Promise<number> {
   const now = deps.clock();
-  const stale = await deps.store.listOpenRounds(now - lookbackMs, now - deps.compiled.maxRoundMs);
+  const stale = await deps.users.listOpenRounds(now - lookbackMs, now - deps.compiled.maxRoundMs);
   for (const id of stale) await recoverRound(id, deps);
   return stale.length;
 }
@@ -87,7 +86,7 @@ async function settlePending(users: Map<string, StoredUser>, deps: RoundDeps): P
   const ids = new Set<string>();
   for (const user of users.values()) for (const id of Object.keys(user.pending)) ids.add(id);
   if (ids.size === 0) return new Set();
-  const rounds = await deps.store.getRounds([...ids]);
+  const rounds = await deps.users.getRounds([...ids]);
   const finished = new Set<string>();
   const now = deps.clock();
   for (const id of ids) {
@@ -99,26 +98,6 @@ async function settlePending(users: Map<string, StoredUser>, deps: RoundDeps): P
     }
   }
   return finished;
-}
-
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-]);
-
-/**
- * DynamoDB refused the request itself (a validation error, an item over the size limit)
- * on the first and only attempt, so it was not applied. Only that user's messages fail,
- * and after their receives they reach the dead-letter queue alone. A client error after
- * a retry is not proof: the first attempt may have landed with its answer lost.
- */
-function isRefusedRequest(error: unknown): boolean {
-  const fault =
-    (error as { $fault?: string; name?: string; $metadata?: { attempts?: number } } | undefined) ?? {};
-  return (
-    fault.$fault === 'client' && !THROTTLING.has(fault.name ?? '') && (fault.$metadata?.attempts ?? 1) === 1
-  );
 }
 
 export interface IngestOutcome {
@@ -139,7 +118,7 @@ export interface IngestOutcome {
  * See docs/data-model.md for why this is exact under redelivery, crashes and concurrency.
  */
 export async function ingestEvents(events: readonly ProductEvent[], deps: RoundDeps): Promise<IngestOutcome> {
-  const { store, compiled, clock } = deps;
+  const { compiled, clock } = deps;
   const byUser = new Map<string, ProductEvent[]>();
   for (const event of events) {
     const list = byUser.get(event.userId);
@@ -157,7 +136,7 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
   };
   let remaining = [...byUser.keys()];
   for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
-    const users = await store.getUsers(remaining);
+    const users = await deps.users.getUsers(remaining);
     const finished = await settlePending(users, deps);
     const now = clock();
     const roundId = newRoundId(now);
@@ -175,11 +154,11 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
     const carriers = plans
       .filter((plan) => plan.write && plan.applied.deltas.size > 0)
       .map((plan) => plan.userId);
-    if (carriers.length > 0) await store.putRound({ id: roundId, users: carriers, createdAt: now });
+    if (carriers.length > 0) await deps.users.putRound({ id: roundId, users: carriers, createdAt: now });
     const settled = await Promise.allSettled(
       plans.map((plan) =>
         plan.write
-          ? store.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending, roundId)
+          ? deps.users.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending, roundId)
           : true,
       ),
     );
@@ -188,7 +167,7 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
       if (result.status === 'fulfilled') return result.value;
       // A write whose fate is unknown leaves the round to recovery: counters applied now
       // would mark their items and keep recovery from adding that user's deltas.
-      if (!isRefusedRequest(result.reason)) throw result.reason;
+      if (!(result.reason instanceof WriteRefusedError)) throw result.reason;
       refused.add(plans[index]!.userId);
       outcome.userErrors.set(plans[index]!.userId, result.reason);
       return false;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { NorthstarError } from '../../domain/errors.js';
 
 export type ApiErrorCode = 'invalid_parameter' | 'not_found' | 'method_not_allowed' | 'payload_too_large';
 
@@ -10,7 +11,7 @@ const STATUS: Readonly<Record<ApiErrorCode, number>> = {
 };
 
 /** A request the read API answers with an error status; anything else is a failure of the API itself. */
-export class ApiError extends Error {
+export class ApiError extends NorthstarError {
   override readonly name = 'ApiError';
   readonly status: number;
   /** Extra response headers, such as `allow` on a 405. */
@@ -22,7 +23,7 @@ export class ApiError extends Error {
     readonly parameter?: string,
     options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.status = STATUS[code];
     this.headers = options?.headers;
   }

@@ -1,6 +1,6 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { RollupStore } from '../../adapters/dynamodb/rollup-store.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Stores } from '../../ports/stores.js';
 import type { RecomputeSummary } from '../recompute/recompute.js';
 import { ApiError } from './api-error.js';
 import { openApiDocument } from './openapi.js';
@@ -29,16 +29,19 @@ export interface ApiResponse {
   readonly headers?: Record<string, string>;
 }
 
-/** What the read API reads from and runs; the DynamoDB stores in AWS and locally. */
+/** What the read API reads from and runs: the ports it reads, and the recompute it may start. */
 export interface ReadApiDeps {
   readonly compiled: CompiledConfig;
-  readonly rollups: RollupStore;
-  readonly counters: { readCounters(item: string): Promise<Map<string, number>> };
-  readonly quarantine: { listQuarantine(day: string): Promise<Record<string, AttributeValue>[]> };
+  readonly rollups: Pick<Stores['rollups'], 'latestRollups' | 'rollupRange'>;
+  readonly alerts: Pick<Stores['alerts'], 'listAlerts' | 'acknowledgeAlert'>;
+  readonly counters: Pick<Stores['counters'], 'readCounters'>;
+  readonly quarantine: Pick<Stores['quarantine'], 'listQuarantine'>;
+  readonly freshness: Pick<Stores['freshness'], 'readLatest'>;
+  readonly runs: Pick<Stores['runs'], 'lastRunAt'>;
   readonly recompute: () => Promise<RecomputeSummary>;
   /** Marks periods dirty for a recompute over a range; without it a range answers 400. */
-  readonly dirtyMarks?: { markDirty(roundId: string, at: number, entries: readonly string[]): Promise<void> };
-  readonly clock: () => number;
+  readonly dirty?: Pick<Stores['dirty'], 'markDirty'>;
+  readonly clock: Clock;
 }
 
 const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8' };

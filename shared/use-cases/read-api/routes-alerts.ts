@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
-import type { AlertKey, StoredAlert } from '../../adapters/dynamodb/rollup-store.js';
 import { Grain } from '../../domain/config/schema.js';
 import { periodBounds } from '../../domain/time/periods.js';
+import type { AlertKey, StoredAlert } from '../../ports/alerts.js';
 import { notFound } from './api-error.js';
 import { instantRange, isoTime } from './period-range.js';
 import { AlertAcknowledgementBody, AlertsQuery, NoQuery } from './query-schemas.js';
@@ -66,7 +66,7 @@ export const alertsRoute = defineRoute({
   response: AlertList,
   async handle({ deps, query }) {
     const range = instantRange({ from: query.from, to: query.to, now: deps.clock() }, DEFAULT_ALERT_SPAN_MS);
-    const stored: StoredAlert[] = await deps.rollups.listAlerts(isoTime(range.from), isoTime(range.to));
+    const stored: StoredAlert[] = await deps.alerts.listAlerts(isoTime(range.from), isoTime(range.to));
     const alerts = stored
       .filter(({ alert }) => {
         const start = Date.parse(alert.periodStart);
@@ -136,7 +136,7 @@ export const acknowledgeAlertRoute = defineRoute({
     const alertId = params.id ?? '';
     const key = alertKeyOf(alertId, deps.compiled.zone);
     const acknowledgement = { by: body.by, note: body.note, at: deps.clock() };
-    const stored = key && (await deps.rollups.acknowledgeAlert(key, alertId, acknowledgement));
+    const stored = key && (await deps.alerts.acknowledgeAlert(key, alertId, acknowledgement));
     if (!stored) throw notFound(`no alert with id ${alertId}`);
     return alertSummary(stored);
   },

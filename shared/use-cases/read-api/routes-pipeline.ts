@@ -1,6 +1,6 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Grain } from '../../domain/config/schema.js';
 import { periodBounds, periodKey } from '../../domain/time/periods.js';
+import type { QuarantinedEvent } from '../../ports/quarantine.js';
 import { invalidParameter } from './api-error.js';
 import { instantRange, isoTime, type TimeRange } from './period-range.js';
 import { NoQuery, QuarantineEventsQuery, QuarantineQuery, RecomputeRangeBody } from './query-schemas.js';
@@ -11,8 +11,8 @@ const DAY_MS = 86_400_000;
 const MAX_SAMPLES = 20;
 const MAX_RAW_CHARS = 2000;
 
-/** A quarantine item as the read API shows it. */
-interface QuarantinedEvent {
+/** A quarantined event as the read API shows it. */
+interface QuarantineSample {
   readonly reason: string;
   readonly message: string;
   readonly source: string | null;
@@ -22,15 +22,15 @@ interface QuarantinedEvent {
   readonly raw: string;
 }
 
-function quarantinedEvent(item: Record<string, AttributeValue>): QuarantinedEvent {
+function quarantineSample(event: QuarantinedEvent): QuarantineSample {
   return {
-    reason: item.reason?.S ?? 'unknown',
-    message: item.message?.S ?? '',
-    source: item.source?.S ?? null,
-    name: item.name?.S ?? null,
-    eventId: item.eventId?.S ?? null,
-    arrivedAt: Number(item.arrivedAt?.N ?? 0),
-    raw: item.raw?.S ?? '',
+    reason: event.reason,
+    message: event.message,
+    source: event.source ?? null,
+    name: event.name ?? null,
+    eventId: event.eventId ?? null,
+    arrivedAt: event.arrivedAt,
+    raw: event.raw,
   };
 }
 
@@ -42,7 +42,7 @@ function truncate(text: string, max: number): string {
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
 
-function newestFirst(a: QuarantinedEvent, b: QuarantinedEvent): number {
+function newestFirst(a: QuarantineSample, b: QuarantineSample): number {
   if (a.arrivedAt !== b.arrivedAt) return b.arrivedAt - a.arrivedAt;
   if (a.reason !== b.reason) return a.reason < b.reason ? -1 : 1;
   return (a.eventId ?? '') < (b.eventId ?? '') ? -1 : (a.eventId ?? '') > (b.eventId ?? '') ? 1 : 0;
@@ -61,7 +61,7 @@ export const quarantineRoute = defineRoute({
     const now = deps.clock();
     const days = Array.from({ length: query.days }, (_, back) => isoTime(now - back * DAY_MS).slice(0, 10));
     const perDay = await Promise.all(days.map((day) => deps.quarantine.listQuarantine(day)));
-    const events = perDay.flat().map(quarantinedEvent);
+    const events = perDay.flat().map(quarantineSample);
     const counts = new Map<string, number>();
     for (const event of events) counts.set(event.reason, (counts.get(event.reason) ?? 0) + 1);
     return {
@@ -89,17 +89,17 @@ const MAX_PAGE_BYTES = 4_000_000;
 const cursorOf = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 const idOf = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
 
-function quarantinedItem(item: Record<string, AttributeValue>): QuarantinedItem {
+function quarantinedItem(event: QuarantinedEvent): QuarantinedItem {
   return {
-    id: item.sk?.S ?? '',
-    reason: item.reason?.S ?? 'unknown',
-    message: item.message?.S ?? '',
-    source: item.source?.S ?? null,
-    name: item.name?.S ?? null,
-    eventId: item.eventId?.S ?? null,
-    userId: item.userId?.S ?? null,
-    arrivedAt: isoTime(Number(item.arrivedAt?.N ?? 0)),
-    raw: item.raw?.S ?? '',
+    id: event.id,
+    reason: event.reason,
+    message: event.message,
+    source: event.source ?? null,
+    name: event.name ?? null,
+    eventId: event.eventId ?? null,
+    userId: event.userId ?? null,
+    arrivedAt: isoTime(event.arrivedAt),
+    raw: event.raw,
   };
 }
 
@@ -165,14 +165,14 @@ const recomputeDefinition = defineRoute({
   response: RecomputeSummary,
   async handle({ deps, body }) {
     if (body.from !== undefined) {
-      if (!deps.dirtyMarks) throw invalidParameter('from', 'this deployment cannot recompute a range');
+      if (!deps.dirty) throw invalidParameter('from', 'this deployment cannot recompute a range');
       const now = deps.clock();
       const range = instantRange({ from: body.from, to: body.to, now }, 0);
       const { grains, zone } = deps.compiled;
       const keys = grains.flatMap((grain) => overlappingPeriods(range, grain, zone));
       // Marked dirty now, the run below takes them with the periods ingest marked.
       for (let start = 0; start < keys.length; start += DIRTY_CHUNK)
-        await deps.dirtyMarks.markDirty(
+        await deps.dirty.markDirty(
           `recompute-range-${now}-${start}`,
           now,
           keys.slice(start, start + DIRTY_CHUNK),

@@ -26,7 +26,7 @@ export const statusRoute = defineRoute({
   response: PipelineStatus,
   async handle({ deps }) {
     const now = deps.clock();
-    const [latest, lastRunAt] = await Promise.all([deps.rollups.latestAccepted(), deps.rollups.lastRunAt()]);
+    const [latest, lastRunAt] = await Promise.all([deps.freshness.readLatest(), deps.runs.lastRunAt()]);
     const everyMs = durationMs(deps.compiled.config.recompute.every);
     const reasons: StaleReason[] = [];
     if (!latest) reasons.push({ code: 'no_events', message: 'no event has been accepted yet' });

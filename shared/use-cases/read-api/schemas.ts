@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AlertContributor, Owner } from '../../domain/alerts/deviation-alert.js';
+import { TargetProgress } from '../../domain/engine/target-pace.js';
 import { RejectionReason } from '../../domain/events/envelope.js';
 
 /**
@@ -26,17 +28,7 @@ export const ApiErrorBody = z.object({
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 
-export const Owner = z.object({ name: z.string(), contact: z.string(), team: z.string() });
-
-export const TargetProgress = z.object({
-  baseline: Num,
-  current: Num,
-  progress: Num.describe('(current - baseline) / (target - baseline)'),
-  requiredPerPeriod: Num,
-  projection: Num,
-  state: z.enum(['on_track', 'at_risk', 'off_track', 'achieved', 'missed', 'no_data']),
-});
-export type TargetProgress = z.infer<typeof TargetProgress>;
+export { TargetProgress };
 
 /** One rollup: a metric's value in one period with its expected band. */
 export const PeriodValue = z.object({
@@ -149,15 +141,6 @@ export const JourneyReport = z.object({
 });
 export type JourneyReport = z.infer<typeof JourneyReport>;
 
-const Contributor = z.object({
-  metricId: z.string(),
-  title: z.string(),
-  observed: Num,
-  expected: Num,
-  relativeDeviation: Num,
-  share: z.number(),
-});
-
 export const AlertSummary = z.object({
   alertId: z.string(),
   kind: z.enum(['detected', 'resolved', 'target_off_track']),
@@ -184,7 +167,7 @@ export const AlertSummary = z.object({
   relativeDeviation: Num,
   severity: z.enum(['warning', 'critical']).nullable(),
   owner: Owner,
-  contributors: z.array(Contributor),
+  contributors: z.array(AlertContributor),
   link: z.string(),
   resolvedAt: Instant.optional().describe('When the period was found back inside its band'),
   raisedAt: Instant.describe('When the alert was raised'),

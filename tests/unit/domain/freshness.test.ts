@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { latestAccepted } from '../../../../shared/adapters/dynamodb/freshness.js';
+import { latestAccepted } from '../../../shared/domain/freshness.js';
 
 describe('latestAccepted', () => {
   test('It should take the event that arrived last, with the commit time of its batch', () => {

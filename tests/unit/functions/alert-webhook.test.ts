@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createAlertWebhookHandler, WebhookDeliveryError } from '../../../functions/alert-webhook/handler.js';
+import { createAlertWebhookHandler } from '../../../functions/alert-webhook/handler.js';
+import { WebhookDeliveryError } from '../../../shared/use-cases/alert-webhook/post-alerts.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:NorthstarAlertsGrowth';
 const URL_A = 'https://chat.example.com/hooks/a';

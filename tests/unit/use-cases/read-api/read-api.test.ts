@@ -60,6 +60,9 @@ const api = createReadApi({
   rollups: unreadable<ReadApiDeps['rollups']>('rollups'),
   counters: unreadable<ReadApiDeps['counters']>('counters'),
   quarantine: unreadable<ReadApiDeps['quarantine']>('quarantine'),
+  alerts: unreadable<ReadApiDeps['alerts']>('alerts'),
+  freshness: unreadable<ReadApiDeps['freshness']>('freshness'),
+  runs: unreadable<ReadApiDeps['runs']>('runs'),
   recompute: unreadable<{ run: ReadApiDeps['recompute'] }>('recompute').run,
   clock: () => NOW,
 });

@@ -1,0 +1,79 @@
+import type { Clock } from '../shared/ports/clock.js';
+import type { DeadLetters } from '../shared/ports/dead-letters.js';
+import type { ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
+import { deliverToHandler, type SqsHandler } from './local-queue.js';
+
+export interface IngestPumpOptions {
+  readonly handler: SqsHandler;
+  readonly deadLetters: DeadLetters;
+  readonly clock: Clock;
+  /** Messages per ingest invocation. */
+  readonly batchSize: number;
+  /** Receives before a message goes to the dead-letter store. */
+  readonly maxReceives: number;
+  /** The error of the latest failed receive, kept with what is dead-lettered. */
+  readonly lastError: () => string;
+  readonly onDeadLetter?: () => void;
+}
+
+export interface IngestPump {
+  /** Queues records as the bus rule's SQS target would; ingest follows in the background. */
+  enqueue(records: readonly ReceivedRecord[]): void;
+  /** Hands records to the ingest handler now, as the queue would. */
+  deliver(records: readonly ReceivedRecord[]): Promise<void>;
+  /** Waits until every queued record has been ingested or dead-lettered. */
+  drained(): Promise<void>;
+}
+
+/** The queue between the bus rule and ingest: batches, concurrent invocations, receives and dead letters. */
+export function createIngestPump(options: IngestPumpOptions): IngestPump {
+  let queued: ReceivedRecord[] = [];
+  let pumping: Promise<void> = Promise.resolve();
+
+  /** Messages that failed every receive are kept with the last error, as a dead-letter queue would. */
+  async function deadLetter(records: readonly ReceivedRecord[]): Promise<void> {
+    for (const record of records) {
+      options.onDeadLetter?.();
+      await options.deadLetters.putDeadLetter({
+        messageId: record.messageId,
+        deadLetteredAt: new Date(options.clock()).toISOString(),
+        body: record.body,
+        error: options.lastError() || 'failed every receive',
+        receives: options.maxReceives,
+      });
+    }
+  }
+
+  async function deliver(records: readonly ReceivedRecord[]): Promise<void> {
+    const givenUp = await deliverToHandler(options.handler, records, {
+      batchSize: options.batchSize,
+      workers: 4,
+      maxReceives: options.maxReceives,
+    });
+    await deadLetter(givenUp);
+  }
+
+  const pump = () => {
+    pumping = pumping.then(async () => {
+      while (queued.length > 0) {
+        const batch = queued;
+        queued = [];
+        await deliver(batch);
+      }
+    });
+    return pumping;
+  };
+
+  return {
+    enqueue(records) {
+      if (records.length === 0) return;
+      queued.push(...records);
+      void pump();
+    },
+    deliver,
+    async drained() {
+      while (queued.length > 0) await pump();
+      await pumping;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
+import { EventBridgeAlertBus } from '../adapters/eventbridge/alert-bus.js';
+import { invokeRecomputeFunction } from '../adapters/lambda/recompute-function.js';
+import { WebhookRoutes } from '../domain/alerts/webhook-routes.js';
+import type { IngestRecordsDeps } from '../use-cases/ingest/ingest-records.js';
+import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
+import type { RecomputeDeps } from '../use-cases/recompute/recompute.js';
+import { dynamoClient, eventBridgeClient } from './clients.js';
+import { composePipeline, type Pipeline } from './pipeline.js';
+import {
+  ApiEnv,
+  loadConfigFile,
+  PipelineEnv,
+  parseEnv,
+  RecomputeEnv,
+  SettingsError,
+  WebhookEnv,
+} from './settings.js';
+
+/** The pipeline a Lambda function's environment names: its bundled configuration and its table. */
+function pipelineOf(env: PipelineEnv): Pipeline {
+  return composePipeline({
+    config: loadConfigFile(env.NORTHSTAR_CONFIG_FILE),
+    client: dynamoClient(env.DYNAMODB_ENDPOINT),
+    tableName: env.TABLE_NAME,
+  });
+}
+
+/** Built on first use, so that importing a handler (tests, the local runtime) needs no environment. */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+export function ingestFromEnv(env: NodeJS.ProcessEnv): IngestRecordsDeps {
+  return pipelineOf(parseEnv(PipelineEnv, env)).ingest;
+}
+
+export function recomputeFromEnv(env: NodeJS.ProcessEnv): RecomputeDeps {
+  const settings = parseEnv(RecomputeEnv, env);
+  const bus = new EventBridgeAlertBus(
+    eventBridgeClient(settings.EVENTBRIDGE_ENDPOINT),
+    settings.EVENT_BUS_NAME,
+  );
+  return pipelineOf(settings).recompute(bus);
+}
+
+export function readApiFromEnv(env: NodeJS.ProcessEnv): ReadApiDeps {
+  const settings = parseEnv(ApiEnv, env);
+  return pipelineOf(settings).readApi(
+    invokeRecomputeFunction(new LambdaClient({}), settings.RECOMPUTE_FUNCTION_NAME),
+  );
+}
+
+export function webhookRoutesFromEnv(env: NodeJS.ProcessEnv): WebhookRoutes {
+  const { WEBHOOK_ROUTES } = parseEnv(WebhookEnv, env);
+  let json: unknown;
+  try {
+    json = JSON.parse(WEBHOOK_ROUTES);
+  } catch (cause) {
+    throw new SettingsError('Invalid environment: WEBHOOK_ROUTES is not JSON', { cause });
+  }
+  const routes = WebhookRoutes.safeParse(json);
+  if (!routes.success)
+    throw new SettingsError(`Invalid environment: WEBHOOK_ROUTES ${z.prettifyError(routes.error)}`, {
+      cause: routes.error,
+    });
+  return routes.data;
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { TargetProgress } from '../engine/target-pace.js';
+
+const Value = z.number().nullable();
+
+/** A metric's owner: who is paged and through which team's topic. */
+export const Owner = z.object({ name: z.string(), contact: z.string(), team: z.string() });
+export type Owner = z.infer<typeof Owner>;
+
+/** A child metric and its share of the parent's move (SEMANTICS.md section 7). */
+export const AlertContributor = z.object({
+  metricId: z.string(),
+  title: z.string(),
+  observed: Value,
+  expected: Value,
+  relativeDeviation: Value,
+  share: z.number(),
+});
+export type AlertContributor = z.infer<typeof AlertContributor>;
+
+export const AlertKind = z.enum(['detected', 'resolved', 'target_off_track']);
+export type AlertKind = z.infer<typeof AlertKind>;
+
+/** The detail of a deviation alert event on the bus (SEMANTICS.md section 7). */
+export const DeviationAlert = z.object({
+  /** Stable per (metric version, grain, period): consumers can drop repeats by it. */
+  alertId: z.string(),
+  kind: AlertKind,
+  metric: z.object({
+    id: z.string(),
+    title: z.string(),
+    definitionVersion: z.string(),
+    definition: z.string(),
+  }),
+  grain: z.string(),
+  period: z.string(),
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  observed: Value,
+  expected: z.number(),
+  band: z.object({ lower: z.number(), upper: z.number() }),
+  relativeDeviation: Value,
+  severity: z.enum(['warning', 'critical']).nullable(),
+  owner: Owner,
+  contributors: z.array(AlertContributor),
+  link: z.string(),
+  /** With `target_off_track`: the key result and its pace. */
+  target: TargetProgress.extend({ value: z.number(), by: z.string(), direction: z.string() }).optional(),
+});
+export type DeviationAlert = z.infer<typeof DeviationAlert>;

@@ -1,0 +1,91 @@
+import type { DeviationAlert } from '../../domain/alerts/deviation-alert.js';
+import { attribute } from '../../domain/engine/attribution.js';
+import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import type { Rollup } from '../../domain/rollup.js';
+import type { AlertBus } from '../../ports/alert-bus.js';
+import type { Stores } from '../../ports/stores.js';
+
+export interface AlertDeps extends Pick<Stores, 'alerts'> {
+  readonly compiled: CompiledConfig;
+  readonly bus: AlertBus;
+}
+
+/** A rollup as an alert: the numbers, the owner, and the child metrics ranked by how much of the move they explain. */
+export function alertOf(
+  rollup: Rollup,
+  siblings: ReadonlyMap<string, Rollup>,
+  compiled: CompiledConfig,
+  kind: DeviationAlert['kind'],
+): DeviationAlert {
+  const { config } = compiled;
+  const metric = config.metrics[rollup.metricId]!;
+  const children = Object.entries(config.metrics)
+    .filter(([, child]) => child.parent === rollup.metricId)
+    .map(([childId]) => ({
+      metricId: childId,
+      observed: siblings.get(childId)?.value ?? null,
+      expected: siblings.get(childId)?.expected ?? null,
+    }));
+  const contributors = attribute(
+    { observed: rollup.value ?? 0, expected: rollup.expected ?? 0 },
+    children,
+  ).map((child) => ({ ...child, title: config.metrics[child.metricId]?.title ?? child.metricId }));
+  return {
+    alertId: `${rollup.defId}:${rollup.grain}:${rollup.period}`,
+    kind,
+    metric: {
+      id: rollup.metricId,
+      title: metric.title,
+      definitionVersion: rollup.defId,
+      definition: metric.definition,
+    },
+    grain: rollup.grain,
+    period: rollup.period,
+    periodStart: new Date(rollup.start).toISOString(),
+    periodEnd: new Date(rollup.end).toISOString(),
+    observed: rollup.value,
+    expected: rollup.expected ?? 0,
+    band: { lower: rollup.lower ?? 0, upper: rollup.upper ?? 0 },
+    relativeDeviation: rollup.relativeDeviation,
+    severity: rollup.severity,
+    owner: { name: metric.owner.name, contact: metric.owner.contact, team: metric.owner.team },
+    contributors,
+    link: `${config.recompute.dashboardUrl.replace(/\/$/, '')}/#/metrics/${rollup.metricId}?grain=${rollup.grain}&period=${rollup.period}`,
+  };
+}
+
+/** Sends an alert this run recorded, then notes it sent; a crash in between is resent by a later run. */
+export async function sendAlert(deps: AlertDeps, alert: DeviationAlert): Promise<void> {
+  await deps.bus.publish([alert]);
+  await deps.alerts.markSent(alert);
+}
+
+/** Opens one alert per deviating settled period and resolves it once the period is back in its band. */
+export async function raiseDeviationAlerts(
+  deps: AlertDeps,
+  rollups: readonly Rollup[],
+  now: number,
+): Promise<{ detected: number; resolved: number }> {
+  const byMetric = new Map(rollups.map((rollup) => [rollup.metricId, rollup]));
+  let detected = 0;
+  let resolved = 0;
+  for (const rollup of rollups) {
+    const metric = deps.compiled.config.metrics[rollup.metricId]!;
+    if (!rollup.settled || metric.grain !== rollup.grain) continue;
+    if (rollup.status === 'deviating') {
+      const alert = alertOf(rollup, byMetric, deps.compiled, 'detected');
+      if (await deps.alerts.openAlert(alert, now)) {
+        await sendAlert(deps, alert);
+        detected++;
+      }
+    } else if (rollup.status === 'normal') {
+      const alert = alertOf(rollup, byMetric, deps.compiled, 'resolved');
+      const existing = await deps.alerts.getAlert(alert);
+      if (existing?.state === 'open' && (await deps.alerts.resolveAlert(alert, now))) {
+        await sendAlert(deps, alert);
+        resolved++;
+      }
+    }
+  }
+  return { detected, resolved };
+}

@@ -1,0 +1,108 @@
+import type { Grain, Metric } from '../../domain/config/schema.js';
+import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import { classify, expectedBand, historyPeriods } from '../../domain/engine/expected-band.js';
+import { metricValue } from '../../domain/engine/metric-values.js';
+import { targetProgress } from '../../domain/engine/target-pace.js';
+import type { Rollup } from '../../domain/rollup.js';
+import { addDuration, durationMs, periodBounds } from '../../domain/time/periods.js';
+import type { Stores } from '../../ports/stores.js';
+
+export interface PeriodRollupsDeps extends Pick<Stores, 'counters' | 'rollups'> {
+  readonly compiled: CompiledConfig;
+}
+
+/** Settled periods of the metric's grain that feed a target's pace and projection. */
+const TARGET_SERIES = 26;
+
+/**
+ * When a metric's period is final. A funnel conversion's cohort keeps converting until
+ * its window has passed for the last user who entered in the period.
+ */
+function settledAt(metric: Metric, end: number, settleDelayMs: number, compiled: CompiledConfig): number {
+  if (metric.kind !== 'funnel_conversion') return end + settleDelayMs;
+  const window = compiled.config.funnels[metric.funnel]?.window ?? 'PT0S';
+  return addDuration(end, window, compiled.zone) + settleDelayMs;
+}
+
+/** A target's progress from the metric's first value on record (the baseline) and its latest ones (the pace). */
+async function withTarget(
+  deps: PeriodRollupsDeps,
+  metric: Metric,
+  base: Rollup,
+  now: number,
+): Promise<Rollup> {
+  if (!metric.target || metric.grain !== base.grain) return base;
+  const [first] = await deps.rollups.earliestRollups(base.defId, base.grain, 1);
+  const recent = await deps.rollups.latestRollups(base.defId, base.grain, TARGET_SERIES);
+  const series = [
+    ...new Map([first, ...recent].filter((r) => r !== undefined).map((r) => [r.period, r])).values(),
+  ]
+    .filter((rollup) => rollup.settled && rollup.period !== base.period)
+    .concat(base.settled ? [base] : [])
+    .sort((a, b) => a.start - b.start);
+  return {
+    ...base,
+    target: targetProgress({ target: metric.target, series, now, zone: deps.compiled.zone }),
+  };
+}
+
+/** Every metric's rollup for one period: value from the counters, band from its own history. */
+export async function periodRollups(
+  deps: PeriodRollupsDeps,
+  grain: Grain,
+  period: string,
+  now: number,
+): Promise<Rollup[]> {
+  const { compiled } = deps;
+  const { config, zone } = compiled;
+  const { start, end } = periodBounds(period, grain, zone);
+  const settleDelayMs = durationMs(config.recompute.settleDelay);
+  const counters = await deps.counters.readCounters(`${grain}#${period}`);
+  const history = historyPeriods(period, grain, zone);
+  return Promise.all(
+    Object.entries(config.metrics).map(async ([metricId, metric]): Promise<Rollup> => {
+      const defId = compiled.defIds[`metric:${metricId}`] as string;
+      // A period without a single counter saw no events at all: the pipeline was not
+      // receiving yet (or not running), which is no data, not a zero to learn from.
+      const value = counters.size === 0 ? null : metricValue(metricId, counters, compiled);
+      const settled = now >= settledAt(metric, end, settleDelayMs, compiled);
+      const past = await deps.rollups.getRollups(defId, grain, history);
+      const band = expectedBand(
+        history.map((key) => past.get(key)?.value ?? null),
+        // Counts carry counting noise of about sqrt(n): recompute.countNoise of it is the least band.
+        {
+          sensitivity: metric.sensitivity,
+          countNoise:
+            metric.kind === 'count' || metric.kind === 'distinct_users' ? config.recompute.countNoise : 0,
+        },
+      );
+      const ready = band.state === 'ready' ? band : undefined;
+      const verdict = settled ? classify(value, band) : undefined;
+      const elapsed = Math.min(Math.max(now - start, 1), end - start);
+      const base = {
+        metricId,
+        defId,
+        grain,
+        period,
+        start,
+        end,
+        value,
+        expected: ready?.expected ?? null,
+        lower: ready?.lower ?? null,
+        upper: ready?.upper ?? null,
+        status: verdict?.status ?? 'open',
+        relativeDeviation: verdict?.relativeDeviation ?? null,
+        severity: verdict?.severity ?? null,
+        settled,
+        projection:
+          settled || value === null
+            ? null
+            : metric.kind === 'ratio' || metric.kind === 'funnel_conversion'
+              ? value
+              : (value * (end - start)) / elapsed,
+        updatedAt: now,
+      } satisfies Rollup;
+      return withTarget(deps, metric, base, now);
+    }),
+  );
+}

@@ -1,0 +1,180 @@
+import { describe, expect, test } from 'vitest';
+import type { DeviationAlert } from '../../../../shared/domain/alerts/deviation-alert.js';
+import type { NorthstarConfig } from '../../../../shared/domain/config/schema.js';
+import { parseConfig } from '../../../../shared/domain/config/validate.js';
+import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
+import { trackingPlanSchemas } from '../../../../shared/domain/events/tracking-plan.js';
+import { ingestRecords } from '../../../../shared/use-cases/ingest/ingest-records.js';
+import { recompute } from '../../../../shared/use-cases/recompute/recompute.js';
+import {
+  config,
+  DAY,
+  dayEvents,
+  entriesOf,
+  FIRST_DAY,
+  INCIDENT,
+  settledAfter,
+} from '../../../support/daily-activity.js';
+import type { TestEvent } from '../../../support/entries.js';
+import { memoryStores } from '../../../support/memory-stores.js';
+
+const MINUTE = 60_000;
+
+/** The real ingest and recompute use cases on in-memory stores, with a clock and a bus the test holds. */
+function setup(withConfig: NorthstarConfig = config) {
+  const compiled = compileConfig(withConfig);
+  const stores = memoryStores();
+  const published: DeviationAlert[] = [];
+  const bus = {
+    down: false,
+    async publish(alerts: readonly DeviationAlert[]) {
+      if (bus.down) throw new Error('the bus is unreachable');
+      published.push(...alerts);
+    },
+  };
+  let now = FIRST_DAY;
+  const clock = () => now;
+  const ingestDeps = { ...stores, compiled, schemas: trackingPlanSchemas(withConfig), clock };
+  const run = () => recompute({ ...stores, compiled, bus, clock });
+  const runDay = async (day: number, events: TestEvent[]) => {
+    now = settledAfter(day);
+    const summary = await ingestRecords(entriesOf(events, now, `d${day}`), ingestDeps);
+    expect(summary.failedMessageIds).toEqual([]);
+  };
+  const history = async (days: number) => {
+    for (let day = 0; day < days; day++) {
+      await runDay(day, dayEvents(day));
+      await run();
+    }
+  };
+  const events = (kind: DeviationAlert['kind'], metricId?: string) =>
+    published.filter((alert) => alert.kind === kind && (!metricId || alert.metric.id === metricId));
+  return {
+    stores,
+    bus,
+    run,
+    runDay,
+    history,
+    events,
+    setClock: (at: number) => void (now = at),
+    now: () => now,
+  };
+}
+
+describe('recompute on in-memory stores', () => {
+  test('It should raise one alert per deviating metric and period however often it recomputes', async () => {
+    // Prepare
+    const pipeline = setup();
+    await pipeline.history(INCIDENT);
+    expect(pipeline.events('detected'), 'a wobble within 5% raises nothing').toEqual([]);
+
+    // Act: the incident day has no sign-ups; three runs follow.
+    await pipeline.runDay(INCIDENT, dayEvents(INCIDENT, 1, false));
+    const first = await pipeline.run();
+    pipeline.setClock(pipeline.now() + MINUTE);
+    const second = await pipeline.run();
+    const third = await pipeline.run();
+
+    // Assess
+    expect(first.detected).toBe(2);
+    expect([second.detected, third.detected]).toEqual([0, 0]);
+    const [activity] = pipeline.events('detected', 'daily_activity');
+    expect(pipeline.events('detected', 'daily_activity')).toHaveLength(1);
+    expect(pipeline.events('detected', 'daily_signups')).toHaveLength(1);
+    expect(pipeline.events('detected', 'daily_lessons')).toEqual([]);
+    expect(activity).toMatchObject({
+      alertId: `${activity!.metric.definitionVersion}:day:${new Date(FIRST_DAY + INCIDENT * DAY).toISOString().slice(0, 10)}`,
+      observed: 20,
+      expected: 40,
+      owner: { team: 'growth' },
+    });
+    expect(activity!.relativeDeviation).toBeCloseTo(-0.5);
+    expect(activity!.contributors[0]).toMatchObject({ metricId: 'daily_signups' });
+    expect(activity!.contributors[0]!.share).toBeGreaterThan(0.9);
+  });
+
+  test('It should resolve an alert once, when late events bring its period back inside the band', async () => {
+    // Prepare
+    const pipeline = setup();
+    await pipeline.history(INCIDENT);
+    await pipeline.runDay(INCIDENT, dayEvents(INCIDENT, 1, false));
+    await pipeline.run();
+
+    // Act: the sign-ups arrive late; two runs follow.
+    await pipeline.runDay(
+      INCIDENT,
+      dayEvents(INCIDENT).filter((event) => event.name === 'signed_up'),
+    );
+    pipeline.setClock(pipeline.now() + 2 * MINUTE);
+    const first = await pipeline.run();
+    const second = await pipeline.run();
+
+    // Assess
+    expect([first.resolved, second.resolved]).toEqual([2, 0]);
+    expect(pipeline.events('resolved', 'daily_activity')).toHaveLength(1);
+    expect(pipeline.events('resolved', 'daily_signups')).toHaveLength(1);
+    expect(pipeline.events('resolved', 'daily_activity')[0]).toMatchObject({ observed: 40 });
+    const [stored] = await pipeline.stores.alerts.listAlerts('2026-01-01', '2027-01-01');
+    expect(stored).toMatchObject({ state: 'resolved', sent: { detected: true, resolved: true } });
+  });
+
+  test('It should send an alert whose sending failed again only once it is 10 minutes old, and then once', async () => {
+    // Prepare: the bus is down when the incident is found.
+    const pipeline = setup();
+    await pipeline.history(INCIDENT);
+    await pipeline.runDay(INCIDENT, dayEvents(INCIDENT, 1, false));
+    pipeline.bus.down = true;
+    await expect(pipeline.run()).rejects.toThrow('the bus is unreachable');
+    const raisedAt = pipeline.now();
+    pipeline.bus.down = false;
+
+    // Act and assess: within the grace a run leaves it to the run that recorded it.
+    pipeline.setClock(raisedAt + 9 * MINUTE);
+    const early = await pipeline.run();
+    expect(early.resent).toBe(0);
+    expect(pipeline.events('detected', 'daily_activity')).toEqual([]);
+
+    // Act and assess: past 10 minutes it is sent, once.
+    pipeline.setClock(raisedAt + 10 * MINUTE + 1);
+    const late = await pipeline.run();
+    const after = await pipeline.run();
+    expect(late.resent).toBeGreaterThanOrEqual(1);
+    expect(after.resent).toBe(0);
+    expect(pipeline.events('detected', 'daily_activity')).toHaveLength(1);
+  });
+
+  test('It should alert the owner of a target off track once per review period', async () => {
+    // Prepare: a key result far above the pace of a flat metric, reviewed weekly.
+    const withTarget = structuredClone(config);
+    withTarget.metrics.daily_activity = {
+      ...withTarget.metrics.daily_activity!,
+      cadence: 'weekly',
+      target: { value: 1000, by: '2026-12-31', direction: 'increase' },
+    };
+    const pipeline = setup(parseConfig(withTarget));
+
+    // Act: ten days across two ISO weeks, recomputed daily and once more on the last.
+    await pipeline.history(10);
+    await pipeline.run();
+
+    // Assess
+    const offTrack = pipeline.events('target_off_track');
+    expect(offTrack.map((alert) => alert.period)).toEqual(['2026-W40', '2026-W41']);
+    expect(offTrack[0]).toMatchObject({
+      metric: { id: 'daily_activity' },
+      grain: 'target-weekly',
+      target: { state: 'off_track', value: 1000 },
+    });
+  });
+
+  test('It should return each metric’s latest value, for the operations dashboard', async () => {
+    const pipeline = setup();
+    await pipeline.history(3);
+    const { latestValues } = await pipeline.run();
+    expect(Object.fromEntries(latestValues.map(({ metricId, value }) => [metricId, value]))).toEqual({
+      daily_activity: 2 * (20 + [0, 1, -1][2]!),
+      daily_signups: 20 + [0, 1, -1][2]!,
+      daily_lessons: 20 + [0, 1, -1][2]!,
+    });
+  });
+});
