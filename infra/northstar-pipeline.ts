@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -10,6 +10,7 @@ import { productEventsPattern } from '../shared/domain/bus/rule-patterns.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import { AlertRouting } from './alert-routing.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle, writeConfigFile } from './bundled-config.js';
+import { acknowledgeServerlessFindings, acknowledgeTableKeyGrant } from './nag-acknowledgements.js';
 import { NorthstarState } from './northstar-state.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { PipelineMonitoring } from './pipeline-monitoring.js';
@@ -254,52 +255,4 @@ export class NorthstarPipeline extends Construct {
     new CfnOutput(this, 'OperationsTopicArn', { value: this.monitoring.operationsTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
-}
-
-/** grantReadWriteData also grants use of the table's customer-managed key, with two wildcard actions. */
-function acknowledgeTableKeyGrant(fn: PipelineFunction): void {
-  const role = fn.role;
-  if (role === undefined) throw new Error(`The function ${fn.node.path} has no role`);
-  const reason =
-    "grantReadWriteData adds these for the table's customer-managed key: the statement names that one key, and the wildcard only spans variants of the one operation.";
-  Validations.of(role).acknowledge(
-    { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason },
-    { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason },
-  );
-}
-
-/** Findings of the Serverless pack that the design answers another way. */
-function acknowledgeServerlessFindings(
-  state: NorthstarState,
-  ingestFunction: PipelineFunction,
-  recomputeFunction: PipelineFunction,
-): void {
-  for (const queue of [
-    state.ingestDeadLetterQueue,
-    state.recomputeDeadLetterQueue,
-    state.alertDeadLetterQueue,
-  ]) {
-    Validations.of(queue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'A dead-letter queue is the end of its path: an alarm fires on its first message, and an operator inspects and redrives it (docs/deploy.md).',
-    });
-  }
-  Validations.of(ingestFunction).acknowledge(
-    {
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        "Only invoked synchronously by its SQS event source: a message that fails every receive moves to the ingest queue's dead-letter queue by its redrive policy.",
-    },
-    {
-      id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason:
-        "SQS event source mappings take no on-failure destination: the ingest queue's redrive policy dead-letters a message after five receives.",
-    },
-  );
-  Validations.of(recomputeFunction).acknowledge({
-    id: 'Serverless-LambdaAsyncFailureDestination',
-    reason:
-      'Runs that failed every retry or expired go to the recompute dead-letter queue (DeadLetterConfig), which an alarm watches; an on-failure destination as well would only record them twice.',
-  });
 }

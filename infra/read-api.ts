@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ALERT_PK, DIRTY_PK } from '../shared/adapters/dynamodb/keys.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle } from './bundled-config.js';
 import { PipelineFunction } from './pipeline-function.js';
 
@@ -11,7 +12,7 @@ import { PipelineFunction } from './pipeline-function.js';
  * The only partitions the API writes: alert items (owners' acknowledgements) and dirty
  * marks (a recompute over a range marks its periods before it runs).
  */
-export const API_WRITTEN_PARTITIONS = ['ALERT', 'DIRTY'];
+export const API_WRITTEN_PARTITIONS = [ALERT_PK, DIRTY_PK];
 
 export interface ReadApiProps {
   readonly table: dynamodb.ITable;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { eventBridgeClient } from '../../shared/compose/clients.js';
+import type { Grain } from '../../shared/domain/config/schema.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
@@ -129,7 +130,20 @@ describe('local runtime', () => {
       quarantined: 2,
       deadLettered: 0,
     });
-    expect(summary.rollups).toBeGreaterThan(0);
+    // Every metric gets a rollup in every period the run recomputed, among them every period the events touched.
+    const metricIds = Object.keys(config.metrics);
+    expect(summary.rollups).toBe(summary.periods * metricIds.length);
+    const touched = Object.keys(referenceOf(events, compiled)).filter((item) => item !== 'all');
+    expect(touched.length).toBeGreaterThan(0);
+    for (const item of touched) {
+      const [grain, period] = item.split('#') as [Grain, string];
+      for (const id of metricIds) {
+        const found = await runtime.stores.rollups.getRollups(compiled.defIds[`metric:${id}`]!, grain, [
+          period,
+        ]);
+        expect(found.get(period)?.updatedAt, `${id} ${item}`).toBeDefined();
+      }
+    }
     const learners = await runtime.stores.rollups.latestRollups(
       compiled.defIds['metric:weekly_learners']!,
       'week',
