@@ -21,30 +21,42 @@ export type AlertContributor = z.infer<typeof AlertContributor>;
 export const AlertKind = z.enum(['detected', 'resolved', 'target_off_track']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
+export const AlertMetric = z.object({
+  id: z.string(),
+  title: z.string(),
+  definitionVersion: z.string(),
+  definition: z.string(),
+});
+
+export const AlertBand = z.object({ lower: z.number(), upper: z.number() });
+
+export const Severity = z.enum(['warning', 'critical']).nullable();
+
+/** With `target_off_track`: the key result and its pace. */
+export const AlertTarget = TargetProgress.extend({
+  value: z.number(),
+  by: z.string(),
+  direction: z.string(),
+});
+
 /** The detail of a deviation alert event on the bus (SEMANTICS.md section 7). */
 export const DeviationAlert = z.object({
   /** Stable per (metric version, grain, period): consumers can drop repeats by it. */
   alertId: z.string(),
   kind: AlertKind,
-  metric: z.object({
-    id: z.string(),
-    title: z.string(),
-    definitionVersion: z.string(),
-    definition: z.string(),
-  }),
+  metric: AlertMetric,
   grain: z.string(),
   period: z.string(),
   periodStart: z.string(),
   periodEnd: z.string(),
   observed: Value,
   expected: z.number(),
-  band: z.object({ lower: z.number(), upper: z.number() }),
+  band: AlertBand,
   relativeDeviation: Value,
-  severity: z.enum(['warning', 'critical']).nullable(),
+  severity: Severity,
   owner: Owner,
   contributors: z.array(AlertContributor),
   link: z.string(),
-  /** With `target_off_track`: the key result and its pace. */
-  target: TargetProgress.extend({ value: z.number(), by: z.string(), direction: z.string() }).optional(),
+  target: AlertTarget.optional(),
 });
 export type DeviationAlert = z.infer<typeof DeviationAlert>;

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { AlertContributor, Owner } from '../../domain/alerts/deviation-alert.js';
+import {
+  AlertBand,
+  AlertContributor,
+  AlertMetric,
+  AlertTarget,
+  Owner,
+  Severity,
+} from '../../domain/alerts/deviation-alert.js';
 import { TargetProgress } from '../../domain/engine/target-pace.js';
 import { RejectionReason } from '../../domain/events/envelope.js';
 
@@ -42,7 +49,7 @@ export const PeriodValue = z.object({
   status: z.enum(['open', 'learning', 'normal', 'deviating', 'no_data']),
   settled: z.boolean(),
   relativeDeviation: Num,
-  severity: z.enum(['warning', 'critical']).nullable(),
+  severity: Severity,
   projection: Num.describe('For a period not yet settled: where it is heading'),
 });
 export type PeriodValue = z.infer<typeof PeriodValue>;
@@ -151,21 +158,16 @@ export const AlertSummary = z.object({
     .object({ by: z.string(), note: z.string(), at: Instant })
     .nullable()
     .describe('Who acknowledged it, with what note and when; kept when the alert resolves'),
-  metric: z.object({
-    id: z.string(),
-    title: z.string(),
-    definitionVersion: z.string(),
-    definition: z.string(),
-  }),
+  metric: AlertMetric,
   grain: z.string(),
   period: z.string(),
   periodStart: Instant,
   periodEnd: Instant,
   observed: Num,
   expected: z.number(),
-  band: z.object({ lower: z.number(), upper: z.number() }),
+  band: AlertBand,
   relativeDeviation: Num,
-  severity: z.enum(['warning', 'critical']).nullable(),
+  severity: Severity,
   owner: Owner,
   contributors: z.array(AlertContributor),
   link: z.string(),
@@ -175,13 +177,7 @@ export const AlertSummary = z.object({
     .object({ observed: Num, expected: z.number(), relativeDeviation: Num })
     .optional()
     .describe('The values that resolved it'),
-  target: TargetProgress.extend({
-    value: z.number(),
-    by: z.string(),
-    direction: z.string(),
-  })
-    .optional()
-    .describe('With target_off_track: the key result and its pace'),
+  target: AlertTarget.optional().describe('With target_off_track: the key result and its pace'),
 });
 export type AlertSummary = z.infer<typeof AlertSummary>;
 
