@@ -16,20 +16,24 @@ function duration(seconds: number): string {
  * terminal; elsewhere (a log, a pipe) one line every few seconds, and only when asked for.
  */
 export class ProgressBar {
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
   private lastDraw = 0;
   private drawn = false;
 
+  /** `clock` gives the time in milliseconds since the epoch. @default Date.now */
   constructor(
     private readonly io: CliIo,
     private readonly label: string,
     private readonly enabled: boolean,
-  ) {}
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.startedAt = clock();
+  }
 
   /** `done` and `total` in the unit that measures progress (bytes of input); `events` sent so far. */
   update(done: number, total: number, events: number, baseline = 0, force = false): void {
     if (!this.enabled) return;
-    const now = Date.now();
+    const now = this.clock();
     const tty = this.io.stderr.isTTY === true;
     if (!force && now - this.lastDraw < (tty ? 100 : 5000)) return;
     this.lastDraw = now;

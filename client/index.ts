@@ -11,6 +11,7 @@ export { backoffDelay, DEFAULT_RETRY, isRetryableError, putEntries, type RetryPo
 export {
   createTracker,
   type Tracker,
+  type TrackerClock,
   type TrackerOptions,
   type TrackerStats,
   type TrackOptions,

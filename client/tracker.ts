@@ -1,4 +1,4 @@
-import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { TrackerError } from './errors.js';
 import {
   type BatchEvent,
@@ -10,74 +10,12 @@ import {
   packSingleEntries,
   utf8Bytes,
 } from './pack-entries.js';
-import { putEntries, type RetryPolicy } from './put-events.js';
-import type { AnyPlanConfig, EventName, EventProperties } from './tracking-plan-types.js';
-import { uuid7 } from './uuid7.js';
+import { putEntries } from './put-events.js';
+import type { Tracker, TrackerOptions, TrackOptions } from './tracker-options.js';
+import type { AnyPlanConfig } from './tracking-plan-types.js';
+import { uuid7, uuid7Generator } from './uuid7.js';
 
-export interface TrackerOptions {
-  /** The emitting app, e.g. `app.web`. The prefix `northstar` is reserved for the pipeline. */
-  readonly source: string;
-  /** PutEvents endpoint; the local runtime's is `http://127.0.0.1:4000`. @default EventBridge in `region` */
-  readonly endpoint?: string;
-  /** @default the SDK's (AWS_REGION, profile); `us-east-1` with a local endpoint */
-  readonly region?: string;
-  /** @default the SDK's credential chain; any with a local endpoint */
-  readonly credentials?: EventBridgeClientConfig['credentials'];
-  /** Your own client; the tracker then leaves its settings and its lifetime to you. */
-  readonly client?: EventBridgeClient;
-  /** @default 'northstar' */
-  readonly eventBusName?: string;
-  /** `batch`: `Northstar Event Batch` entries; `single`: one entry per event, DetailType = its name. @default 'batch' */
-  readonly entries?: 'batch' | 'single';
-  /** Buffered events are sent at least this often. @default 1000 */
-  readonly flushIntervalMs?: number;
-  /** Sends at once when this many events are buffered (or a full call's worth of bytes). @default 500 */
-  readonly flushAtEvents?: number;
-  /** Events held at most; once full, new events are dropped and reported. @default 10000 */
-  readonly maxBufferedEvents?: number;
-  readonly retry?: RetryPolicy;
-  /** Context added to every event (platform, appVersion, locale ...). */
-  readonly context?: Readonly<Record<string, unknown>>;
-  /** Where failures go: the tracker never throws at the app. @default console.warn */
-  readonly onError?: (error: TrackerError) => void;
-}
-
-export interface TrackOptions {
-  readonly userId: string;
-  /** When the user acted. @default the time of the call */
-  readonly occurredAt?: Date | string;
-  /** To resend an event idempotently. @default a new UUID v7 */
-  readonly eventId?: string;
-  readonly context?: Readonly<Record<string, unknown>>;
-}
-
-export interface TrackerStats {
-  /** Events taken by `track()`. */
-  readonly tracked: number;
-  /** Events in entries PutEvents accepted. */
-  readonly sent: number;
-  readonly buffered: number;
-  /** Dropped because the buffer was full. */
-  readonly dropped: number;
-  /** Refused by PutEvents for good, or still failing after the last retry, or invalid. */
-  readonly failed: number;
-  /** PutEvents calls made, retries included. */
-  readonly calls: number;
-}
-
-export interface Tracker<C extends AnyPlanConfig = AnyPlanConfig> {
-  /** Buffers one event and returns its eventId (undefined when it was not taken). Never throws. */
-  track<N extends EventName<C>>(
-    name: N,
-    properties: EventProperties<C, N>,
-    options: TrackOptions,
-  ): string | undefined;
-  /** Sends everything buffered so far, retries included. */
-  flush(): Promise<void>;
-  /** Stops the timer, flushes and releases the client it made. Later `track()` calls are reported. */
-  shutdown(): Promise<void>;
-  stats(): TrackerStats;
-}
+export type { Tracker, TrackerClock, TrackerOptions, TrackerStats, TrackOptions } from './tracker-options.js';
 
 interface Buffered {
   readonly event: BatchEvent;
@@ -87,6 +25,13 @@ interface Buffered {
 const LOCAL_HOST = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 /** Events taken from the buffer per pass, before packing into entries and calls. */
 const PASS_BYTES = MAX_CALL_BYTES;
+
+function unrefInterval(flushDue: () => void, ms: number): unknown {
+  const timer = setInterval(flushDue, ms);
+  // The timer alone never keeps a process alive; call shutdown() before exit to send the rest.
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
 
 function eventBridgeClientFor(options: TrackerOptions): EventBridgeClient {
   const local = options.endpoint !== undefined && LOCAL_HOST.test(options.endpoint);
@@ -115,6 +60,11 @@ export function createTracker<C extends AnyPlanConfig = AnyPlanConfig>(options: 
   const maxBuffered = options.maxBufferedEvents ?? 10_000;
   const flushAtEvents = options.flushAtEvents ?? 500;
   const eventBusName = options.eventBusName ?? 'northstar';
+  const now = options.clock?.now ?? Date.now;
+  const nextEventId = options.clock?.now ? uuid7Generator(options.clock.now) : uuid7;
+  const clearTimer =
+    options.clock?.clearInterval ??
+    ((timer: unknown) => clearInterval(timer as ReturnType<typeof setInterval>));
   // The smallest entry holds the source, the longest detail type and `{"events":[]}`.
   const maxEventBytes = MAX_ENTRY_BYTES - utf8Bytes(options.source) - 64;
 
@@ -150,7 +100,11 @@ export function createTracker<C extends AnyPlanConfig = AnyPlanConfig>(options: 
   const full = () => buffer.length >= flushAtEvents || bufferedBytes >= PASS_BYTES;
 
   async function sendCall(call: PackedEntry[]): Promise<void> {
-    const outcome = await putEntries(client, call, { eventBusName, retry: options.retry ?? {} });
+    const outcome = await putEntries(client, call, {
+      eventBusName,
+      retry: options.retry ?? {},
+      ...(options.clock?.sleep ? { sleep: options.clock.sleep } : {}),
+    });
     counts.calls += outcome.attempts;
     counts.sent += outcome.accepted.reduce((sum, entry) => sum + entry.events, 0);
     for (const [failures, code] of [
@@ -198,22 +152,26 @@ export function createTracker<C extends AnyPlanConfig = AnyPlanConfig>(options: 
     for (const call of packCalls(entries)) await sendCall(call);
   }
 
+  async function sendWhileDue(): Promise<void> {
+    try {
+      while (buffer.length > 0 && (forced || full())) await sendPass();
+    } catch (error) {
+      // putEntries never throws; this guards the unexpected, so the loop is never stuck.
+      report(
+        new TrackerError('retries_exhausted', `sending failed: ${(error as Error).message}`, 0, {
+          cause: error,
+        }),
+      );
+    }
+  }
+
   function drain(): Promise<void> {
-    sending ??= (async () => {
-      try {
-        while (buffer.length > 0 && (forced || full())) await sendPass();
-      } catch (error) {
-        // putEntries never throws; this guards the unexpected, so the loop is never stuck.
-        report(
-          new TrackerError('retries_exhausted', `sending failed: ${(error as Error).message}`, 0, {
-            cause: error,
-          }),
-        );
-      } finally {
-        forced = false;
-        sending = undefined;
-      }
-    })();
+    // Cleared in a callback that runs after the assignment: with nothing to send the pass
+    // ends at once, and clearing inside it would leave `sending` set for good.
+    sending ??= sendWhileDue().finally(() => {
+      forced = false;
+      sending = undefined;
+    });
     return sending;
   }
 
@@ -225,15 +183,13 @@ export function createTracker<C extends AnyPlanConfig = AnyPlanConfig>(options: 
     reportDrops();
   }
 
-  const timer = setInterval(() => {
+  const timer = (options.clock?.setInterval ?? unrefInterval)(function flushDue() {
     reportDrops();
     if (buffer.length > 0 && !sending) {
       forced = true;
       void drain();
     }
   }, options.flushIntervalMs ?? 1000);
-  // The timer alone never keeps a process alive; call shutdown() before exit to send the rest.
-  (timer as { unref?: () => void }).unref?.();
 
   function track(
     name: string,
@@ -268,7 +224,7 @@ export function createTracker<C extends AnyPlanConfig = AnyPlanConfig>(options: 
         droppedUnreported++;
         return undefined;
       }
-      const eventId = trackOptions.eventId ?? uuid7();
+      const eventId = trackOptions.eventId ?? nextEventId();
       const at = trackOptions.occurredAt;
       const context =
         options.context || trackOptions.context ? { ...options.context, ...trackOptions.context } : undefined;
@@ -276,7 +232,8 @@ export function createTracker<C extends AnyPlanConfig = AnyPlanConfig>(options: 
         name,
         eventId,
         userId,
-        occurredAt: at === undefined ? new Date().toISOString() : at instanceof Date ? at.toISOString() : at,
+        occurredAt:
+          at === undefined ? new Date(now()).toISOString() : at instanceof Date ? at.toISOString() : at,
         properties: properties ?? {},
         ...(context ? { context } : {}),
       };
@@ -307,7 +264,7 @@ export function createTracker<C extends AnyPlanConfig = AnyPlanConfig>(options: 
     async shutdown() {
       if (closed) return;
       closed = true;
-      clearInterval(timer);
+      clearTimer(timer);
       await flush();
       if (!options.client) client.destroy();
     },

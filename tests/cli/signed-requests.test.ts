@@ -47,6 +47,7 @@ describe('read API requests on AWS', () => {
     await api.get('/api/metrics/weekly_learners/series', { grain: 'week', from: '2026-11-01T00:00:00.000Z' });
 
     const [post, get] = received;
+    expect(post!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     expect(post!.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
     );
@@ -75,7 +76,7 @@ describe('read API requests on AWS', () => {
     expect(again.headers.authorization).toBe(post!.headers.authorization);
   });
 
-  test('It should not sign requests to the local runtime and should need a region elsewhere', () => {
+  test('It should not sign requests to the local runtime and should need a region elsewhere', async () => {
     expect(() => new ReadApiClient(targetOf({ 'api-url': 'https://example.com' }, io))).toThrow(
       '--region is needed',
     );
@@ -83,5 +84,41 @@ describe('read API requests on AWS', () => {
       () => new ReadApiClient(targetOf({ 'api-url': 'https://abc.lambda-url.eu-west-1.on.aws' }, io)),
     ).not.toThrow();
     expect(() => new ReadApiClient(targetOf({}, io))).not.toThrow();
+
+    // Prepare: the recording server stands in for the local runtime on 127.0.0.1. A region and
+    // session credentials are at hand, so nothing but the address keeps the client from signing.
+    const target = targetOf({ 'api-url': url, region: 'eu-west-1' }, io);
+    const sessionCredentials = { ...credentials, sessionToken: 'session-token-example' };
+    const local = new ReadApiClient(target, { credentials: sessionCredentials });
+    const forcedToSign = new ReadApiClient(target, { sign: true, credentials: sessionCredentials });
+    const from = received.length;
+
+    // Act
+    await local.post('/api/alerts/a%3Aday%3A2026-11-24/ack', { by: 'Ann' });
+    await local.get('/api/metrics/weekly_learners/series', { grain: 'week' });
+    await forcedToSign.get('/api/metrics/weekly_learners/series', { grain: 'week' });
+
+    // Assess: the local requests reach the server whole, with no SigV4 header at all (no
+    // authorization, x-amz-date or x-amz-security-token) ...
+    const [localPost, localGet, signedGet] = received.slice(from);
+    const sigV4Headers = (request: Received | undefined) =>
+      Object.keys(request?.headers ?? {}).filter(
+        (name) => name === 'authorization' || name.startsWith('x-amz-'),
+      );
+    expect(received.slice(from).map((request) => `${request.method} ${request.url}`)).toEqual([
+      'POST /api/alerts/a%3Aday%3A2026-11-24/ack',
+      'GET /api/metrics/weekly_learners/series?grain=week',
+      'GET /api/metrics/weekly_learners/series?grain=week',
+    ]);
+    expect(localPost!.body).toBe('{"by":"Ann"}');
+    expect(localPost!.headers['content-type']).toBe('application/json');
+    expect(sigV4Headers(localPost)).toEqual([]);
+    expect(sigV4Headers(localGet)).toEqual([]);
+    // ... while the same request signed on purpose carries every one of them.
+    expect(signedGet!.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=\S*x-amz-date\S*, Signature=[0-9a-f]{64}$/,
+    );
+    expect(signedGet!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(signedGet!.headers['x-amz-security-token']).toBe('session-token-example');
   });
 });

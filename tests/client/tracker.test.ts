@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTracker, type TrackerError } from '../../client/index.js';
+import { createTracker, type TrackerError, uuid7Time } from '../../client/index.js';
 import { MAX_ENTRY_BYTES, utf8Bytes } from '../../client/pack-entries.js';
 import { backoffDelay } from '../../client/put-events.js';
+import type { TrackerClock } from '../../client/tracker.js';
 import demo from '../../config/demo.config.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
@@ -50,17 +51,44 @@ async function acceptedSoFar(): Promise<number> {
   return runtime.totals.accepted;
 }
 
+/**
+ * Time that moves only when the test says so: the clock stands at `startAt` (a little in the
+ * past, so an event stamped by the real clock would show), the flush interval fires on `tick()`,
+ * and backoff waits are recorded and end at once.
+ */
+function manualClock(startAt = Date.now() - 30_000) {
+  const intervals: { flushDue: () => void; ms: number; stopped: boolean }[] = [];
+  const waits: number[] = [];
+  const clock: TrackerClock = {
+    now: () => startAt,
+    setInterval: (flushDue, ms) => intervals.push({ flushDue, ms, stopped: false }) - 1,
+    clearInterval: (timer) => {
+      const interval = intervals[timer as number];
+      if (interval) interval.stopped = true;
+    },
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  };
+  const tick = () => {
+    for (const interval of intervals) if (!interval.stopped) interval.flushDue();
+  };
+  return { clock, startAt, intervals, waits, tick };
+}
+
 function tracker(endpoint: string, options: Partial<Parameters<typeof createTracker>[0]> = {}) {
   const errors: TrackerError[] = [];
+  const time = manualClock();
   const instance = createTracker<Demo>({
     source: 'app.web',
     endpoint,
     flushIntervalMs: 3_600_000,
     retry: { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 40 },
     onError: (error) => errors.push(error),
+    clock: time.clock,
     ...options,
   });
-  return { instance, errors };
+  return { instance, errors, time };
 }
 
 const view = (path = '/') => ({ path });
@@ -70,13 +98,19 @@ describe('track() against the local runtime', () => {
   test('It should send buffered events on its interval, in one batch entry, counted once by the pipeline', async () => {
     const before = await acceptedSoFar();
     const through = await proxy();
-    const { instance, errors } = tracker(through.url, { flushIntervalMs: 50 });
+    const { instance, errors, time } = tracker(through.url, { flushIntervalMs: 50 });
     const userId = user();
     const ids = [
       instance.track('page_viewed', view('/a'), { userId }),
       instance.track('signed_up', { method: 'email' }, { userId }),
     ];
 
+    // Buffered until the interval is due ...
+    expect(time.intervals.map((interval) => interval.ms)).toEqual([50]);
+    expect(instance.stats()).toMatchObject({ tracked: 2, buffered: 2, sent: 0, calls: 0 });
+    expect(through.requests).toHaveLength(0);
+    // ... and sent when it is.
+    time.tick();
     await until(() => through.forwarded.length === 1, 'the interval flush');
     await until(async () => (await acceptedSoFar()) === before + 2, 'ingest of both events');
 
@@ -90,20 +124,44 @@ describe('track() against the local runtime', () => {
     expect(detail.events[0]).toMatchObject({ name: 'page_viewed', userId, properties: { path: '/a' } });
     expect(Date.parse(detail.events[0]!.occurredAt as string)).toBeGreaterThan(Date.now() - 60_000);
     expect(detail.events[0]!.occurredAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    // Stamped by the tracker's clock, the time of the track() call: occurredAt and the eventId's time.
+    expect(detail.events.map((event) => event.occurredAt)).toEqual([
+      new Date(time.startAt).toISOString(),
+      new Date(time.startAt).toISOString(),
+    ]);
+    expect(ids.map((id) => uuid7Time(id!))).toEqual([time.startAt, time.startAt]);
     await instance.shutdown();
+    expect(time.intervals.map((interval) => interval.stopped)).toEqual([true]);
     expect(errors).toEqual([]);
   });
 
   test('It should send at once when the buffer reaches its size, without waiting for the interval', async () => {
     const through = await proxy();
+    // The test's clock never ticks: the interval cannot send, only the size can.
     const { instance } = tracker(through.url, { flushAtEvents: 5 });
     const userId = user();
-    for (let i = 0; i < 4; i++) instance.track('page_viewed', view(`/${i}`), { userId });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const ids = Array.from({ length: 4 }, (_, i) => instance.track('page_viewed', view(`/${i}`), { userId }));
     expect(through.requests).toHaveLength(0);
-    instance.track('page_viewed', view('/4'), { userId });
+    expect(instance.stats()).toMatchObject({ tracked: 4, buffered: 4, calls: 0 });
+    ids.push(instance.track('page_viewed', view('/4'), { userId }));
     await until(() => through.forwarded.length === 1, 'the size flush');
     expect(eventIdsOf(through.forwarded)).toHaveLength(5);
+    expect(eventIdsOf(through.requests)).toEqual(ids);
+    await instance.shutdown();
+    // One call took all five: none went at four, and none was left over for shutdown to send.
+    expect(through.requests).toHaveLength(1);
+  });
+
+  test('It should keep sending after a flush with nothing buffered', async () => {
+    const through = await proxy();
+    const { instance } = tracker(through.url);
+    // Twice on an empty buffer: each must finish, and leave no pass behind it.
+    await instance.flush();
+    await instance.flush();
+    const userId = user();
+    const id = instance.track('page_viewed', view(), { userId });
+    await instance.flush();
+    expect(eventIdsOf(through.requests)).toEqual([id]);
     await instance.shutdown();
   });
 
@@ -156,11 +214,17 @@ describe('track() against the local runtime', () => {
             ? { kind: 'destroy' }
             : { kind: 'forward' },
     );
-    const { instance, errors } = tracker(through.url);
+    const { instance, errors, time } = tracker(through.url);
     const userId = user();
     const ids = Array.from({ length: 7 }, (_, i) => instance.track('page_viewed', view(`/${i}`), { userId }));
     await instance.flush();
     expect(through.requests).toHaveLength(4);
+    // A wait before each retry, below base x 2^n and the cap (5, 10, 20 ms with base 5 and cap 40).
+    expect(time.waits.map((wait, n) => wait >= 0 && wait < Math.min(40, 5 * 2 ** n))).toEqual([
+      true,
+      true,
+      true,
+    ]);
     expect(eventIdsOf(through.forwarded)).toEqual(ids);
     expect(instance.stats()).toMatchObject({ tracked: 7, sent: 7, failed: 0, calls: 4 });
     await until(async () => (await acceptedSoFar()) === before + 7, 'ingest after retries');
@@ -188,11 +252,12 @@ describe('track() against the local runtime', () => {
         },
       };
     });
-    const { instance, errors } = tracker(through.url, { entries: 'single' });
+    const { instance, errors, time } = tracker(through.url, { entries: 'single' });
     const userId = user();
     const ids = [1, 2, 3].map((i) => instance.track('page_viewed', view(`/${i}`), { userId }));
     await instance.flush();
     expect(through.requests.map((request) => request.Entries.length)).toEqual([3, 1]);
+    expect(time.waits).toHaveLength(1);
     expect(eventIdsOf(through.forwarded)).toEqual([ids[0]]);
     expect(errors.map((error) => [error.code, error.events, error.errorCode])).toEqual([
       ['rejected', 2, 'MalformedDetail'],
@@ -202,7 +267,7 @@ describe('track() against the local runtime', () => {
 
   test('It should give up after its attempts with backoff, report the events and never throw', async () => {
     const through = await proxy(() => serverError);
-    const { instance, errors } = tracker(through.url, {
+    const { instance, errors, time } = tracker(through.url, {
       retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 20 },
     });
     const userId = user();
@@ -212,6 +277,12 @@ describe('track() against the local runtime', () => {
     await expect(instance.flush()).resolves.toBeUndefined();
     expect(through.requests).toHaveLength(3);
     expect(Date.now() - startedAt).toBeLessThan(2_000);
+    // Three attempts, so two backoff waits, each a full-jitter draw below the 20 ms cap.
+    expect(time.waits).toHaveLength(2);
+    for (const wait of time.waits) {
+      expect(wait).toBeGreaterThanOrEqual(0);
+      expect(wait).toBeLessThan(20);
+    }
     expect(errors.map((error) => [error.code, error.events])).toEqual([['retries_exhausted', 2]]);
     expect(instance.stats()).toMatchObject({ sent: 0, failed: 2 });
     await instance.shutdown();

@@ -643,7 +643,77 @@ describe('parseConfig: rejected configurations', () => {
   });
 
   test('It should accept a $schema key at the top of a JSON configuration', () => {
-    expect(() => parseConfig({ ...structuredClone(demo), $schema: './northstar.schema.json' })).not.toThrow();
+    // Prepare: the demo with the key, and the smallest JSON configuration an editor would start from.
+    const input = { ...structuredClone(demo), $schema: './northstar.schema.json' };
+    const minimal = {
+      $schema: './northstar.schema.json',
+      trackingPlan: {
+        events: {
+          lesson_completed: {
+            properties: { courseId: { type: 'string', required: true }, durationSeconds: { type: 'number' } },
+          },
+        },
+      },
+      metrics: {
+        weekly_learners: {
+          kind: 'distinct_users',
+          title: 'Weekly learners',
+          definition: 'Distinct users with a lesson_completed event in the ISO week.',
+          events: ['lesson_completed'],
+          grain: 'week',
+          cadence: 'weekly',
+          owner: { name: 'Head of Learning', contact: 'learning-lead@example.com' },
+        },
+      },
+      northStar: 'weekly_learners',
+    };
+
+    // Act
+    expect(() => parseConfig(input)).not.toThrow();
+    const config = parseConfig(input);
+    const { $schema, ...withoutSchema } = config;
+
+    // Assess: every value the demo gives comes back as given, the key included ...
+    expect(config).toMatchObject(input);
+    expect($schema).toBe('./northstar.schema.json');
+    // ... and the key changes nothing else: the rest is the demo's own result, defaults and all.
+    expect(withoutSchema).toStrictEqual(parseConfig(structuredClone(demo)));
+    // The minimal configuration comes back whole: its values kept, every default filled in.
+    expect(parseConfig(minimal)).toStrictEqual({
+      $schema: './northstar.schema.json',
+      timeZone: 'UTC',
+      maxLateness: 'P7D',
+      clockSkew: 'PT5M',
+      grains: ['hour', 'day', 'week', 'month'],
+      ingest: { counterShards: 4, maxQueueAge: 'P2D', maxRoundSeconds: 120, maxEventBytes: 16384 },
+      recompute: { every: 'PT5M', settleDelay: 'PT1H', countNoise: 2, dashboardUrl: 'http://127.0.0.1:4000' },
+      trackingPlan: {
+        events: {
+          lesson_completed: {
+            description: '',
+            properties: {
+              courseId: { type: 'string', required: true, maxLength: 1024 },
+              durationSeconds: { type: 'number', required: false },
+            },
+          },
+        },
+      },
+      funnels: {},
+      metrics: {
+        weekly_learners: {
+          kind: 'distinct_users',
+          title: 'Weekly learners',
+          definition: 'Distinct users with a lesson_completed event in the ISO week.',
+          events: ['lesson_completed'],
+          where: {},
+          grain: 'week',
+          cadence: 'weekly',
+          sensitivity: 1,
+          owner: { name: 'Head of Learning', contact: 'learning-lead@example.com', team: 'head_of_learning' },
+        },
+      },
+      northStar: 'weekly_learners',
+    });
   });
 
   test('It should reject a metric whose grain is not among the kept grains', () => {
