@@ -44,14 +44,6 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
   return parsed.data;
 }
 
-export function parsePipelineEnv(env: NodeJS.ProcessEnv): PipelineEnv {
-  return parseEnv(PipelineEnv, env);
-}
-
-export function parseRecomputeEnv(env: NodeJS.ProcessEnv): RecomputeEnv {
-  return parseEnv(RecomputeEnv, env);
-}
-
 /** The bundled configuration (JSON, validated when the function starts). */
 export function loadConfigFile(file: string): NorthstarConfig {
   return parseConfig(JSON.parse(readFileSync(file, 'utf8')));
