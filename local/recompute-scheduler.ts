@@ -14,7 +14,7 @@ export interface RecomputeSchedulerOptions {
 export interface RecomputeScheduler {
   /** Drains the queue, then runs the recompute; runs never overlap. */
   recomputeNow(request?: RecomputeRequest): Promise<RecomputeSummary>;
-  /** Stops the schedule and waits for a run in progress. */
+  /** Stops the schedule, lets the queue drain, and waits for a run in progress (one the drain released too). */
   stop(): Promise<void>;
 }
 
@@ -45,6 +45,7 @@ export function createRecomputeScheduler(options: RecomputeSchedulerOptions): Re
     recomputeNow,
     async stop() {
       if (timer) clearInterval(timer);
+      await options.drained();
       await recomputing?.catch(() => undefined);
     },
   };

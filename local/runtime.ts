@@ -180,7 +180,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     recomputeNow: scheduler.recomputeNow,
     async stop() {
       await scheduler.stop();
-      await queue.drained();
       await server.close();
       client.destroy();
       await dynamo.stop();
