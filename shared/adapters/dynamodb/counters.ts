@@ -57,10 +57,19 @@ export class CounterItems implements Counters {
     private readonly options: CounterItemsOptions,
   ) {}
 
-  /** Markers of rounds that finished longer than a round's time limit ago can go. */
-  private async removableMarkers(itemIds: readonly string[], now: number): Promise<Map<string, string[]>> {
+  /**
+   * Markers of rounds that finished longer than a round's time limit ago can go; never the
+   * marker of the round being applied, which the same update sets (a round whose ledger
+   * expired can be applied again by recovery).
+   */
+  private async removableMarkers(
+    itemIds: readonly string[],
+    roundId: string,
+    now: number,
+  ): Promise<Map<string, string[]>> {
     const candidates = new Set<string>();
-    for (const id of itemIds) for (const round of this.markerCandidates.get(id) ?? []) candidates.add(round);
+    for (const id of itemIds)
+      for (const round of this.markerCandidates.get(id) ?? []) if (round !== roundId) candidates.add(round);
     const unknown = [...candidates].filter((round) => this.rounds.finishedAt(round) === undefined);
     if (unknown.length > 0) {
       const found = await this.rounds.getRounds(unknown);
@@ -72,6 +81,7 @@ export class CounterItems implements Counters {
     const removable = new Map<string, string[]>();
     for (const id of itemIds) {
       const rounds = [...(this.markerCandidates.get(id) ?? [])].filter((round) => {
+        if (round === roundId) return false;
         const doneAt = this.rounds.finishedAt(round);
         return doneAt !== undefined && doneAt < now - this.options.maxRoundMs;
       });
@@ -84,7 +94,7 @@ export class CounterItems implements Counters {
     const shard = shardOf(roundId, this.options.shards);
     const items = [...deltas.entries()];
     const itemIds = items.map(([item]) => `${item}|${shard}`);
-    const removable = await this.removableMarkers(itemIds, now);
+    const removable = await this.removableMarkers(itemIds, roundId, now);
     await inParallel(items, WRITE_CONCURRENCY, async ([item, fields]) => {
       const itemId = `${item}|${shard}`;
       const names: Record<string, string> = { '#mark': `${MARKER_PREFIX}${roundId}` };
