@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError } from '../shared/use-cases/read-api/api-error.js';
+import { ApiError, invalidParameter } from '../shared/use-cases/read-api/api-error.js';
 import type { ApiRequest, ApiResponse } from '../shared/use-cases/read-api/read-api.js';
 import { readJsonBody } from './http-body.js';
+import { ownHosts, refusal, SECURITY_HEADERS } from './request-guard.js';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -41,6 +42,14 @@ async function serveApi(
       });
       return;
     }
+    const repeated = [...new Set(url.searchParams.keys())].find(
+      (name) => url.searchParams.getAll(name).length > 1,
+    );
+    if (repeated !== undefined) {
+      const error = invalidParameter(repeated, 'is given more than once; give it once');
+      send(error.status, error.body);
+      return;
+    }
     const method = request.method ?? 'GET';
     const body = method === 'GET' || method === 'HEAD' ? undefined : await readJsonBody(request);
     const answer = await readApi({
@@ -61,9 +70,20 @@ async function serveApi(
 
 /** One HTTP server for PutEvents, the read API and the dashboard, as API Gateway and CloudFront would front them. */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  let hosts: ReadonlySet<string> = new Set();
   const server: Server = createServer((request, response) => {
-    if (request.headers['x-amz-target']) void options.putEvents(request, response);
-    else if ((request.url ?? '/').startsWith('/api/')) void serveApi(options.readApi(), request, response);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    const isPutEvents = request.headers['x-amz-target'] !== undefined;
+    const refused = refusal(request.method ?? 'GET', request.headers, hosts, isPutEvents);
+    if (refused) {
+      request.resume();
+      response.writeHead(refused.status, { 'content-type': 'application/json', connection: 'close' });
+      response.end(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
+      return;
+    }
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    if (isPutEvents) void options.putEvents(request, response);
+    else if (path === '/api' || path.startsWith('/api/')) void serveApi(options.readApi(), request, response);
     else void options.dashboard(request, response);
   });
   const { host, port } = options;
@@ -74,6 +94,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     server.listen(port, host, resolve);
   });
   const address = server.address() as AddressInfo;
+  hosts = ownHosts(host, address.port);
   return {
     url: `http://${address.address}:${address.port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -1,4 +1,5 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -423,5 +424,71 @@ describe('dashboard files and JSON bodies on the local runtime', () => {
     expect(large.status).toBe(413);
     const unknown = await post(JSON.stringify({ by: 'ann', note: 'known' }));
     expect(unknown.status).toBe(404);
+  });
+});
+
+/** A page on another origin (another port of 127.0.0.1) that tries the writes a browser lets any page send. */
+async function crossSitePage(
+  target: string,
+  alertId: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const script = `
+    const target = ${JSON.stringify(target)};
+    const ack = target + '/api/alerts/' + encodeURIComponent(${JSON.stringify(alertId)}) + '/ack';
+    const body = JSON.stringify({ by: 'someone else', note: 'acknowledged from another site' });
+    Promise.allSettled([
+      fetch(ack, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body }),
+      fetch(ack, { method: 'POST', mode: 'no-cors', body }),
+      fetch(ack, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+      fetch(target + '/api/recompute', { method: 'POST', mode: 'no-cors', body: '{}' }),
+    ]).then(() => { document.title = 'done'; });`;
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end(`<!doctype html><title>waiting</title><script>${script}</script>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // The browser keeps its connection open: close() alone would wait for it.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe('cross-site requests in chromium', () => {
+  test('Cross-site: It should not let a page on another origin acknowledge an alert or start a recompute', async () => {
+    // Prepare
+    const [alert] = (await api<AlertList>('/api/alerts')).alerts;
+    expect(alert).toBeDefined();
+    // Every recompute run ends by moving its last-run time: count those writes meanwhile.
+    let recomputeRuns = 0;
+    fixture.runtime.stores.client.middlewareStack.add(
+      (next) => (args) => {
+        if (JSON.stringify(args.input).includes('"RECOMPUTE"')) recomputeRuns++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRecomputeRuns' },
+    );
+    const other = await crossSitePage(url, alert!.alertId);
+    const attacker = await browser.context.newPage();
+    try {
+      // Act
+      await attacker.goto(other.url);
+      await attacker.waitForFunction(() => document.title === 'done', undefined, { polling: 100 });
+    } finally {
+      await attacker.close();
+      await other.close();
+      fixture.runtime.stores.client.middlewareStack.remove('countRecomputeRuns');
+    }
+
+    // Assess: the alert is as it was, and no recompute ran.
+    const after = (await api<AlertList>('/api/alerts')).alerts.find(
+      (each) => each.alertId === alert!.alertId,
+    );
+    expect(after).toEqual(alert);
+    expect(recomputeRuns).toBe(0);
   });
 });
