@@ -14,6 +14,12 @@ export interface IngestPumpOptions {
   /** The error of the latest failed receive, kept with what is dead-lettered. */
   readonly lastError: () => string;
   readonly onDeadLetter?: () => void;
+  /** An ingest invocation still running after this long fails its batch, which is received again. @default 60000 */
+  readonly invocationTimeoutMs?: number;
+  /** After a delivery failed as a whole (the dead-letter store unreachable), the next try waits this long. @default 1000 */
+  readonly retryDelayMs?: number;
+  /** Sees failures the pump recovers from. @default console.error */
+  readonly onError?: (error: unknown) => void;
 }
 
 export interface IngestPump {
@@ -29,6 +35,10 @@ export interface IngestPump {
 export function createIngestPump(options: IngestPumpOptions): IngestPump {
   let queued: ReceivedRecord[] = [];
   let pumping: Promise<void> = Promise.resolve();
+  let invocationError = '';
+  const onError =
+    options.onError ??
+    ((error: unknown) => console.error('ingest delivery failed; it is tried again:', error));
 
   /** Messages that failed every receive are kept with the last error, as a dead-letter queue would. */
   async function deadLetter(records: readonly ReceivedRecord[]): Promise<void> {
@@ -38,7 +48,7 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
         messageId: record.messageId,
         deadLetteredAt: new Date(options.clock()).toISOString(),
         body: record.body,
-        error: options.lastError() || 'failed every receive',
+        error: options.lastError() || invocationError || 'failed every receive',
         receives: options.maxReceives,
       });
     }
@@ -49,16 +59,28 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
       batchSize: options.batchSize,
       workers: 4,
       maxReceives: options.maxReceives,
+      timeoutMs: options.invocationTimeoutMs ?? 60_000,
+      onInvocationError: (error) => {
+        invocationError = String((error as Error)?.message ?? error);
+      },
     });
     await deadLetter(givenUp);
   }
 
+  // The chain never rejects: a failed delivery puts its records back (ingest is idempotent),
+  // so one failure neither stops ingest for good nor loses what was acknowledged.
   const pump = () => {
     pumping = pumping.then(async () => {
       while (queued.length > 0) {
         const batch = queued;
         queued = [];
-        await deliver(batch);
+        try {
+          await deliver(batch);
+        } catch (error) {
+          queued = [...batch, ...queued];
+          onError(error);
+          await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
+        }
       }
     });
     return pumping;

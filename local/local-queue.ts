@@ -1,4 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { NorthstarError } from '../shared/domain/errors.js';
 import type { ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -6,17 +7,39 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
 export interface LocalQueueOptions {
   /** Messages per invocation. @default 10 */
   readonly batchSize?: number;
+  /** Message bytes per invocation, as Lambda bounds an SQS batch's payload. @default 6 MiB */
+  readonly maxBatchBytes?: number;
   /** Invocations at once. @default 4 */
   readonly workers?: number;
   /** Receives before a message is given up on (the dead-letter store comes with the local runtime). @default 5 */
   readonly maxReceives?: number;
+  /**
+   * An invocation still running after this long fails its batch, which is received again,
+   * as SQS does once the visibility timeout passes. @default 60000
+   */
+  readonly timeoutMs?: number;
+  /** Sees why an invocation failed as a whole (it threw, or ran out of time). */
+  readonly onInvocationError?: (error: unknown) => void;
 }
 
-const localContext = {
-  functionName: 'northstar-ingest',
-  awsRequestId: 'local',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+export class InvocationTimeoutError extends NorthstarError {
+  override readonly name = 'InvocationTimeoutError';
+
+  constructor(timeoutMs: number) {
+    super(
+      'invocation_timeout',
+      `an ingest invocation ran over ${timeoutMs} ms; its messages are received again`,
+    );
+  }
+}
+
+function localContext(timeoutMs: number, startedAt: number): Context {
+  return {
+    functionName: 'northstar-ingest',
+    awsRequestId: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, startedAt + timeoutMs - Date.now()),
+  } as unknown as Context;
+}
 
 export function sqsRecord(record: ReceivedRecord, receiveCount: number): SQSRecord {
   return {
@@ -37,8 +60,67 @@ export function sqsRecord(record: ReceivedRecord, receiveCount: number): SQSReco
   };
 }
 
+/** Batches of at most `size` records and `maxBytes` of bodies (a larger record goes alone). */
+export function batchesOf(
+  records: readonly ReceivedRecord[],
+  size: number,
+  maxBytes: number,
+): ReceivedRecord[][] {
+  const batches: ReceivedRecord[][] = [];
+  let batch: ReceivedRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const recordBytes = Buffer.byteLength(record.body);
+    if (batch.length > 0 && (batch.length === size || bytes + recordBytes > maxBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(record);
+    bytes += recordBytes;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 /**
- * Hands records to the handler as an SQS event source would: in batches, several
+ * One invocation's failed message ids. An invocation that throws or runs out of time fails
+ * its whole batch; one that finishes late is ignored, and its failure reported, never thrown.
+ */
+async function invoke(
+  handler: SqsHandler,
+  batch: readonly ReceivedRecord[],
+  receive: number,
+  timeoutMs: number,
+  onError: (error: unknown) => void,
+): Promise<Set<string>> {
+  const all = new Set(batch.map((record) => record.messageId));
+  const running = handler(
+    { Records: batch.map((record) => sqsRecord(record, receive)) },
+    localContext(timeoutMs, Date.now()),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const result = await Promise.race([running, timedOut]);
+    if (result === 'timeout') {
+      running.catch(onError);
+      onError(new InvocationTimeoutError(timeoutMs));
+      return all;
+    }
+    return new Set(result.batchItemFailures.map((failure) => failure.itemIdentifier));
+  } catch (error) {
+    onError(error);
+    return all;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Hands records to the handler as an SQS event source would: in bounded batches, several
  * invocations at once, failed messages again until they pass or run out of receives.
  * Returns the messages given up on.
  */
@@ -47,22 +129,17 @@ export async function deliverToHandler(
   records: readonly ReceivedRecord[],
   options: LocalQueueOptions = {},
 ): Promise<ReceivedRecord[]> {
-  const batchSize = options.batchSize ?? 10;
   const maxReceives = options.maxReceives ?? 5;
-  const batches: ReceivedRecord[][] = [];
-  for (let start = 0; start < records.length; start += batchSize)
-    batches.push(records.slice(start, start + batchSize));
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const onError = options.onInvocationError ?? (() => undefined);
+  const batches = batchesOf(records, options.batchSize ?? 10, options.maxBatchBytes ?? 6 * 1024 * 1024);
   const givenUp: ReceivedRecord[] = [];
   let next = 0;
   const worker = async () => {
     while (next < batches.length) {
       let pending = batches[next++]!;
       for (let receive = 1; pending.length > 0 && receive <= maxReceives; receive++) {
-        const response = await handler(
-          { Records: pending.map((record) => sqsRecord(record, receive)) },
-          localContext,
-        );
-        const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+        const failed = await invoke(handler, pending, receive, timeoutMs, onError);
         pending = pending.filter((record) => failed.has(record.messageId));
       }
       givenUp.push(...pending);
