@@ -30,3 +30,33 @@ export class CommandError extends NorthstarError {
     super('command_failed', message, options);
   }
 }
+
+/**
+ * Control characters (C0, DEL and C1, CSI U+009B among them) and the bidirectional marks,
+ * overrides and isolates: what moves the cursor, recolours or clears the screen, or reorders
+ * what is shown, when printed to a terminal.
+ */
+const TERMINAL_CONTROLS = /[\p{Cc}\p{Bidi_Control}]/gu;
+/** Those JSON.stringify leaves as they are: it escapes C0 itself. */
+const JSON_UNESCAPED_CONTROLS = /[\u007f-\u009f\p{Bidi_Control}]/gu;
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+const unicodeEscape = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * Text that came from a command's input (a line, a file name, a server's message) made safe to
+ * print: every control character is shown as an escape (`\u001b`, `\n`), so the input cannot move
+ * the cursor, recolour the terminal or start lines of its own. Other text is unchanged.
+ */
+export function printable(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (char) => SHORT_ESCAPES[char] ?? unicodeEscape(char));
+}
+
+/**
+ * JSON of a value, safe to print: as JSON.stringify, with the C1 and bidirectional controls it
+ * leaves raw escaped as `\u009b` too. The same JSON value, parsed.
+ */
+export function printableJson(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_UNESCAPED_CONTROLS, unicodeEscape);
+}

@@ -16,7 +16,7 @@ import {
   matchesPattern,
   productEventsPattern,
 } from '../shared/domain/bus/rule-patterns.js';
-import type { NorthstarConfig } from '../shared/domain/config/schema.js';
+import { type NorthstarConfig, RecomputeSettings } from '../shared/domain/config/schema.js';
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
 import type { IngestSummary, ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 import { createReadApi } from '../shared/use-cases/read-api/read-api.js';
@@ -38,6 +38,12 @@ export interface RuntimeOptions {
   readonly dataDir?: string;
   /** @default 10000; 0 turns the schedule off (recompute on demand only) */
   readonly recomputeEveryMs?: number;
+  /**
+   * How often the caller runs `recomputeNow` itself when it turned the runtime's schedule off
+   * (npm start does, to recompute its history once before the live loop): the schedule
+   * `GET /api/status` reports and judges lateness by. @default recomputeEveryMs
+   */
+  readonly callerRecomputeEveryMs?: number;
   /** Receives before a message goes to the dead-letter store. @default 5 */
   readonly maxReceives?: number;
   /** Messages per ingest invocation. @default 50 */
@@ -79,6 +85,24 @@ export interface Runtime {
 
 const TABLE = 'northstar';
 const localContext = { functionName: 'northstar-recompute', awsRequestId: 'local' } as Context;
+/** The configuration's default dashboard URL: this runtime on its default host and port. */
+const DEFAULT_DASHBOARD_URL = new URL(RecomputeSettings.parse({}).dashboardUrl).href;
+
+/**
+ * The compiled configuration with alert links to this runtime's dashboard: a
+ * `recompute.dashboardUrl` left at its default (`http://127.0.0.1:4000`) becomes the runtime's
+ * own URL, so links follow --port and --host (and a free port picked for port 0). A dashboard
+ * URL set to anything else is kept as it is.
+ */
+export function withRuntimeDashboard(compiled: CompiledConfig, runtimeUrl: string): CompiledConfig {
+  const { config } = compiled;
+  if (new URL(config.recompute.dashboardUrl).href !== DEFAULT_DASHBOARD_URL) return compiled;
+  if (new URL(runtimeUrl).href === DEFAULT_DASHBOARD_URL) return compiled;
+  return {
+    ...compiled,
+    config: { ...config, recompute: { ...config.recompute, dashboardUrl: runtimeUrl } },
+  };
+}
 
 /**
  * The whole pipeline on one machine: DynamoDB Local, a PutEvents endpoint whose entries
@@ -154,25 +178,30 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await dynamo.stop();
     throw error;
   });
-  // Alerts go out through the runtime's own PutEvents endpoint, like PutEvents to the bus in AWS.
+  // Alerts go out through the runtime's own PutEvents endpoint, like PutEvents to the bus in AWS,
+  // and link to the dashboard this runtime serves.
   const bus = new EventBridgeAlertBus(eventBridgeClient(server.url), 'northstar');
-  const recomputeHandler = createRecomputeHandler(() => pipeline.recompute(bus), {
+  const compiled = withRuntimeDashboard(pipeline.compiled, server.url);
+  const recomputeHandler = createRecomputeHandler(() => ({ ...pipeline.recompute(bus), compiled }), {
     logger: new Logger({ serviceName: 'northstar-recompute', logLevel: 'ERROR' }),
     metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-recompute' }),
   });
+  const everyMs = options.recomputeEveryMs ?? 10_000;
   const scheduler = createRecomputeScheduler({
     run: (request) => recomputeHandler(request, localContext),
     drained: queue.drained,
-    everyMs: options.recomputeEveryMs ?? 10_000,
+    everyMs,
     onRun: () => {
       totals.lastRecomputeAt = clock();
     },
   });
-  readApi = createReadApi(pipeline.readApi(() => scheduler.recomputeNow()));
+  readApi = createReadApi(
+    pipeline.readApi(() => scheduler.recomputeNow(), options.callerRecomputeEveryMs ?? everyMs),
+  );
 
   return {
     url: server.url,
-    compiled: pipeline.compiled,
+    compiled,
     stores,
     totals,
     deliver: queue.deliver,

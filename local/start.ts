@@ -22,6 +22,8 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const DAY = 86_400_000;
 const HISTORY_DAYS = 42;
+/** The live loop recomputes this often; the runtime's own schedule stays off during the history. */
+const RECOMPUTE_EVERY_MS = 10_000;
 
 const { values: args } = parseArgs({
   options: {
@@ -84,6 +86,7 @@ const runtime = await startRuntime({
   ...(dataDir ? { dataDir } : {}),
   clock: () => now,
   recomputeEveryMs: 0,
+  callerRecomputeEveryMs: RECOMPUTE_EVERY_MS,
   onAlert: printAlert,
 });
 const apps = eventBridgeClient(runtime.url);
@@ -210,7 +213,7 @@ const timer = setInterval(async () => {
       sentUntil = now;
       await writeSentUntil(sentUntil);
     }
-    if (now - lastRecompute >= 10_000) {
+    if (now - lastRecompute >= RECOMPUTE_EVERY_MS) {
       lastRecompute = now;
       await runtime.recomputeNow();
     }

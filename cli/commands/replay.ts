@@ -15,7 +15,7 @@ the pipeline's own events are skipped), or a PutEvents entry { Source, DetailTyp
 A directory replays its *.ndjson and *.jsonl files in name order.
 
 Lines that are not valid are reported with their line number and not sent; an event whose
-(source, eventId) came earlier in the input is a duplicate and not sent again. Progress is
+(source, userId, eventId) came earlier in the input is a duplicate and not sent again. Progress is
 saved in a checkpoint after every confirmed call: run the same command again after an
 interruption and it resumes without sending confirmed lines again. Events older than the
 pipeline's maxLateness are quarantined by it (too_late), as live ones would be.

@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { CommandError, printable } from '../io.js';
 
 /** Totals of a replay; a resumed replay carries on from the saved ones. */
 export const ReplayCounters = z.object({
@@ -53,9 +54,24 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const parsed = Checkpoint.safeParse(JSON.parse(text));
-  if (!parsed.success)
-    throw new Error(`${path} is not a replay checkpoint: ${z.prettifyError(parsed.error)}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    // The parser's message quotes the file: printed escaped, like any input.
+    throw new CommandError(
+      printable(`${path} is not a replay checkpoint: not JSON (${(cause as Error).message})`),
+      1,
+      { cause },
+    );
+  }
+  const parsed = Checkpoint.safeParse(json);
+  if (!parsed.success) {
+    const problems = z.prettifyError(parsed.error);
+    throw new CommandError(`${printable(path)} is not a replay checkpoint: ${problems}`, 1, {
+      cause: parsed.error,
+    });
+  }
   return parsed.data;
 }
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../../shared/domain/config/load.js';
 import { type TrackingPlanSchemas, trackingPlanSchemas } from '../../shared/domain/events/tracking-plan.js';
 import { integerOption, parseCommand, TARGET_OPTIONS } from '../args.js';
 import { configPath } from '../commands/validate.js';
-import { type CliIo, UsageError } from '../io.js';
+import { type CliIo, printable, UsageError } from '../io.js';
 import { type Target, targetOf } from '../targets.js';
 
 export interface InputFile {
@@ -40,11 +40,11 @@ async function inputFiles(input: string): Promise<InputFile[]> {
   try {
     info = await stat(input);
   } catch {
-    throw new UsageError(`no such file or directory: ${input}`);
+    throw new UsageError(`no such file or directory: ${printable(input)}`);
   }
   if (info.isFile()) return [{ path: input, bytes: info.size }];
   const names = (await readdir(input)).filter((name) => /\.(ndjson|jsonl)$/.test(name)).sort();
-  if (names.length === 0) throw new UsageError(`${input} holds no .ndjson or .jsonl files`);
+  if (names.length === 0) throw new UsageError(`${printable(input)} holds no .ndjson or .jsonl files`);
   return Promise.all(
     names.map(async (name) => ({ path: join(input, name), bytes: (await stat(join(input, name))).size })),
   );
@@ -71,7 +71,7 @@ export async function replayOptions(argv: readonly string[], io: CliIo): Promise
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError('replay takes one file or directory');
   if (values.entries !== undefined && values.entries !== 'batch' && values.entries !== 'single')
-    throw new UsageError(`--entries must be batch or single, got "${values.entries}"`);
+    throw new UsageError(`--entries must be batch or single, got "${printable(values.entries)}"`);
   const eventsPerCall = integerOption('events-per-call', values['events-per-call'], 1, 100_000);
   const concurrency = integerOption('concurrency', values.concurrency, 1, 32) ?? 4;
   const maxAttempts = integerOption('max-attempts', values['max-attempts'], 1, 50) ?? 8;

@@ -1,5 +1,5 @@
 import { basename, relative } from 'node:path';
-import { type CliIo, UsageError } from '../io.js';
+import { type CliIo, printable, UsageError } from '../io.js';
 import { type Checkpoint, readCheckpoint, zeroCounters } from './checkpoint.js';
 import type { ReplayOptions } from './options.js';
 
@@ -20,7 +20,7 @@ export async function savedCheckpoint(options: ReplayOptions, io: CliIo): Promis
   const saved = options.restart ? undefined : await readCheckpoint(options.checkpointFile);
   if (saved && JSON.stringify(saved.input) !== JSON.stringify(fingerprintOf(options, io)))
     throw new UsageError(
-      `${relative(io.cwd, options.checkpointFile)} belongs to another input (files or sizes differ): give --restart to send everything again, or another --checkpoint`,
+      `${printable(relative(io.cwd, options.checkpointFile))} belongs to another input (files or sizes differ): give --restart to send everything again, or another --checkpoint`,
     );
   return saved;
 }

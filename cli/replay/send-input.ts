@@ -10,7 +10,7 @@ import {
   packSingleEntries,
 } from '../../client/pack-entries.js';
 import { putEntries } from '../../client/put-events.js';
-import type { CliIo } from '../io.js';
+import { type CliIo, printable } from '../io.js';
 import { ProgressBar } from '../progress.js';
 import { busClient } from '../targets.js';
 import {
@@ -50,6 +50,13 @@ interface Segment {
   readonly counters: ReplayCounters;
   readonly problems: string[];
 }
+
+/**
+ * What identifies an event, as the pipeline de-duplicates it (SEMANTICS.md section 1): its
+ * source, user and eventId. The same eventId under two users is two events, both sent.
+ */
+const identityOf = ({ source, event }: SourcedEvent): string =>
+  `${source}\u0000${event.userId}\u0000${event.eventId}`;
 
 function add(into: ReplayCounters, from: ReplayCounters): void {
   for (const key of Object.keys(into) as (keyof ReplayCounters)[]) into[key] += from[key];
@@ -106,13 +113,17 @@ function checkpointWriter(file: string, state: Checkpoint) {
   };
 }
 
-/** Prints a problem on stderr, the first 50 only: the summary and the checkpoint keep them. */
+/**
+ * Prints a problem on stderr, the first 50 only: the summary and the checkpoint keep them. A
+ * problem quotes its input (a file name, an event name, a bad line), so its control
+ * characters are printed as escapes.
+ */
 function problemReporter(io: CliIo, progress: ProgressBar): (problem: string) => void {
   let shown = 0;
   return function report(problem: string): void {
     if (shown++ < SHOWN_PROBLEMS) {
       progress.finish();
-      io.stderr.write(`${problem}\n`);
+      io.stderr.write(`${printable(problem)}\n`);
     } else if (shown === SHOWN_PROBLEMS + 1)
       io.stderr.write('... more problems: see the summary (--json lists them all)\n');
   };
@@ -188,7 +199,10 @@ export async function sendInput(
       }
       if (outcome.exhausted.length > 0) {
         const first = outcome.exhausted[0]!;
-        failure ??= `PutEvents kept failing after ${maxAttempts} attempts (${first.errorCode}: ${first.message})`;
+        // Printed as the command's error too: the endpoint's message is escaped like input.
+        failure ??= printable(
+          `PutEvents kept failing after ${maxAttempts} attempts (${first.errorCode}: ${first.message})`,
+        );
         return; // not confirmed: a resumed replay sends these lines again
       }
     }
@@ -234,7 +248,7 @@ export async function sendInput(
             skippedBytes += bytes;
             if (text.trim() !== '')
               for (const { source, event } of classify(text, options).events)
-                seen.add(`${source}\u0000${event.eventId}`);
+                seen.add(identityOf({ source, event }));
             continue;
           }
           if (stopped()) break reading;
@@ -251,7 +265,7 @@ export async function sendInput(
             report(`${name}:${line}: ${problem}`);
           }
           for (const sourced of content.events) {
-            const key = `${sourced.source}\u0000${sourced.event.eventId}`;
+            const key = identityOf(sourced);
             if (seen.has(key)) {
               segment.counters.duplicates++;
               continue;

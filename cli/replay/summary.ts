@@ -1,20 +1,25 @@
 import { relative } from 'node:path';
-import type { CliIo } from '../io.js';
+import { type CliIo, printable, printableJson } from '../io.js';
 import type { Checkpoint, ReplayCounters } from './checkpoint.js';
 import type { ReplayOptions } from './options.js';
 import { MAX_PROBLEMS, type ReplayOutcome } from './send-input.js';
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
+/** The summary table; `input` and `state` may quote the input or a server, and are escaped. */
 function summaryText(input: string, counters: ReplayCounters, state: string): string {
   const row = (label: string, value: number, note = '') =>
     `  ${label.padEnd(12)}${String(value).padStart(9)}${note ? `  ${note}` : ''}`;
   return [
-    `Replay of ${input}: ${state}`,
+    `Replay of ${printable(input)}: ${printable(state)}`,
     row('lines', counters.lines),
     row('events', counters.events, 'valid and new, to send'),
     row('invalid', counters.invalid, 'reported with their line; not sent'),
-    row('duplicates', counters.duplicates, 'same source and eventId as earlier in the input; not sent again'),
+    row(
+      'duplicates',
+      counters.duplicates,
+      'same source, userId and eventId as earlier in the input; not sent again',
+    ),
     row('skipped', counters.skipped, "the pipeline's own events"),
     row(
       'accepted',
@@ -34,7 +39,7 @@ export function finishedExitCode(counters: ReplayCounters): number {
 export function writeAlreadyDone(io: CliIo, options: ReplayOptions, saved: Checkpoint): void {
   io.stdout.write(
     options.json
-      ? `${JSON.stringify({ state: 'already_done', checkpoint: options.checkpointFile, ...saved.counters })}\n`
+      ? `${printableJson({ state: 'already_done', checkpoint: options.checkpointFile, ...saved.counters })}\n`
       : `${summaryText(options.label, saved.counters, 'already replayed (give --restart to send it again)')}\n`,
   );
 }
@@ -47,9 +52,10 @@ export function writeSummary(
   { failure, interrupted, resumed }: ReplayOutcome,
 ): void {
   const { checkpointFile } = options;
+  const shownCheckpoint = printable(relative(io.cwd, checkpointFile));
   if (options.json) {
     io.stdout.write(
-      `${JSON.stringify({ state: failure ? 'failed' : interrupted ? 'interrupted' : 'done', ...(failure ? { error: failure } : {}), checkpoint: checkpointFile, ...state.counters, problems: state.problems })}\n`,
+      `${printableJson({ state: failure ? 'failed' : interrupted ? 'interrupted' : 'done', ...(failure ? { error: failure } : {}), checkpoint: checkpointFile, ...state.counters, problems: state.problems })}\n`,
     );
     return;
   }
@@ -62,11 +68,9 @@ export function writeSummary(
         : 'complete';
   io.stdout.write(`${summaryText(options.label, state.counters, status)}\n`);
   if (state.problems.length > 0 && state.counters.invalid + state.counters.rejected > 0)
-    io.stdout.write(
-      `  problems are listed above; ${relative(io.cwd, checkpointFile)} keeps the first ${MAX_PROBLEMS}\n`,
-    );
+    io.stdout.write(`  problems are listed above; ${shownCheckpoint} keeps the first ${MAX_PROBLEMS}\n`);
   if (failure || interrupted)
-    io.stdout.write(`Run the same command again to resume from ${relative(io.cwd, checkpointFile)}.\n`);
+    io.stdout.write(`Run the same command again to resume from ${shownCheckpoint}.\n`);
   else
     io.stdout.write(
       'Accepted events are validated by the pipeline one by one: see `northstar quarantine list`.\n',

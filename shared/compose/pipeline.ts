@@ -31,8 +31,11 @@ export interface Pipeline {
   readonly ingest: IngestRecordsDeps;
   /** The recompute, sending its alerts to `bus`. */
   recompute(bus: AlertBus): RecomputeDeps;
-  /** The read API, starting a recompute with `recompute` (in place, or by invoking its function). */
-  readApi(recompute: () => Promise<RecomputeSummary>): ReadApiDeps;
+  /**
+   * The read API, starting a recompute with `recompute` (in place, or by invoking its function).
+   * `recomputeEveryMs` is the schedule in use, 0 for none. @default the configuration's `recompute.every`
+   */
+  readApi(recompute: () => Promise<RecomputeSummary>, recomputeEveryMs?: number): ReadApiDeps;
 }
 
 /** Every store of a configuration on one DynamoDB table. */
@@ -66,6 +69,6 @@ export function composePipeline(settings: PipelineSettings): Pipeline {
     stores,
     ingest: { ...stores, compiled, schemas, clock },
     recompute: (bus) => ({ ...stores, compiled, bus, clock }),
-    readApi: (recompute) => ({ ...stores, compiled, recompute, clock }),
+    readApi: (recompute, recomputeEveryMs) => ({ ...stores, compiled, recompute, recomputeEveryMs, clock }),
   };
 }

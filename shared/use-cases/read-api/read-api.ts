@@ -41,6 +41,11 @@ export interface ReadApiDeps {
   readonly recompute: () => Promise<RecomputeSummary>;
   /** Marks periods dirty for a recompute over a range; without it a range answers 400. */
   readonly dirty?: Pick<Stores['dirty'], 'markDirty'>;
+  /**
+   * How often the recompute actually runs, in milliseconds: what `GET /api/status` reports and
+   * judges lateness by. 0 when it runs on demand only. @default the configuration's `recompute.every`
+   */
+  readonly recomputeEveryMs?: number;
   readonly clock: Clock;
 }
 

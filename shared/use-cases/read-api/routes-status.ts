@@ -21,13 +21,15 @@ export const statusRoute = defineRoute({
   operationId: 'getPipelineStatus',
   summary: 'How fresh the numbers are: latest accepted event, ingest lag, last recompute',
   description:
-    'The latest accepted event (its time, arrival and when its counters were committed), the last recompute run, and whether the pipeline looks stale: the recompute missed 3 scheduled runs or never ran, the latest event took over 5 minutes to ingest, or no event was accepted in the last hour.',
+    'The latest accepted event (its time, arrival and when its counters were committed), the last recompute run and the schedule it runs on, and whether the pipeline looks stale: the recompute missed 3 scheduled runs or never ran, the latest event took over 5 minutes to ingest, or no event was accepted in the last hour.',
   query: () => NoQuery,
   response: PipelineStatus,
   async handle({ deps }) {
     const now = deps.clock();
     const [latest, lastRunAt] = await Promise.all([deps.freshness.readLatest(), deps.runs.lastRunAt()]);
-    const everyMs = durationMs(deps.compiled.config.recompute.every);
+    // The schedule in use: the local runtime's own, or the configured one (AWS). 0: on demand only.
+    const everyMs = deps.recomputeEveryMs ?? durationMs(deps.compiled.config.recompute.every);
+    const scheduled = everyMs > 0;
     const reasons: StaleReason[] = [];
     if (!latest) reasons.push({ code: 'no_events', message: 'no event has been accepted yet' });
     else {
@@ -45,7 +47,7 @@ export const statusRoute = defineRoute({
     }
     if (lastRunAt === undefined)
       reasons.push({ code: 'never_recomputed', message: 'the recompute has not run yet' });
-    else if (now - lastRunAt > MISSED_RUNS * everyMs)
+    else if (scheduled && now - lastRunAt > MISSED_RUNS * everyMs)
       reasons.push({
         code: 'recompute_late',
         message: `the recompute last ran at ${isoTime(lastRunAt)}, over ${MISSED_RUNS} scheduled runs ago`,
@@ -61,7 +63,7 @@ export const statusRoute = defineRoute({
           }
         : null,
       lastRecomputeAt: lastRunAt === undefined ? null : isoTime(lastRunAt),
-      recomputeEverySeconds: everyMs / 1000,
+      recomputeEverySeconds: scheduled ? everyMs / 1000 : null,
       stale: reasons.length > 0,
       staleReasons: reasons,
     };

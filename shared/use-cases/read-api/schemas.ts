@@ -197,7 +197,12 @@ export const PipelineStatus = z.object({
     .nullable()
     .describe('The latest accepted event (the one that arrived last); null before any'),
   lastRecomputeAt: Instant.nullable().describe('When the recompute last ran; null before its first run'),
-  recomputeEverySeconds: z.number().describe('The configured schedule of the recompute'),
+  recomputeEverySeconds: z
+    .number()
+    .nullable()
+    .describe(
+      "How often the recompute runs: the schedule in use (in AWS the configuration's recompute.every, locally the runtime's own); null when it runs on demand only",
+    ),
   stale: z.boolean().describe('True when any reason below holds'),
   staleReasons: z.array(
     z.object({

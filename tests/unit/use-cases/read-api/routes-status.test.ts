@@ -1,0 +1,76 @@
+import { describe, expect, test } from 'vitest';
+import { defineConfig } from '../../../../shared/domain/config/define.js';
+import { parseConfig } from '../../../../shared/domain/config/validate.js';
+import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
+import { createReadApi, type ReadApiDeps } from '../../../../shared/use-cases/read-api/read-api.js';
+import { PipelineStatus } from '../../../../shared/use-cases/read-api/schemas.js';
+
+// recompute.every is left at its default, PT5M.
+const compiled = compileConfig(
+  parseConfig(
+    defineConfig({
+      trackingPlan: { events: { signed_up: {} } },
+      metrics: {
+        weekly_signups: {
+          kind: 'count',
+          title: 'Weekly sign-ups',
+          definition: 'Sign-ups in the ISO week.',
+          events: ['signed_up'],
+          grain: 'week',
+          cadence: 'weekly',
+          owner: { name: 'Growth', contact: 'growth@example.com' },
+        },
+      },
+      northStar: 'weekly_signups',
+    }),
+  ),
+);
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const SECOND = 1000;
+
+/** GET /api/status of a pipeline whose latest event just arrived and whose recompute last ran `ranAgoMs` ago. */
+async function statusOf(ranAgoMs: number, recomputeEveryMs: number | undefined): Promise<PipelineStatus> {
+  const unused = () => {
+    throw new Error('GET /api/status reads only freshness and runs');
+  };
+  const deps: ReadApiDeps = {
+    compiled,
+    rollups: { latestRollups: unused, rollupRange: unused },
+    alerts: { listAlerts: unused, acknowledgeAlert: unused },
+    counters: { readCounters: unused },
+    quarantine: { listQuarantine: unused },
+    freshness: {
+      readLatest: async () => ({ occurredAt: NOW - SECOND, arrivedAt: NOW - SECOND, committedAt: NOW }),
+    },
+    runs: { lastRunAt: async () => NOW - ranAgoMs },
+    recompute: unused,
+    clock: () => NOW,
+    ...(recomputeEveryMs === undefined ? {} : { recomputeEveryMs }),
+  };
+  const response = await createReadApi(deps)({ method: 'GET', path: '/api/status', query: {} });
+  expect(response.status).toBe(200);
+  return PipelineStatus.parse(response.body);
+}
+
+describe('GET /api/status: the recompute schedule', () => {
+  test('It should report the configured recompute.every when the deps name no schedule of their own (AWS)', async () => {
+    const status = await statusOf(10 * 60 * SECOND, undefined);
+    expect(status.recomputeEverySeconds).toBe(300);
+    // 10 minutes is 2 runs of 5 minutes: not late yet.
+    expect(status.stale).toBe(false);
+  });
+
+  test('It should report the schedule the deps carry and call the recompute late after 3 of its runs', async () => {
+    const onTime = await statusOf(25 * SECOND, 10 * SECOND);
+    expect(onTime).toMatchObject({ recomputeEverySeconds: 10, stale: false, staleReasons: [] });
+
+    const late = await statusOf(31 * SECOND, 10 * SECOND);
+    expect(late.recomputeEverySeconds).toBe(10);
+    expect(late.staleReasons.map((reason) => reason.code)).toEqual(['recompute_late']);
+  });
+
+  test('It should report no schedule and never call the recompute late when it runs on demand only', async () => {
+    const status = await statusOf(24 * 3600 * SECOND, 0);
+    expect(status).toMatchObject({ recomputeEverySeconds: null, stale: false, staleReasons: [] });
+  });
+});
