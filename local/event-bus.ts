@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MAX_CALL_BYTES, MAX_CALL_ENTRIES, putEventsEntrySize } from '../client/pack-entries.js';
 
 /** An event as EventBridge delivers it to a rule's target. */
 export interface BusEvent {
@@ -29,8 +30,15 @@ export interface LocalEventBusOptions {
   readonly onEvents: (events: BusEvent[]) => Promise<void> | void;
 }
 
-const MAX_ENTRIES = 10;
-const MAX_REQUEST_BYTES = 256 * 1024;
+/**
+ * A body past this cannot hold a call within `MAX_CALL_BYTES`: JSON escaping writes at most
+ * 6 bytes per counted byte (`\u0001`), and 6 x 256 KB is 1.5 MiB. Such a body is refused
+ * without being kept; any smaller one is judged by its entries, as EventBridge counts them.
+ */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** PutEvents processes nested JSON up to 1,100 levels deep; a deeper `Detail` is refused (`MalformedDetail`). */
+export const MAX_DETAIL_DEPTH = 1100;
+const OVER_THE_LIMIT = 'Total size of the entries in the request is over the limit.';
 
 interface PutEventsEntry {
   Source?: unknown;
@@ -49,43 +57,125 @@ function fail(response: ServerResponse, status: number, type: string, message: s
   send(response, status, { __type: type, message });
 }
 
-/** The body, or undefined when it is over the limit: the rest is read and dropped, so the caller can still answer. */
+/** The body, or undefined when it is over the guard: the rest is read and dropped, so the caller can still answer. */
 async function readBody(request: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
-  let size = 0;
+  let size = Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES ? MAX_BODY_BYTES + 1 : 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size <= MAX_REQUEST_BYTES) chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
-  return size > MAX_REQUEST_BYTES ? undefined : Buffer.concat(chunks).toString('utf8');
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8');
 }
 
-function parseRequest(raw: string): { Entries?: PutEventsEntry[] } | undefined {
+function parseRequest(raw: string): { Entries?: unknown } | undefined {
   try {
     const body: unknown = JSON.parse(raw);
-    return body !== null && typeof body === 'object' ? (body as { Entries?: PutEventsEntry[] }) : undefined;
+    return body !== null && typeof body === 'object' ? (body as { Entries?: unknown }) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function entryError(entry: PutEventsEntry): { ErrorCode: string; ErrorMessage: string } | undefined {
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** `Time` is absent, or seconds since the epoch that make a date (the AWS JSON protocol's timestamp). */
+const isTimestamp = (time: unknown): boolean =>
+  time === undefined ||
+  time === null ||
+  (typeof time === 'number' && Number.isFinite(new Date(time * 1000).getTime()));
+
+const isResourceList = (resources: unknown): boolean =>
+  resources === undefined ||
+  resources === null ||
+  (Array.isArray(resources) && resources.every((resource) => typeof resource === 'string'));
+
+/** How deep the arrays and objects of a JSON text nest (`{}` is 1); a scan, so no depth overflows a stack. */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the next character, a quote among them.
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (code === 0x7d || code === 0x5d) depth--;
+  }
+  return deepest;
+}
+
+function parseDetail(detail: string): unknown {
+  try {
+    return JSON.parse(detail);
+  } catch {
+    return undefined;
+  }
+}
+
+const constraint = (at: string, rule: string) =>
+  `1 validation error detected: Value at '${at}' failed to satisfy constraint: ${rule}`;
+
+/**
+ * The checks of the request's shape and size, refused whole with one `ValidationException`
+ * as EventBridge does: 1-10 entries, each an object with a valid `Time` and `Resources`,
+ * and at most `MAX_CALL_BYTES` of entries as EventBridge counts them. What is wrong inside
+ * an entry's own fields is answered in its place afterwards (`admitEntry`).
+ */
+function checkCall(entries: unknown): { error: string } | { entries: PutEventsEntry[] } {
+  const list = Array.isArray(entries) ? (entries as unknown[]) : [];
+  if (list.length < 1 || list.length > MAX_CALL_ENTRIES)
+    return { error: constraint('entries', `Member must have length between 1 and ${MAX_CALL_ENTRIES}`) };
+  let bytes = 0;
+  for (const [index, entry] of list.entries()) {
+    const at = `entries.${index + 1}.member`;
+    if (!isObject(entry)) return { error: constraint(at, 'Member must be a PutEventsRequestEntry object') };
+    if (!isTimestamp(entry.Time))
+      return { error: constraint(`${at}.time`, 'Member must be a timestamp in seconds since the epoch') };
+    if (!isResourceList(entry.Resources))
+      return { error: constraint(`${at}.resources`, 'Member must be a list of strings') };
+    bytes += putEventsEntrySize(entry);
+  }
+  if (bytes > MAX_CALL_BYTES) return { error: OVER_THE_LIMIT };
+  return { entries: list as PutEventsEntry[] };
+}
+
+interface EntryError {
+  readonly ErrorCode: string;
+  readonly ErrorMessage: string;
+}
+
+/**
+ * An entry's parsed `Detail`, or its own fault, answered in its place with
+ * `FailedEntryCount` as EventBridge does: a missing field, or a `Detail` PutEvents cannot
+ * process (not a JSON object, or nested past `MAX_DETAIL_DEPTH`). Its neighbours still go.
+ */
+function admitEntry(entry: PutEventsEntry): { error: EntryError } | { detail: Record<string, unknown> } {
   for (const field of ['Source', 'DetailType', 'Detail'] as const) {
     if (typeof entry[field] !== 'string' || (entry[field] as string).length === 0) {
       return {
-        ErrorCode: 'InvalidArgument',
-        ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+        error: {
+          ErrorCode: 'InvalidArgument',
+          ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+        },
       };
     }
   }
-  try {
-    const detail: unknown = JSON.parse(entry.Detail as string);
-    if (detail === null || typeof detail !== 'object' || Array.isArray(detail))
-      throw new TypeError('not an object');
-  } catch {
-    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
-  }
-  return undefined;
+  const detail = parseDetail(entry.Detail as string);
+  if (!isObject(detail))
+    return { error: { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' } };
+  if (nestingDepth(entry.Detail as string) > MAX_DETAIL_DEPTH)
+    return {
+      error: {
+        ErrorCode: 'MalformedDetail',
+        ErrorMessage: `Detail is malformed: it nests deeper than ${MAX_DETAIL_DEPTH} levels.`,
+      },
+    };
+  return { detail };
 }
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -104,12 +194,7 @@ export function createPutEventsHandler(onEvents: LocalEventBusOptions['onEvents'
       }
       const raw = await readBody(request);
       if (raw === undefined) {
-        fail(
-          response,
-          400,
-          'ValidationException',
-          'Total size of the entries in the request is over the limit.',
-        );
+        fail(response, 400, 'ValidationException', OVER_THE_LIMIT);
         return;
       }
       const body = parseRequest(raw);
@@ -117,20 +202,15 @@ export function createPutEventsHandler(onEvents: LocalEventBusOptions['onEvents'
         fail(response, 400, 'SerializationException', 'The request body is not a JSON object.');
         return;
       }
-      const entries = Array.isArray(body.Entries) ? body.Entries : [];
-      if (entries.length < 1 || entries.length > MAX_ENTRIES) {
-        fail(
-          response,
-          400,
-          'ValidationException',
-          `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
-        );
+      const call = checkCall(body.Entries);
+      if ('error' in call) {
+        fail(response, 400, 'ValidationException', call.error);
         return;
       }
       const accepted: BusEvent[] = [];
-      const results = entries.map((entry) => {
-        const error = entryError(entry);
-        if (error) return error;
+      const results = call.entries.map((entry) => {
+        const admitted = admitEntry(entry);
+        if ('error' in admitted) return admitted.error;
         const id = randomUUID();
         accepted.push({
           version: '0',
@@ -144,12 +224,12 @@ export function createPutEventsHandler(onEvents: LocalEventBusOptions['onEvents'
               : new Date().toISOString(),
           region: 'local',
           resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
-          detail: JSON.parse(entry.Detail as string),
+          detail: admitted.detail,
         });
         return { EventId: id };
       });
       if (accepted.length > 0) await onEvents(accepted);
-      send(response, 200, { FailedEntryCount: entries.length - accepted.length, Entries: results });
+      send(response, 200, { FailedEntryCount: results.length - accepted.length, Entries: results });
     } catch (error) {
       fail(response, 500, 'InternalException', (error as Error).message);
     }

@@ -6,7 +6,7 @@ import {
   packBatchEntries,
   packCalls,
   packSingleEntries,
-  requestBytes,
+  putEventsEntrySize,
   utf8Bytes,
 } from '../../client/pack-entries.js';
 import { batchEntries } from '../../local/entries.js';
@@ -68,7 +68,9 @@ describe('packing events into entries', () => {
     expect(calls.flat()).toEqual(big);
     for (const call of calls) {
       expect(call.length).toBeLessThanOrEqual(10);
-      expect(call.reduce((sum, entry) => sum + requestBytes(entry), 0)).toBeLessThanOrEqual(MAX_CALL_BYTES);
+      expect(call.reduce((sum, entry) => sum + putEventsEntrySize(entry), 0)).toBeLessThanOrEqual(
+        MAX_CALL_BYTES,
+      );
     }
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTracker, type TrackerError, uuid7Time } from '../../client/index.js';
-import { MAX_ENTRY_BYTES, utf8Bytes } from '../../client/pack-entries.js';
+import { MAX_CALL_BYTES, MAX_ENTRY_BYTES, putEventsEntrySize, utf8Bytes } from '../../client/pack-entries.js';
 import { backoffDelay } from '../../client/put-events.js';
 import type { TrackerClock } from '../../client/tracker.js';
 import demo from '../../config/demo.config.js';
@@ -194,7 +194,10 @@ describe('track() against the local runtime', () => {
       ).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
     for (const request of through.requests) {
       expect(request.Entries.length).toBeLessThanOrEqual(10);
-      expect(utf8Bytes(JSON.stringify(request))).toBeLessThanOrEqual(256 * 1024);
+      // As EventBridge counts a call: its entries, not the JSON body.
+      expect(request.Entries.reduce((sum, entry) => sum + putEventsEntrySize(entry), 0)).toBeLessThanOrEqual(
+        MAX_CALL_BYTES,
+      );
     }
     expect(entries.length).toBeGreaterThanOrEqual(10);
     expect(new Set(eventIdsOf(through.requests)).size).toBe(600);
