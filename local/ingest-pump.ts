@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/ports/clock.js';
 import type { DeadLetters } from '../shared/ports/dead-letters.js';
+import type { IngestBacklog } from '../shared/ports/ingest-backlog.js';
 import type { ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 import { deliverToHandler, type SqsHandler } from './local-queue.js';
 
@@ -29,11 +30,15 @@ export interface IngestPump {
   deliver(records: readonly ReceivedRecord[]): Promise<void>;
   /** Waits until every queued record has been ingested or dead-lettered. */
   drained(): Promise<void>;
+  /** What is queued or being ingested now, and since when the oldest of it waits. */
+  backlog(): IngestBacklog;
 }
 
 /** The queue between the bus rule and ingest: batches, concurrent invocations, receives and dead letters. */
 export function createIngestPump(options: IngestPumpOptions): IngestPump {
   let queued: ReceivedRecord[] = [];
+  /** The records the pump is delivering now. */
+  let delivering: readonly ReceivedRecord[] = [];
   let pumping: Promise<void> = Promise.resolve();
   let invocationError = '';
   const onError =
@@ -74,9 +79,12 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
       while (queued.length > 0) {
         const batch = queued;
         queued = [];
+        delivering = batch;
         try {
           await deliver(batch);
+          delivering = [];
         } catch (error) {
+          delivering = [];
           queued = [...batch, ...queued];
           onError(error);
           await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
@@ -96,6 +104,13 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
     async drained() {
       while (queued.length > 0) await pump();
       await pumping;
+    },
+    backlog() {
+      let oldest: number | undefined;
+      for (const waiting of [delivering, queued])
+        for (const record of waiting)
+          if (oldest === undefined || record.arrivedAt < oldest) oldest = record.arrivedAt;
+      return { entries: delivering.length + queued.length, oldestArrivedAt: oldest };
     },
   };
 }

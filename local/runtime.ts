@@ -196,7 +196,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   });
   readApi = createReadApi(
-    pipeline.readApi(() => scheduler.recomputeNow(), options.callerRecomputeEveryMs ?? everyMs),
+    pipeline.readApi({
+      recompute: () => scheduler.recomputeNow(),
+      recomputeEveryMs: options.callerRecomputeEveryMs ?? everyMs,
+      backlog: queue.backlog,
+    }),
   );
 
   return {

@@ -77,14 +77,16 @@ function printAlert(event: BusEvent): void {
 
 if (await buildDashboardIfStale()) console.log('Built the dashboard (web/dist).');
 
-// The demo sends history as if it had been sent live: the clock follows the traffic.
+// The demo sends history as if it had been sent live: the clock follows the traffic. Once
+// the history is in, arrivals and the API read the real clock, even while a drain runs.
 let now = Date.now();
+let live = false;
 const runtime = await startRuntime({
   config,
   port,
   host: args.host,
   ...(dataDir ? { dataDir } : {}),
-  clock: () => now,
+  clock: () => (live ? Date.now() : now),
   recomputeEveryMs: 0,
   callerRecomputeEveryMs: RECOMPUTE_EVERY_MS,
   onAlert: printAlert,
@@ -169,6 +171,7 @@ if (!args['no-demo']) {
 }
 
 now = Date.now();
+live = true;
 process.stdout.write('Recomputing the metric tree...');
 const first = await runtime.recomputeNow({ since: Math.min(historyFrom, startedAt - HISTORY_DAYS * DAY) });
 console.log(` ${first.periods} periods, ${first.rollups} rollups.`);

@@ -48,9 +48,9 @@ export function recomputeFromEnv(env: NodeJS.ProcessEnv): RecomputeDeps {
 
 export function readApiFromEnv(env: NodeJS.ProcessEnv): ReadApiDeps {
   const settings = parseEnv(ApiEnv, env);
-  return pipelineOf(settings).readApi(
-    invokeRecomputeFunction(new LambdaClient({}), settings.RECOMPUTE_FUNCTION_NAME),
-  );
+  return pipelineOf(settings).readApi({
+    recompute: invokeRecomputeFunction(new LambdaClient({}), settings.RECOMPUTE_FUNCTION_NAME),
+  });
 }
 
 export function webhookRoutesFromEnv(env: NodeJS.ProcessEnv): WebhookRoutes {

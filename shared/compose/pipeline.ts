@@ -9,6 +9,9 @@ import type { IngestRecordsDeps } from '../use-cases/ingest/ingest-records.js';
 import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
 import type { RecomputeDeps, RecomputeSummary } from '../use-cases/recompute/recompute.js';
 
+/** What the read API takes besides the stores: how it starts a recompute, and what only some runtimes know. */
+export type ReadApiOptions = Pick<ReadApiDeps, 'recompute' | 'recomputeEveryMs' | 'backlog'>;
+
 /** What every entry point starts from: a validated configuration and where its table is. */
 export interface PipelineSettings {
   readonly config: NorthstarConfig;
@@ -35,7 +38,7 @@ export interface Pipeline {
    * The read API, starting a recompute with `recompute` (in place, or by invoking its function).
    * `recomputeEveryMs` is the schedule in use, 0 for none. @default the configuration's `recompute.every`
    */
-  readApi(recompute: () => Promise<RecomputeSummary>, recomputeEveryMs?: number): ReadApiDeps;
+  readApi(options: ReadApiOptions): ReadApiDeps;
 }
 
 /** Every store of a configuration on one DynamoDB table. */
@@ -69,6 +72,6 @@ export function composePipeline(settings: PipelineSettings): Pipeline {
     stores,
     ingest: { ...stores, compiled, schemas, clock },
     recompute: (bus) => ({ ...stores, compiled, bus, clock }),
-    readApi: (recompute, recomputeEveryMs) => ({ ...stores, compiled, recompute, recomputeEveryMs, clock }),
+    readApi: (options) => ({ ...stores, compiled, clock, ...options }),
   };
 }

@@ -416,6 +416,7 @@ describe('read API on DynamoDB Local', () => {
       },
       lastRecomputeAt: iso(now),
       recomputeEverySeconds: 300,
+      backlog: null,
       stale: true,
       staleReasons: [{ code: 'events_quiet', message: `no event accepted since ${arrivedAt}` }],
     });

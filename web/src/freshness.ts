@@ -1,9 +1,11 @@
 import type { PipelineStatus } from './api.js';
 import { h } from './dom.js';
-import { formatAge, formatDuration, formatTime } from './format.js';
+import { formatAge, formatCount, formatDuration, formatTime } from './format.js';
 
 /** The freshness line shown above every view: latest event, ingest lag, last recompute. */
 export function freshnessBar(status: PipelineStatus): HTMLElement[] {
+  // Events wait for ingest: the numbers are behind, whatever else holds.
+  const behind = status.staleReasons.some((reason) => reason.code === 'ingest_behind');
   const latest = status.latestEvent;
   const item = (label: string, testId: string, value: string, title?: string) =>
     h(
@@ -32,7 +34,11 @@ export function freshnessBar(status: PipelineStatus): HTMLElement[] {
     h(
       'span',
       { class: `fresh-state ${status.stale ? 'is-stale' : 'is-fresh'}`, 'data-testid': 'fresh-state' },
-      status.stale ? 'Stale' : 'Fresh',
+      behind
+        ? `Behind: ${formatCount(status.backlog?.entries ?? 0)} waiting`
+        : status.stale
+          ? 'Stale'
+          : 'Fresh',
     ),
   );
   if (!status.stale) return [line];

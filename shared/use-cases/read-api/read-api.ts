@@ -1,5 +1,6 @@
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { Clock } from '../../ports/clock.js';
+import type { IngestBacklog } from '../../ports/ingest-backlog.js';
 import type { Stores } from '../../ports/stores.js';
 import type { RecomputeSummary } from '../recompute/recompute.js';
 import { ApiError } from './api-error.js';
@@ -46,6 +47,8 @@ export interface ReadApiDeps {
    * judges lateness by. 0 when it runs on demand only. @default the configuration's `recompute.every`
    */
   readonly recomputeEveryMs?: number;
+  /** What waits for ingest, where the pipeline can see it (the local runtime's queue). */
+  readonly backlog?: () => IngestBacklog;
   readonly clock: Clock;
 }
 

@@ -21,7 +21,7 @@ export const statusRoute = defineRoute({
   operationId: 'getPipelineStatus',
   summary: 'How fresh the numbers are: latest accepted event, ingest lag, last recompute',
   description:
-    'The latest accepted event (its time, arrival and when its counters were committed), the last recompute run and the schedule it runs on, and whether the pipeline looks stale: the recompute missed 3 scheduled runs or never ran, the latest event took over 5 minutes to ingest, or no event was accepted in the last hour.',
+    'The latest accepted event (its time, arrival and when its counters were committed), what waits for ingest (locally), the last recompute run and the schedule it runs on, and whether the pipeline looks stale: entries wait for ingest, the recompute missed 3 scheduled runs or never ran, the latest event took over 5 minutes to ingest, or no event was accepted in the last hour.',
   query: () => NoQuery,
   response: PipelineStatus,
   async handle({ deps }) {
@@ -45,6 +45,12 @@ export const statusRoute = defineRoute({
           message: `no event accepted since ${isoTime(latest.arrivedAt)}`,
         });
     }
+    const backlog = deps.backlog?.();
+    if (backlog && backlog.entries > 0)
+      reasons.push({
+        code: 'ingest_behind',
+        message: `${backlog.entries} entries are waiting for ingest${backlog.oldestArrivedAt === undefined ? '' : `, the oldest since ${isoTime(backlog.oldestArrivedAt)}`}`,
+      });
     if (lastRunAt === undefined)
       reasons.push({ code: 'never_recomputed', message: 'the recompute has not run yet' });
     else if (scheduled && now - lastRunAt > MISSED_RUNS * everyMs)
@@ -64,6 +70,12 @@ export const statusRoute = defineRoute({
         : null,
       lastRecomputeAt: lastRunAt === undefined ? null : isoTime(lastRunAt),
       recomputeEverySeconds: scheduled ? everyMs / 1000 : null,
+      backlog: backlog
+        ? {
+            entries: backlog.entries,
+            oldestArrivedAt: backlog.oldestArrivedAt === undefined ? null : isoTime(backlog.oldestArrivedAt),
+          }
+        : null,
       stale: reasons.length > 0,
       staleReasons: reasons,
     };

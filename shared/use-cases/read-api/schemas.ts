@@ -203,10 +203,26 @@ export const PipelineStatus = z.object({
     .describe(
       "How often the recompute runs: the schedule in use (in AWS the configuration's recompute.every, locally the runtime's own); null when it runs on demand only",
     ),
+  backlog: z
+    .object({
+      entries: z.number().int().describe('Entries PutEvents acknowledged that are not ingested yet'),
+      oldestArrivedAt: Instant.nullable().describe('When the oldest of them arrived'),
+    })
+    .nullable()
+    .describe(
+      'What waits for ingest, where the pipeline sees its queue (the local runtime); null on AWS, where the queue depth is a CloudWatch metric',
+    ),
   stale: z.boolean().describe('True when any reason below holds'),
   staleReasons: z.array(
     z.object({
-      code: z.enum(['no_events', 'events_quiet', 'ingest_lagging', 'never_recomputed', 'recompute_late']),
+      code: z.enum([
+        'no_events',
+        'events_quiet',
+        'ingest_lagging',
+        'ingest_behind',
+        'never_recomputed',
+        'recompute_late',
+      ]),
       message: z.string(),
     }),
   ),

@@ -102,3 +102,36 @@ describe('ingest pump', () => {
     ]);
   });
 });
+
+describe('ingest pump backlog', () => {
+  test('It should count what is queued or being ingested, with the oldest arrival, and nothing once drained', async () => {
+    // Prepare: ingest that waits until the test lets it go.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const pump = createIngestPump({
+      handler: async () => {
+        await held;
+        return ok;
+      },
+      deadLetters: memoryStores().deadLetters,
+      clock: () => 0,
+      batchSize: 10,
+      maxReceives: 1,
+      lastError: () => '',
+    });
+    expect(pump.backlog()).toEqual({ entries: 0, oldestArrivedAt: undefined });
+
+    // Act: one batch in ingest, two more records queued behind it.
+    pump.enqueue([record(5), record(3)]);
+    await Promise.resolve();
+    pump.enqueue([record(9)]);
+
+    // Assess
+    expect(pump.backlog()).toEqual({ entries: 3, oldestArrivedAt: 1_003 });
+    release();
+    await pump.drained();
+    expect(pump.backlog()).toEqual({ entries: 0, oldestArrivedAt: undefined });
+  });
+});

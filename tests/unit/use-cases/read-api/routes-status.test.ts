@@ -74,3 +74,49 @@ describe('GET /api/status: the recompute schedule', () => {
     expect(status).toMatchObject({ recomputeEverySeconds: null, stale: false, staleReasons: [] });
   });
 });
+
+describe('GET /api/status: what waits for ingest', () => {
+  const deps = (backlog?: ReadApiDeps['backlog']): ReadApiDeps => {
+    const unused = () => {
+      throw new Error('GET /api/status reads only freshness, runs and the backlog');
+    };
+    return {
+      compiled,
+      rollups: { latestRollups: unused, rollupRange: unused },
+      alerts: { listAlerts: unused, acknowledgeAlert: unused },
+      counters: { readCounters: unused },
+      quarantine: { listQuarantine: unused },
+      freshness: {
+        readLatest: async () => ({ occurredAt: NOW - SECOND, arrivedAt: NOW - SECOND, committedAt: NOW }),
+      },
+      runs: { lastRunAt: async () => NOW - SECOND },
+      recompute: unused,
+      clock: () => NOW,
+      ...(backlog ? { backlog } : {}),
+    };
+  };
+  const status = async (backlog?: ReadApiDeps['backlog']) =>
+    PipelineStatus.parse(
+      (await createReadApi(deps(backlog))({ method: 'GET', path: '/api/status', query: {} })).body,
+    );
+
+  test('It should say the pipeline is behind while entries wait, with how many and since when', async () => {
+    const behind = await status(() => ({ entries: 1200, oldestArrivedAt: NOW - 90 * SECOND }));
+    expect(behind.backlog).toEqual({ entries: 1200, oldestArrivedAt: '2026-11-25T11:58:30.000Z' });
+    expect(behind.stale).toBe(true);
+    expect(behind.staleReasons).toEqual([
+      {
+        code: 'ingest_behind',
+        message: '1200 entries are waiting for ingest, the oldest since 2026-11-25T11:58:30.000Z',
+      },
+    ]);
+  });
+
+  test('It should report an empty backlog as fresh, and none where the queue is not visible (AWS)', async () => {
+    expect(await status(() => ({ entries: 0, oldestArrivedAt: undefined }))).toMatchObject({
+      backlog: { entries: 0, oldestArrivedAt: null },
+      stale: false,
+    });
+    expect(await status()).toMatchObject({ backlog: null, stale: false });
+  });
+});

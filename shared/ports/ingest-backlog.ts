@@ -1,0 +1,6 @@
+/** Entries acknowledged by PutEvents and not yet ingested: the local runtime's queue. */
+export interface IngestBacklog {
+  readonly entries: number;
+  /** When the oldest of them arrived; undefined when there are none. */
+  readonly oldestArrivedAt: number | undefined;
+}
