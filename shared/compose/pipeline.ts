@@ -7,7 +7,7 @@ import type { AlertBus } from '../ports/alert-bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { IngestRecordsDeps } from '../use-cases/ingest/ingest-records.js';
 import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
-import type { RecomputeDeps, RecomputeSummary } from '../use-cases/recompute/recompute.js';
+import type { RecomputeDeps } from '../use-cases/recompute/recompute.js';
 
 /** What the read API takes besides the stores: how it starts a recompute, and what only some runtimes know. */
 export type ReadApiOptions = Pick<ReadApiDeps, 'recompute' | 'recomputeEveryMs' | 'backlog'>;
