@@ -184,7 +184,15 @@ export type RequestHandler = (request: IncomingMessage, response: ServerResponse
  * The PutEvents operation of EventBridge's AWS JSON 1.1 protocol, so apps and the
  * pipeline use the real `@aws-sdk/client-eventbridge` with a local endpoint.
  */
-export function createPutEventsHandler(onEvents: LocalEventBusOptions['onEvents']): RequestHandler {
+/**
+ * `admit` decides whether the endpoint takes a call's accepted events now; when it says no,
+ * the call answers `ThrottlingException`, as EventBridge does under load, and the SDK and
+ * the typed client retry it with backoff instead of the endpoint queueing without bound.
+ */
+export function createPutEventsHandler(
+  onEvents: LocalEventBusOptions['onEvents'],
+  admit: (events: readonly BusEvent[]) => boolean = () => true,
+): RequestHandler {
   return async (request, response) => {
     try {
       const target = request.headers['x-amz-target'];
@@ -228,6 +236,10 @@ export function createPutEventsHandler(onEvents: LocalEventBusOptions['onEvents'
         });
         return { EventId: id };
       });
+      if (accepted.length > 0 && !admit(accepted)) {
+        fail(response, 400, 'ThrottlingException', 'Rate exceeded');
+        return;
+      }
       if (accepted.length > 0) await onEvents(accepted);
       send(response, 200, { FailedEntryCount: results.length - accepted.length, Entries: results });
     } catch (error) {

@@ -39,6 +39,10 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
   let queued: ReceivedRecord[] = [];
   /** The records the pump is delivering now. */
   let delivering: readonly ReceivedRecord[] = [];
+  let queuedBytes = 0;
+  let deliveringBytes = 0;
+  const bytesOf = (records: readonly ReceivedRecord[]) =>
+    records.reduce((sum, record) => sum + record.body.length, 0);
   let pumping: Promise<void> = Promise.resolve();
   let invocationError = '';
   const onError =
@@ -80,12 +84,17 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
         const batch = queued;
         queued = [];
         delivering = batch;
+        deliveringBytes = queuedBytes;
+        queuedBytes = 0;
         try {
           await deliver(batch);
           delivering = [];
+          deliveringBytes = 0;
         } catch (error) {
-          delivering = [];
           queued = [...batch, ...queued];
+          queuedBytes += deliveringBytes;
+          delivering = [];
+          deliveringBytes = 0;
           onError(error);
           await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
         }
@@ -98,6 +107,7 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
     enqueue(records) {
       if (records.length === 0) return;
       queued.push(...records);
+      queuedBytes += bytesOf(records);
       void pump();
     },
     deliver,
@@ -106,11 +116,13 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
       await pumping;
     },
     backlog() {
-      let oldest: number | undefined;
-      for (const waiting of [delivering, queued])
-        for (const record of waiting)
-          if (oldest === undefined || record.arrivedAt < oldest) oldest = record.arrivedAt;
-      return { entries: delivering.length + queued.length, oldestArrivedAt: oldest };
+      // Records queue in arrival order (a failed batch goes back in front): the first waits longest.
+      const oldest = delivering[0]?.arrivedAt ?? queued[0]?.arrivedAt;
+      return {
+        entries: delivering.length + queued.length,
+        bytes: deliveringBytes + queuedBytes,
+        oldestArrivedAt: oldest,
+      };
     },
   };
 }

@@ -48,6 +48,14 @@ export interface RuntimeOptions {
   readonly maxReceives?: number;
   /** Messages per ingest invocation. @default 50 */
   readonly batchSize?: number;
+  /**
+   * Above this many entries waiting for ingest, PutEvents answers ThrottlingException and
+   * the senders retry, so memory stays bounded. A call is always taken when nothing waits.
+   * @default 20000
+   */
+  readonly maxBacklogEntries?: number;
+  /** The same bound in bytes of waiting entries. @default 128 MiB */
+  readonly maxBacklogBytes?: number;
   /** The ingest's clock; the demo moves it through history. @default Date.now */
   readonly clock?: () => number;
   readonly onAlert?: (event: BusEvent) => void;
@@ -64,6 +72,8 @@ export interface RuntimeTotals {
   duplicates: number;
   quarantined: number;
   deadLettered: number;
+  /** PutEvents calls answered ThrottlingException because the backlog was full. */
+  throttled: number;
   alerts: number;
   lastRecomputeAt: number | undefined;
 }
@@ -128,6 +138,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     duplicates: 0,
     quarantined: 0,
     deadLettered: 0,
+    throttled: 0,
     alerts: 0,
     lastRecomputeAt: undefined,
   };
@@ -155,17 +166,40 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   const archive = options.dataDir ? join(options.dataDir, 'archive.ndjson') : undefined;
+  const maxBacklogEntries = options.maxBacklogEntries ?? 20_000;
+  const maxBacklogBytes = options.maxBacklogBytes ?? 128 * 1024 * 1024;
+  /** Queue message bodies of the product events of a call, as the rule would deliver them. */
+  const bodies = new WeakMap<readonly BusEvent[], { event: BusEvent; body: string }[]>();
+  const productBodies = (events: readonly BusEvent[]) => {
+    let found = bodies.get(events);
+    if (!found) {
+      found = events
+        .filter((event) => matchesPattern(productEventsPattern, event))
+        .map((event) => ({ event, body: JSON.stringify(event) }));
+      bodies.set(events, found);
+    }
+    return found;
+  };
+  const admit = (events: readonly BusEvent[]) => {
+    const waiting = queue.backlog();
+    if (waiting.entries === 0) return true;
+    const product = productBodies(events);
+    const bytes = product.reduce((sum, { body }) => sum + body.length, 0);
+    const taken =
+      waiting.entries + product.length <= maxBacklogEntries && waiting.bytes + bytes <= maxBacklogBytes;
+    if (!taken) totals.throttled++;
+    return taken;
+  };
   const putEvents = createPutEventsHandler(async (events) => {
     // Every accepted entry is archived before it is answered, for replay (DESIGN.md).
     if (archive) await appendFile(archive, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
     const arrivedAt = clock();
-    const product = events.filter((event) => matchesPattern(productEventsPattern, event));
-    queue.enqueue(product.map((event) => ({ messageId: event.id, body: JSON.stringify(event), arrivedAt })));
+    queue.enqueue(productBodies(events).map(({ event, body }) => ({ messageId: event.id, body, arrivedAt })));
     for (const event of events.filter((event) => matchesPattern(deviationAlertPattern(), event))) {
       totals.alerts++;
       options.onAlert?.(event);
     }
-  });
+  }, admit);
 
   let readApi: ReturnType<typeof createReadApi> | undefined;
   const server = await startHttpServer({

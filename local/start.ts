@@ -222,7 +222,7 @@ const timer = setInterval(async () => {
     }
     const { totals } = runtime;
     process.stdout.write(
-      `\rlive ${new Date(now).toISOString().slice(0, 19)}Z  accepted ${totals.accepted}  quarantined ${totals.quarantined}  dead-lettered ${totals.deadLettered}  alerts ${totals.alerts}  last recompute ${totals.lastRecomputeAt ? new Date(totals.lastRecomputeAt).toISOString().slice(11, 19) : '-'}   `,
+      `\rlive ${new Date(now).toISOString().slice(0, 19)}Z  accepted ${totals.accepted}  quarantined ${totals.quarantined}  dead-lettered ${totals.deadLettered}  throttled ${totals.throttled}  alerts ${totals.alerts}  last recompute ${totals.lastRecomputeAt ? new Date(totals.lastRecomputeAt).toISOString().slice(11, 19) : '-'}   `,
     );
   } catch (error) {
     console.error('\nlocal runtime step failed; it runs again in a second:', error);

@@ -104,7 +104,7 @@ describe('ingest pump', () => {
 });
 
 describe('ingest pump backlog', () => {
-  test('It should count what is queued or being ingested, with the oldest arrival, and nothing once drained', async () => {
+  test('It should count what is queued or being ingested, its bytes and the oldest arrival, and nothing once drained', async () => {
     // Prepare: ingest that waits until the test lets it go.
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
@@ -121,17 +121,17 @@ describe('ingest pump backlog', () => {
       maxReceives: 1,
       lastError: () => '',
     });
-    expect(pump.backlog()).toEqual({ entries: 0, oldestArrivedAt: undefined });
+    expect(pump.backlog()).toEqual({ entries: 0, bytes: 0, oldestArrivedAt: undefined });
 
     // Act: one batch in ingest, two more records queued behind it.
-    pump.enqueue([record(5), record(3)]);
+    pump.enqueue([record(3), record(5)]);
     await Promise.resolve();
     pump.enqueue([record(9)]);
 
     // Assess
-    expect(pump.backlog()).toEqual({ entries: 3, oldestArrivedAt: 1_003 });
+    expect(pump.backlog()).toEqual({ entries: 3, bytes: 30, oldestArrivedAt: 1_003 });
     release();
     await pump.drained();
-    expect(pump.backlog()).toEqual({ entries: 0, oldestArrivedAt: undefined });
+    expect(pump.backlog()).toEqual({ entries: 0, bytes: 0, oldestArrivedAt: undefined });
   });
 });

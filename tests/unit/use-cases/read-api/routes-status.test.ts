@@ -101,7 +101,11 @@ describe('GET /api/status: what waits for ingest', () => {
     );
 
   test('It should say the pipeline is behind while entries wait, with how many and since when', async () => {
-    const behind = await status(() => ({ entries: 1200, oldestArrivedAt: NOW - 90 * SECOND }));
+    const behind = await status(() => ({
+      entries: 1200,
+      bytes: 900_000,
+      oldestArrivedAt: NOW - 90 * SECOND,
+    }));
     expect(behind.backlog).toEqual({ entries: 1200, oldestArrivedAt: '2026-11-25T11:58:30.000Z' });
     expect(behind.stale).toBe(true);
     expect(behind.staleReasons).toEqual([
@@ -113,7 +117,7 @@ describe('GET /api/status: what waits for ingest', () => {
   });
 
   test('It should report an empty backlog as fresh, and none where the queue is not visible (AWS)', async () => {
-    expect(await status(() => ({ entries: 0, oldestArrivedAt: undefined }))).toMatchObject({
+    expect(await status(() => ({ entries: 0, bytes: 0, oldestArrivedAt: undefined }))).toMatchObject({
       backlog: { entries: 0, oldestArrivedAt: null },
       stale: false,
     });
