@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -22,6 +22,7 @@ import type { IngestSummary, ReceivedRecord } from '../shared/use-cases/ingest/i
 import { createReadApi } from '../shared/use-cases/read-api/read-api.js';
 import type { RecomputeSummary } from '../shared/use-cases/recompute/recompute.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { openArchiveFile, openEventArchive } from './event-archive.js';
 import { type BusEvent, createPutEventsHandler } from './event-bus.js';
 import { startHttpServer } from './http-server.js';
 import { createIngestPump } from './ingest-pump.js';
@@ -121,6 +122,10 @@ export function withRuntimeDashboard(compiled: CompiledConfig, runtimeUrl: strin
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
+  // Opened first: a data directory that cannot hold the archive fails before anything starts.
+  const archive = options.dataDir
+    ? await openEventArchive(await openArchiveFile(join(options.dataDir, 'archive.ndjson')))
+    : undefined;
   const dynamo: DynamoDbLocal = await startDynamoDbLocal(
     options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {},
   );
@@ -165,7 +170,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     onDeadLetter: () => totals.deadLettered++,
   });
 
-  const archive = options.dataDir ? join(options.dataDir, 'archive.ndjson') : undefined;
   const maxBacklogEntries = options.maxBacklogEntries ?? 20_000;
   const maxBacklogBytes = options.maxBacklogBytes ?? 128 * 1024 * 1024;
   /** Queue message bodies of the product events of a call, as the rule would deliver them. */
@@ -192,7 +196,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const putEvents = createPutEventsHandler(async (events) => {
     // Every accepted entry is archived before it is answered, for replay (DESIGN.md).
-    if (archive) await appendFile(archive, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    // A write that fails answers an error (the sender retries) and leaves no torn line.
+    if (archive) await archive.append(events.map((event) => `${JSON.stringify(event)}\n`));
     const arrivedAt = clock();
     queue.enqueue(productBodies(events).map(({ event, body }) => ({ messageId: event.id, body, arrivedAt })));
     for (const event of events.filter((event) => matchesPattern(deviationAlertPattern(), event))) {
@@ -209,6 +214,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     readApi: () => readApi,
     dashboard: staticFiles(options.dashboardDir ?? DASHBOARD_DIST),
   }).catch(async (error) => {
+    await archive?.close();
     await dynamo.stop();
     throw error;
   });
@@ -249,6 +255,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await scheduler.stop();
       await server.close();
       client.destroy();
+      await archive?.close();
       await dynamo.stop();
     },
   };
