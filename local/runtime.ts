@@ -18,11 +18,12 @@ import {
 } from '../shared/domain/bus/rule-patterns.js';
 import { type NorthstarConfig, RecomputeSettings } from '../shared/domain/config/schema.js';
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
+import { NorthstarError } from '../shared/domain/errors.js';
 import type { IngestSummary, ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 import { createReadApi } from '../shared/use-cases/read-api/read-api.js';
 import type { RecomputeSummary } from '../shared/use-cases/recompute/recompute.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import { openArchiveFile, openEventArchive } from './event-archive.js';
+import { type EventArchive, openArchiveFile, openEventArchive } from './event-archive.js';
 import { type BusEvent, createPutEventsHandler } from './event-bus.js';
 import { startHttpServer } from './http-server.js';
 import { createIngestPump } from './ingest-pump.js';
@@ -115,17 +116,35 @@ export function withRuntimeDashboard(compiled: CompiledConfig, runtimeUrl: strin
   };
 }
 
+export class DataDirError extends NorthstarError {
+  override readonly name = 'DataDirError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('data_dir_unusable', message, options);
+  }
+}
+
+/** The data directory made ready, or an error that names it and says what to do instead. */
+async function openDataDir(dataDir: string): Promise<EventArchive> {
+  try {
+    await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
+    return await openEventArchive(await openArchiveFile(join(dataDir, 'archive.ndjson')));
+  } catch (cause) {
+    throw new DataDirError(
+      `The data directory ${dataDir} cannot be used (${(cause as Error).message}); choose another with --data-dir, or run with --in-memory`,
+      { cause },
+    );
+  }
+}
+
 /**
  * The whole pipeline on one machine: DynamoDB Local, a PutEvents endpoint whose entries
  * go through the shared rule patterns to the real ingest handler in SQS-like batches,
  * the real recompute handler on a schedule, and alerts back through the same bus.
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
   // Opened first: a data directory that cannot hold the archive fails before anything starts.
-  const archive = options.dataDir
-    ? await openEventArchive(await openArchiveFile(join(options.dataDir, 'archive.ndjson')))
-    : undefined;
+  const archive = options.dataDir ? await openDataDir(options.dataDir) : undefined;
   const dynamo: DynamoDbLocal = await startDynamoDbLocal(
     options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {},
   );

@@ -90,6 +90,10 @@ const runtime = await startRuntime({
   recomputeEveryMs: 0,
   callerRecomputeEveryMs: RECOMPUTE_EVERY_MS,
   onAlert: printAlert,
+}).catch((error: unknown) => {
+  // A data directory or port that cannot be used is the operator's to fix: say which, no stack.
+  console.error((error as Error).message);
+  process.exit(1);
 });
 const apps = eventBridgeClient(runtime.url);
 console.log(
