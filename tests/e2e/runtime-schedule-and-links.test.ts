@@ -51,12 +51,13 @@ describe('local runtime: the schedule it reports and the links it sends', () => 
   });
 
   test('It should link deviation alerts to the dashboard it serves on the port it was given', async () => {
-    // Prepare: four steady Mondays (or whichever weekday yesterday was) of 10 sign-ups as
-    // history, then yesterday with one sign-up.
+    // Prepare: four steady weeks of 10 sign-ups on the weekday of the day before yesterday,
+    // then that day with one sign-up. Not yesterday: it settles only an hour after midnight.
     const today = Math.floor(Date.now() / DAY) * DAY;
+    const day = today - 2 * DAY;
     const defId = runtime.compiled.defIds['metric:daily_signups']!;
     for (const weeksAgo of [1, 2, 3, 4]) {
-      const period = periodKey(today - DAY - weeksAgo * 7 * DAY, 'day', 'UTC');
+      const period = periodKey(day - weeksAgo * 7 * DAY, 'day', 'UTC');
       const { start, end } = periodBounds(period, 'day', 'UTC');
       await runtime.stores.rollups.putRollup({
         metricId: 'daily_signups',
@@ -87,7 +88,7 @@ describe('local runtime: the schedule it reports and the links it sends', () => 
             Detail: JSON.stringify({
               eventId: 'link-1',
               userId: 'link-user',
-              occurredAt: new Date(today - DAY + 3_600_000).toISOString(),
+              occurredAt: new Date(day + 3_600_000).toISOString(),
               properties: { method: 'email' },
             }),
           },
@@ -98,7 +99,7 @@ describe('local runtime: the schedule it reports and the links it sends', () => 
     expect(sent.FailedEntryCount ?? 0).toBe(0);
 
     // Act
-    await runtime.recomputeNow({ since: today - 2 * DAY });
+    await runtime.recomputeNow({ since: day });
 
     // Assess: the alert's link is this runtime's URL (a free port), not port 4000.
     const detected = alerts
@@ -107,7 +108,7 @@ describe('local runtime: the schedule it reports and the links it sends', () => 
     expect(detected.map((alert) => alert.metric.id)).toEqual(['daily_signups']);
     expect(runtime.url).not.toBe('http://127.0.0.1:4000');
     expect(detected[0]!.link).toBe(
-      `${runtime.url}/#/metrics/daily_signups?grain=day&period=${periodKey(today - DAY, 'day', 'UTC')}`,
+      `${runtime.url}/#/metrics/daily_signups?grain=day&period=${periodKey(day, 'day', 'UTC')}`,
     );
   });
 });
