@@ -68,12 +68,8 @@ export function memoryStores(): MemoryStores {
   let lastRunAt: number | undefined;
   let freshness: IngestFreshness | undefined;
 
-  const rollupsOf = (defId: string, grain: Grain) => {
-    const key = `${defId}#${grain}`;
-    let periods = rollups.get(key);
-    if (!periods) rollups.set(key, (periods = new Map()));
-    return byKey(periods).map(([, rollup]) => copy(rollup));
-  };
+  const rollupsOf = (defId: string, grain: Grain) =>
+    byKey(rollups.get(`${defId}#${grain}`) ?? []).map(([, rollup]) => copy(rollup));
   const alertsIn = (from: string, to: string) => byKey(alerts).filter(([sk]) => sk >= from && sk <= `${to}~`);
 
   return {
@@ -166,8 +162,10 @@ export function memoryStores(): MemoryStores {
     },
     rollups: {
       async putRollup(rollup) {
-        rollupsOf(rollup.defId, rollup.grain);
-        rollups.get(`${rollup.defId}#${rollup.grain}`)!.set(rollup.period, copy(rollup));
+        const key = `${rollup.defId}#${rollup.grain}`;
+        const periods = rollups.get(key) ?? new Map<string, Rollup>();
+        periods.set(rollup.period, copy(rollup));
+        rollups.set(key, periods);
       },
       async getRollups(defId, grain, periods) {
         const wanted = new Set(periods);

@@ -28,10 +28,17 @@ const compiled = compileConfig(
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const SECOND = 1000;
 
-/** GET /api/status of a pipeline whose latest event just arrived and whose recompute last ran `ranAgoMs` ago. */
-async function statusOf(ranAgoMs: number, recomputeEveryMs: number | undefined): Promise<PipelineStatus> {
+/**
+ * GET /api/status of a pipeline whose latest event just arrived and whose recompute last ran
+ * `ranAgoMs` ago, with the schedule and the backlog the deps carry (none: as on AWS).
+ */
+async function statusOf(
+  ranAgoMs: number,
+  recomputeEveryMs?: number,
+  backlog?: ReadApiDeps['backlog'],
+): Promise<PipelineStatus> {
   const unused = () => {
-    throw new Error('GET /api/status reads only freshness and runs');
+    throw new Error('GET /api/status reads only freshness, runs and the backlog');
   };
   const deps: ReadApiDeps = {
     compiled,
@@ -46,6 +53,7 @@ async function statusOf(ranAgoMs: number, recomputeEveryMs: number | undefined):
     recompute: unused,
     clock: () => NOW,
     ...(recomputeEveryMs === undefined ? {} : { recomputeEveryMs }),
+    ...(backlog ? { backlog } : {}),
   };
   const response = await createReadApi(deps)({ method: 'GET', path: '/api/status', query: {} });
   expect(response.status).toBe(200);
@@ -76,29 +84,7 @@ describe('GET /api/status: the recompute schedule', () => {
 });
 
 describe('GET /api/status: what waits for ingest', () => {
-  const deps = (backlog?: ReadApiDeps['backlog']): ReadApiDeps => {
-    const unused = () => {
-      throw new Error('GET /api/status reads only freshness, runs and the backlog');
-    };
-    return {
-      compiled,
-      rollups: { latestRollups: unused, rollupRange: unused },
-      alerts: { listAlerts: unused, acknowledgeAlert: unused },
-      counters: { readCounters: unused },
-      quarantine: { listQuarantine: unused },
-      freshness: {
-        readLatest: async () => ({ occurredAt: NOW - SECOND, arrivedAt: NOW - SECOND, committedAt: NOW }),
-      },
-      runs: { lastRunAt: async () => NOW - SECOND },
-      recompute: unused,
-      clock: () => NOW,
-      ...(backlog ? { backlog } : {}),
-    };
-  };
-  const status = async (backlog?: ReadApiDeps['backlog']) =>
-    PipelineStatus.parse(
-      (await createReadApi(deps(backlog))({ method: 'GET', path: '/api/status', query: {} })).body,
-    );
+  const status = (backlog?: ReadApiDeps['backlog']) => statusOf(SECOND, undefined, backlog);
 
   test('It should say the pipeline is behind while entries wait, with how many and since when', async () => {
     const behind = await status(() => ({
