@@ -11,6 +11,7 @@ export const TARGET_OPTIONS = {
   region: { type: 'string' },
   profile: { type: 'string' },
   bus: { type: 'string' },
+  token: { type: 'string' },
 } as const satisfies Options;
 
 export const TARGET_HELP = `Target (local runtime by default):
@@ -20,7 +21,10 @@ export const TARGET_HELP = `Target (local runtime by default):
                      read API's function URL, requests signed with SigV4)
   --region <name>    AWS region (default $AWS_REGION, or from the function URL)
   --profile <name>   AWS profile for credentials (default the SDK's chain)
-  --bus <name>       event bus name (default northstar)`;
+  --bus <name>       event bus name (default northstar)
+  --token <token>    the token of a local runtime started with one (default $NORTHSTAR_TOKEN):
+                     sent as Authorization: Bearer to its read API, and as the secret access
+                     key PutEvents calls are signed with; never sent to AWS`;
 
 export interface Parsed<V> {
   readonly values: V;

@@ -5,7 +5,10 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { type CliIo, CommandError, UsageError } from './io.js';
 
 export const LOCAL_URL = 'http://127.0.0.1:4000';
-const LOCAL_HOST = /^(127\.0\.0\.1|localhost|\[::1\])$/;
+/** This machine: loopback, or the wildcard address a runtime bound to every interface prints. */
+const LOCAL_HOST = /^(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0|\[::\])$/;
+/** AWS's own endpoints (EventBridge, Lambda function URLs): a runtime's token is never sent there. */
+const AWS_HOST = /\.(amazonaws\.com|amazonaws\.com\.cn|on\.aws)$/;
 
 /** Where the commands send events and read from: the local runtime, or a deployment on AWS. */
 export interface Target {
@@ -15,6 +18,8 @@ export interface Target {
   readonly region: string | undefined;
   readonly profile: string | undefined;
   readonly bus: string;
+  /** The token of a local runtime started with one (`npm start -- --token`). */
+  readonly token: string | undefined;
 }
 
 export interface TargetValues {
@@ -23,6 +28,7 @@ export interface TargetValues {
   region?: string | undefined;
   profile?: string | undefined;
   bus?: string | undefined;
+  token?: string | undefined;
 }
 
 function checkUrl(name: string, value: string): string {
@@ -44,21 +50,33 @@ export function targetOf(values: TargetValues, io: CliIo): Target {
     region: values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
     profile: values.profile ?? io.env.AWS_PROFILE,
     bus: values.bus ?? 'northstar',
+    // An empty value counts as none, as shells leave an unset variable.
+    token: (values.token ?? io.env.NORTHSTAR_TOKEN) || undefined,
   };
 }
 
 const isLocal = (url: string | undefined) => url !== undefined && LOCAL_HOST.test(new URL(url).hostname);
 
-/** An EventBridge client for the target; retries are the caller's own, per entry. */
+/** The target's token, for a URL that is a runtime's and not AWS's. */
+const runtimeToken = (target: Target, url: string | undefined) =>
+  url !== undefined && !AWS_HOST.test(new URL(url).hostname) ? target.token : undefined;
+
+/**
+ * An EventBridge client for the target; retries are the caller's own, per entry. A runtime
+ * with a token takes calls signed with it as the secret access key; one without takes any.
+ */
 export function busClient(target: Target): EventBridgeClient {
   const local = isLocal(target.endpoint);
+  const token = runtimeToken(target, target.endpoint);
   return new EventBridgeClient({
     maxAttempts: 1,
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
-    ...(target.region ? { region: target.region } : local ? { region: 'us-east-1' } : {}),
-    credentials: local
-      ? { accessKeyId: 'local', secretAccessKey: 'local' }
-      : fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
+    ...(target.region ? { region: target.region } : local || token ? { region: 'us-east-1' } : {}),
+    credentials: token
+      ? { accessKeyId: 'northstar', secretAccessKey: token }
+      : local
+        ? { accessKeyId: 'local', secretAccessKey: 'local' }
+        : fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
   });
 }
 
@@ -78,7 +96,7 @@ function apiMessage(status: number, text: string): string {
  * every request is signed with SigV4 (service `lambda`).
  */
 export interface ReadApiClientOptions {
-  /** @default true for a read API that is not on this machine */
+  /** @default true for a read API that is not on this machine and is given no token */
   readonly sign?: boolean;
   /** @default the SDK's chain, with the target's profile */
   readonly credentials?: ConstructorParameters<typeof SignatureV4>[0]['credentials'];
@@ -86,15 +104,21 @@ export interface ReadApiClientOptions {
 
 export class ReadApiClient {
   private readonly signer: SignatureV4 | undefined;
+  /** A local runtime's token, sent as `Authorization: Bearer` (never to AWS). */
+  private readonly token: string | undefined;
 
   constructor(
     private readonly target: Target,
     options: ReadApiClientOptions = {},
   ) {
-    if (!(options.sign ?? !isLocal(target.apiUrl))) return;
+    this.token = runtimeToken(target, target.apiUrl);
+    if (!(options.sign ?? (!isLocal(target.apiUrl) && this.token === undefined))) return;
     const region =
       target.region ?? /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(new URL(target.apiUrl).hostname)?.[1];
-    if (!region) throw new UsageError(`--region is needed to sign requests to ${target.apiUrl}`);
+    if (!region)
+      throw new UsageError(
+        `--region is needed to sign requests to ${target.apiUrl} (for a local runtime on another machine, give its token instead: --token or NORTHSTAR_TOKEN)`,
+      );
     this.signer = new SignatureV4({
       service: 'lambda',
       region,
@@ -125,6 +149,7 @@ export class ReadApiClient {
     let headers: Record<string, string> = {
       accept: 'application/json',
       ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(this.token === undefined || this.signer ? {} : { authorization: `Bearer ${this.token}` }),
     };
     if (this.signer) {
       const signed = await this.signer.sign({
@@ -153,6 +178,12 @@ export class ReadApiClient {
       );
     }
     const text = await response.text();
+    if (response.status === 401 && !this.signer) {
+      const hint = this.token
+        ? "the token given (--token or NORTHSTAR_TOKEN) is not the runtime's"
+        : 'the runtime needs its token: pass --token or set NORTHSTAR_TOKEN (npm start printed it, after #token= in the dashboard URL)';
+      throw new CommandError(`${method} ${url.pathname}: ${apiMessage(response.status, text)} (${hint})`);
+    }
     if (!response.ok)
       throw new CommandError(`${method} ${url.pathname}: ${apiMessage(response.status, text)}`);
     return JSON.parse(text) as T;

@@ -1,4 +1,4 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { NorthstarError } from '../shared/domain/errors.js';
 
 /** The file operations the archive needs; a test puts a failing disk in their place. */
@@ -18,15 +18,77 @@ export class ArchiveWriteError extends NorthstarError {
   }
 }
 
-/** An append-only NDJSON archive that only ever holds complete lines. */
+/** A whole line of the archive and where it starts. */
+export interface ArchivedLine {
+  readonly text: string;
+  readonly at: number;
+}
+
+/**
+ * An append-only NDJSON archive that only ever holds complete lines: the local queue's
+ * write-ahead log, read back from a byte offset.
+ */
 export interface EventArchive {
-  /** Appends the lines durably, or throws and leaves the archive as it was: never a torn line. */
-  append(lines: readonly string[]): Promise<void>;
+  /**
+   * Appends the lines durably and resolves with the offset the first starts at, or throws
+   * and leaves the archive as it was: never a torn line.
+   */
+  append(lines: readonly string[]): Promise<number>;
+  /** Bytes of whole lines appended: the end of the log. */
+  size(): number;
+  /**
+   * The whole lines from `from` (a line's start) in about `maxBytes`, at least one when any
+   * follows, and the offset after the last.
+   */
+  read(from: number, maxBytes: number): Promise<{ lines: ArchivedLine[]; next: number }>;
   close(): Promise<void>;
+}
+
+/** An archived entry: the event as the bus delivers it and when it reached the bus. */
+export interface ArchivedEvent<Event = unknown> {
+  readonly arrivedAt: number;
+  readonly event: Event;
+}
+
+/** One archive line: `{"arrivedAt": RFC 3339, "event": the event as the bus delivers it}`. */
+export function archiveLine(event: unknown, arrivedAt: number): string {
+  return `{"arrivedAt":"${new Date(arrivedAt).toISOString()}","event":${JSON.stringify(event)}}\n`;
+}
+
+/**
+ * An archive line read back. Lines written before arrival times were archived hold the bare
+ * event; its own `time` (when the bus took it) stands in for the arrival.
+ */
+export function readArchiveLine(text: string): ArchivedEvent | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (json === null || typeof json !== 'object') return undefined;
+  const line = json as { arrivedAt?: unknown; event?: unknown; time?: unknown };
+  const arrivedAt = Date.parse(String(line.arrivedAt ?? line.time));
+  if (!Number.isFinite(arrivedAt)) return undefined;
+  return 'event' in line && 'arrivedAt' in line
+    ? { arrivedAt, event: line.event }
+    : { arrivedAt, event: json };
 }
 
 export async function openArchiveFile(path: string): Promise<ArchiveFile> {
   const handle: FileHandle = await open(path, 'a+');
+  const opened = await handle.stat();
+  /**
+   * A write to a file whose directory was removed or replaced still succeeds, into a file no
+   * later start will see: only a write still reachable at the path counts as durable.
+   */
+  const stillAtPath = async () => {
+    const found = await stat(path).catch(() => undefined);
+    if (found?.ino !== opened.ino || found.dev !== opened.dev)
+      throw new Error(
+        `${path} is no longer the archive this runtime writes: its data directory was removed or replaced (put it back, or restart the runtime)`,
+      );
+  };
   return {
     size: async () => (await handle.stat()).size,
     read: async (position, length) => {
@@ -36,8 +98,10 @@ export async function openArchiveFile(path: string): Promise<ArchiveFile> {
     },
     // The handle appends wherever it is told to write: position is the end already.
     write: async (text) => {
+      await stillAtPath();
       await handle.appendFile(text);
       await handle.datasync();
+      await stillAtPath();
     },
     truncate: (size) => handle.truncate(size),
     close: () => handle.close(),
@@ -81,7 +145,9 @@ export async function openEventArchive(file: ArchiveFile): Promise<EventArchive>
             torn = false;
           }
           await file.write(text, size);
+          const at = size;
           size += Buffer.byteLength(text);
+          return at;
         } catch (cause) {
           // Whatever part of the text reached the disk goes: the next append starts on a line.
           torn = true;
@@ -96,8 +162,36 @@ export async function openEventArchive(file: ArchiveFile): Promise<EventArchive>
           });
         }
       });
-      writing = run.catch(() => undefined);
+      writing = run.then(
+        () => undefined,
+        () => undefined,
+      );
       return run;
+    },
+    size: () => size,
+    async read(from, maxBytes) {
+      // Only what an answered append made whole is read: the end is `size`, not the file's.
+      const end = size;
+      const lines: ArchivedLine[] = [];
+      let length = Math.min(maxBytes, end - from);
+      while (length > 0) {
+        const chunk = await file.read(from, length);
+        const last = chunk.lastIndexOf(0x0a);
+        if (last < 0) {
+          // One line longer than asked for: read on until it ends.
+          if (from + length >= end) break;
+          length = Math.min(length * 2, end - from);
+          continue;
+        }
+        let start = 0;
+        for (let newline = chunk.indexOf(0x0a); newline >= 0 && newline <= last; ) {
+          lines.push({ text: chunk.toString('utf8', start, newline), at: from + start });
+          start = newline + 1;
+          newline = chunk.indexOf(0x0a, start);
+        }
+        return { lines, next: from + last + 1 };
+      }
+      return { lines, next: from };
     },
     close: () => writing.then(() => file.close()),
   };

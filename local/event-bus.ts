@@ -48,13 +48,19 @@ interface PutEventsEntry {
   Resources?: unknown;
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...headers });
   response.end(JSON.stringify(body));
 }
 
+/** An error as the AWS JSON protocol sends it: its type in the body and in `x-amzn-errortype`. */
 function fail(response: ServerResponse, status: number, type: string, message: string): void {
-  send(response, status, { __type: type, message });
+  send(response, status, { __type: type, message }, { 'x-amzn-errortype': type });
 }
 
 /** The body, or undefined when it is over the guard: the rest is read and dropped, so the caller can still answer. */
@@ -178,31 +184,61 @@ function admitEntry(entry: PutEventsEntry): { error: EntryError } | { detail: Re
   return { detail };
 }
 
-export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+/** A call refused before it is read for events: its status and AWS JSON error type. */
+export interface PutEventsRefusal {
+  readonly status: 400 | 403;
+  readonly type: string;
+  readonly message: string;
+}
+
+/**
+ * Decides whether the caller may put events, from the request and its body as sent (a SigV4
+ * signature covers the body's hash); undefined lets the call through.
+ */
+export type PutEventsAuthorizer = (
+  request: IncomingMessage,
+  rawBody: string,
+) => Promise<PutEventsRefusal | undefined>;
+
+/** Answers one PutEvents request; the server that fronts it may pass who is allowed to call. */
+export type PutEventsHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  authorize?: PutEventsAuthorizer,
+) => Promise<void>;
 
 /**
  * The PutEvents operation of EventBridge's AWS JSON 1.1 protocol, so apps and the
  * pipeline use the real `@aws-sdk/client-eventbridge` with a local endpoint.
- */
-/**
+ *
  * `admit` decides whether the endpoint takes a call's accepted events now; when it says no,
  * the call answers `ThrottlingException`, as EventBridge does under load, and the SDK and
  * the typed client retry it with backoff instead of the endpoint queueing without bound.
+ *
+ * `authorize`, given per request by the server, is asked once the body is read (within the
+ * 2 MiB guard) and before anything else: a refused call is answered with its error and no
+ * entry of it is looked at. A body over the guard is refused unread before it, since nothing
+ * of it is taken.
  */
 export function createPutEventsHandler(
   onEvents: LocalEventBusOptions['onEvents'],
   admit: (events: readonly BusEvent[]) => boolean = () => true,
-): RequestHandler {
-  return async (request, response) => {
+): PutEventsHandler {
+  return async (request, response, authorize) => {
     try {
-      const target = request.headers['x-amz-target'];
-      if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
-        fail(response, 400, 'UnknownOperationException', `operation ${String(target)} is not served here`);
-        return;
-      }
       const raw = await readBody(request);
       if (raw === undefined) {
         fail(response, 400, 'ValidationException', OVER_THE_LIMIT);
+        return;
+      }
+      const refusal = authorize ? await authorize(request, raw) : undefined;
+      if (refusal) {
+        fail(response, refusal.status, refusal.type, refusal.message);
+        return;
+      }
+      const target = request.headers['x-amz-target'];
+      if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
+        fail(response, 400, 'UnknownOperationException', `operation ${String(target)} is not served here`);
         return;
       }
       const body = parseRequest(raw);

@@ -2,8 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApiError, invalidParameter } from '../shared/use-cases/read-api/api-error.js';
 import type { ApiRequest, ApiResponse } from '../shared/use-cases/read-api/read-api.js';
+import { bearerRefusal, checkAccessToken, type TokenRefusal } from './access-token.js';
+import type { PutEventsHandler } from './event-bus.js';
 import { readJsonBody } from './http-body.js';
-import { ownHosts, refusal, SECURITY_HEADERS } from './request-guard.js';
+import { putEventsAuthorizer } from './put-events-authorizer.js';
+import {
+  type GuardRefusal,
+  isLoopbackHost,
+  refusal,
+  SECURITY_HEADERS,
+  type ServedHosts,
+  servedHosts,
+} from './request-guard.js';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -12,11 +22,18 @@ export interface HttpServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
   /** EventBridge's PutEvents (requests with `x-amz-target`). */
-  readonly putEvents: RequestListener;
+  readonly putEvents: PutEventsHandler;
   /** The read API at `/api/...`; set once the runtime is wired. */
   readonly readApi: () => ((request: ApiRequest) => Promise<ApiResponse>) | undefined;
   /** The built dashboard, for every other path. */
   readonly dashboard: RequestListener;
+  /**
+   * The secret every request but the dashboard's files must carry: the read API as
+   * `Authorization: Bearer <token>`, PutEvents as a SigV4 signature made with it as the
+   * secret access key (or the same bearer header). Required on a host other than loopback;
+   * at least 16 characters. @default none: on loopback, requests need no token
+   */
+  readonly token?: string;
 }
 
 export interface HttpServer {
@@ -68,25 +85,44 @@ async function serveApi(
   }
 }
 
-/** One HTTP server for PutEvents, the read API and the dashboard, as API Gateway and CloudFront would front them. */
+/** Answers a refused request without reading its body, and closes the connection. */
+function refuse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  refused: GuardRefusal | TokenRefusal,
+): void {
+  request.resume();
+  response.writeHead(refused.status, {
+    'content-type': 'application/json',
+    connection: 'close',
+    ...(refused.status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+  });
+  response.end(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
+}
+
+/**
+ * One HTTP server for PutEvents, the read API and the dashboard, as API Gateway and CloudFront
+ * would front them. With a token, the read API and PutEvents take only requests that carry it;
+ * the dashboard's files, which hold no data, are served to anyone the guard lets through.
+ */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  let hosts: ReadonlySet<string> = new Set();
+  const { host, port, token } = options;
+  checkAccessToken(host, token, isLoopbackHost(host));
+  const authorizePutEvents = token === undefined ? undefined : putEventsAuthorizer(token);
+  let hosts: ServedHosts = new Set();
   const server: Server = createServer((request, response) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     const isPutEvents = request.headers['x-amz-target'] !== undefined;
-    const refused = refusal(request.method ?? 'GET', request.headers, hosts, isPutEvents);
-    if (refused) {
-      request.resume();
-      response.writeHead(refused.status, { 'content-type': 'application/json', connection: 'close' });
-      response.end(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
-      return;
-    }
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
-    if (isPutEvents) void options.putEvents(request, response);
-    else if (path === '/api' || path.startsWith('/api/')) void serveApi(options.readApi(), request, response);
+    const isApi = !isPutEvents && (path === '/api' || path.startsWith('/api/'));
+    const refused =
+      refusal(request.method ?? 'GET', request.headers, hosts, isPutEvents) ??
+      (isApi && token !== undefined ? bearerRefusal(request.headers, token) : undefined);
+    if (refused) refuse(request, response, refused);
+    else if (isPutEvents) void options.putEvents(request, response, authorizePutEvents);
+    else if (isApi) void serveApi(options.readApi(), request, response);
     else void options.dashboard(request, response);
   });
-  const { host, port } = options;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (cause) =>
       reject(new Error(`Cannot listen on ${host}:${port}: ${cause.message}; choose another port`, { cause })),
@@ -94,9 +130,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     server.listen(port, host, resolve);
   });
   const address = server.address() as AddressInfo;
-  hosts = ownHosts(host, address.port);
+  hosts = servedHosts(host, address.port);
+  const name = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${address.address}:${address.port}`,
+    url: `http://${name}:${address.port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -120,6 +120,28 @@ async function invoke(
 }
 
 /**
+ * One batch through its receives: what fails is received again until it passes or runs out
+ * of receives. Returns the records given up on; `stopping` ends the receives early, and the
+ * records still failing are returned with `stopped` so the caller keeps them.
+ */
+export async function receiveBatch(
+  handler: SqsHandler,
+  batch: readonly ReceivedRecord[],
+  options: LocalQueueOptions & { readonly stopping?: () => boolean } = {},
+): Promise<{ givenUp: ReceivedRecord[]; stopped: boolean }> {
+  const maxReceives = options.maxReceives ?? 5;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const onError = options.onInvocationError ?? (() => undefined);
+  let pending = [...batch];
+  for (let receive = 1; pending.length > 0 && receive <= maxReceives; receive++) {
+    if (receive > 1 && options.stopping?.()) return { givenUp: pending, stopped: true };
+    const failed = await invoke(handler, pending, receive, timeoutMs, onError);
+    pending = pending.filter((record) => failed.has(record.messageId));
+  }
+  return { givenUp: pending, stopped: false };
+}
+
+/**
  * Hands records to the handler as an SQS event source would: in bounded batches, several
  * invocations at once, failed messages again until they pass or run out of receives.
  * Returns the messages given up on.
@@ -129,21 +151,12 @@ export async function deliverToHandler(
   records: readonly ReceivedRecord[],
   options: LocalQueueOptions = {},
 ): Promise<ReceivedRecord[]> {
-  const maxReceives = options.maxReceives ?? 5;
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const onError = options.onInvocationError ?? (() => undefined);
   const batches = batchesOf(records, options.batchSize ?? 10, options.maxBatchBytes ?? 6 * 1024 * 1024);
   const givenUp: ReceivedRecord[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < batches.length) {
-      let pending = batches[next++]!;
-      for (let receive = 1; pending.length > 0 && receive <= maxReceives; receive++) {
-        const failed = await invoke(handler, pending, receive, timeoutMs, onError);
-        pending = pending.filter((record) => failed.has(record.messageId));
-      }
-      givenUp.push(...pending);
-    }
+    while (next < batches.length)
+      givenUp.push(...(await receiveBatch(handler, batches[next++]!, options)).givenUp);
   };
   await Promise.all(Array.from({ length: options.workers ?? 4 }, worker));
   return givenUp;

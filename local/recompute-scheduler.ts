@@ -14,16 +14,21 @@ export interface RecomputeSchedulerOptions {
 export interface RecomputeScheduler {
   /** Drains the queue, then runs the recompute; runs never overlap. */
   recomputeNow(request?: RecomputeRequest): Promise<RecomputeSummary>;
-  /** Stops the schedule, lets the queue drain, and waits for a run in progress (one the drain released too). */
-  stop(): Promise<void>;
+  /**
+   * Stops the schedule without draining the queue; a run in progress gets `graceMs` to
+   * finish (a recompute is idempotent: one cut short is simply run again later).
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** EventBridge Scheduler on one machine: a timer that runs the recompute handler, one run at a time. */
 export function createRecomputeScheduler(options: RecomputeSchedulerOptions): RecomputeScheduler {
   let recomputing: Promise<RecomputeSummary> | undefined;
+  let stopped = false;
   const recomputeNow = async (request: RecomputeRequest = {}) => {
     await options.drained();
     while (recomputing) await recomputing.catch(() => undefined);
+    if (stopped) throw new Error('the runtime is stopping: no recompute starts now');
     recomputing = options.run(request);
     try {
       const summary = await recomputing;
@@ -43,10 +48,13 @@ export function createRecomputeScheduler(options: RecomputeSchedulerOptions): Re
       : undefined;
   return {
     recomputeNow,
-    async stop() {
+    async stop(graceMs = 2000) {
+      stopped = true;
       if (timer) clearInterval(timer);
-      await options.drained();
-      await recomputing?.catch(() => undefined);
+      await Promise.race([
+        recomputing?.catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+      ]);
     },
   };
 }

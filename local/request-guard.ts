@@ -16,31 +16,58 @@ export interface GuardRefusal {
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** A bound address as it appears in `Host`: an IPv6 address in brackets. */
+const hostName = (boundHost: string) =>
+  boundHost.includes(':') && !boundHost.startsWith('[') ? `[${boundHost}]` : boundHost.toLowerCase();
+
+/** Whether a bind address is this machine only (`127.0.0.1`, `127.x.y.z`, `localhost`, `::1`). */
+export function isLoopbackHost(boundHost: string): boolean {
+  const name = hostName(boundHost);
+  return LOOPBACK_NAMES.includes(name) || name.startsWith('127.');
+}
+
 /** The `host:port` values this server answers to: the bound address, and the loopback names when bound to loopback. */
 export function ownHosts(boundHost: string, port: number): Set<string> {
-  const name = boundHost.includes(':') && !boundHost.startsWith('[') ? `[${boundHost}]` : boundHost;
-  const loopback = LOOPBACK_NAMES.includes(name) || name.startsWith('127.');
-  const names = [name, ...(loopback ? LOOPBACK_NAMES : [])];
+  const name = hostName(boundHost);
+  const names = [name, ...(isLoopbackHost(boundHost) ? LOOPBACK_NAMES : [])];
   // On port 80 a browser leaves the port out of Host and Origin.
   return new Set([...names.map((host) => `${host}:${port}`), ...(port === 80 ? names : [])]);
+}
+
+/** Every `Host` is served; an `Origin`, when sent, must be the request's own host. */
+export const ANY_HOST = 'any';
+
+/** The `host:port` values a server answers to, or `ANY_HOST`. */
+export type ServedHosts = ReadonlySet<string> | typeof ANY_HOST;
+
+/**
+ * The hosts a server bound to `boundHost` answers to. On loopback: its own names only, so a
+ * DNS name rebound to 127.0.0.1 is refused. Bound to another address, other machines reach it
+ * by addresses and names it cannot know (a LAN address when bound to 0.0.0.0, the machine's
+ * name), so every `Host` is served: such a runtime takes nothing that holds data without its
+ * token (`startHttpServer` refuses to start without one), and a rebound page never has it.
+ */
+export function servedHosts(boundHost: string, port: number): ServedHosts {
+  return isLoopbackHost(boundHost) ? ownHosts(boundHost, port) : ANY_HOST;
 }
 
 /** Why a request is refused, or undefined when it may be served. */
 export function refusal(
   method: string,
   headers: IncomingHttpHeaders,
-  hosts: ReadonlySet<string>,
+  hosts: ServedHosts,
   isPutEvents: boolean,
 ): GuardRefusal | undefined {
   const host = (headers.host ?? '').toLowerCase();
-  if (!hosts.has(host))
+  const served = (name: string) => (hosts === ANY_HOST ? name !== '' && name === host : hosts.has(name));
+  if (!served(host))
     return {
       status: 403,
       code: 'forbidden_host',
       message: `requests for host "${host}" are not served here`,
     };
   const origin = headers.origin;
-  if (origin !== undefined && !hosts.has(originHost(origin)))
+  if (origin !== undefined && !served(originHost(origin)))
     return { status: 403, code: 'forbidden_origin', message: `requests from ${origin} are not served here` };
   // PutEvents speaks the AWS JSON protocol, with its own content type and a header a page cannot send unasked.
   if (WRITE_METHODS.has(method.toUpperCase()) && !isPutEvents && !isJson(headers['content-type']))

@@ -20,14 +20,26 @@ import { type NorthstarConfig, RecomputeSettings } from '../shared/domain/config
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
 import { NorthstarError } from '../shared/domain/errors.js';
 import type { IngestSummary, ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
+import { recoverStaleRounds } from '../shared/use-cases/ingest/rounds.js';
 import { createReadApi } from '../shared/use-cases/read-api/read-api.js';
 import type { RecomputeSummary } from '../shared/use-cases/recompute/recompute.js';
+import { checkAccessToken } from './access-token.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import { type EventArchive, openArchiveFile, openEventArchive } from './event-archive.js';
+import {
+  type ArchivedLine,
+  archiveLine,
+  type EventArchive,
+  openArchiveFile,
+  openEventArchive,
+  readArchiveLine,
+} from './event-archive.js';
 import { type BusEvent, createPutEventsHandler } from './event-bus.js';
 import { startHttpServer } from './http-server.js';
-import { createIngestPump } from './ingest-pump.js';
+import { createIngestPump, type QueuedRecord } from './ingest-pump.js';
+import { type LogFeeder, startLogFeeder } from './log-feeder.js';
+import { type LogPosition, logPosition, readLogPosition, saveLogPosition } from './log-position.js';
 import { createRecomputeScheduler } from './recompute-scheduler.js';
+import { isLoopbackHost } from './request-guard.js';
 import { staticFiles } from './static-files.js';
 
 export interface RuntimeOptions {
@@ -36,6 +48,11 @@ export interface RuntimeOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * Required to bind to another host than loopback: the read API then takes only requests
+   * with `Authorization: Bearer <token>`, PutEvents only calls signed with it as the secret key.
+   */
+  readonly token?: string;
   /** Where DynamoDB Local and the event archive keep their files; in memory when absent. */
   readonly dataDir?: string;
   /** @default 10000; 0 turns the schedule off (recompute on demand only) */
@@ -96,6 +113,8 @@ export interface Runtime {
 }
 
 const TABLE = 'northstar';
+/** How far back a start looks for rounds a stopped runtime left open: the recompute's lookback. */
+const RECOVERY_LOOKBACK_MS = 7 * 86_400_000;
 const localContext = { functionName: 'northstar-recompute', awsRequestId: 'local' } as Context;
 /** The configuration's default dashboard URL: this runtime on its default host and port. */
 const DEFAULT_DASHBOARD_URL = new URL(RecomputeSettings.parse({}).dashboardUrl).href;
@@ -124,11 +143,30 @@ export class DataDirError extends NorthstarError {
   }
 }
 
-/** The data directory made ready, or an error that names it and says what to do instead. */
-async function openDataDir(dataDir: string): Promise<EventArchive> {
+interface QueueLog {
+  readonly archive: EventArchive;
+  /** Where the first entry not yet done starts. */
+  readonly from: number;
+  readonly position: LogPosition;
+}
+
+/**
+ * The data directory made ready, or an error that names it and says what to do instead:
+ * the archive (the queue's log) and the position confirmed by the last run.
+ */
+async function openDataDir(dataDir: string): Promise<QueueLog> {
   try {
     await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
-    return await openEventArchive(await openArchiveFile(join(dataDir, 'archive.ndjson')));
+    const archive = await openEventArchive(await openArchiveFile(join(dataDir, 'archive.ndjson')));
+    const path = join(dataDir, 'archive.position');
+    const saved = await readLogPosition(path);
+    // Without a saved position the archive was written by a runtime that drained it before it
+    // stopped: it is history, already ingested (replay it with `northstar replay` if not).
+    const from = Math.min(saved ?? archive.size(), archive.size());
+    // Saved at once, so a kill before the first entry is confirmed still finds where it began.
+    if (saved !== from) await saveLogPosition(path, from);
+    const position = logPosition(path, from);
+    return { archive, from, position };
   } catch (cause) {
     throw new DataDirError(
       `The data directory ${dataDir} cannot be used (${(cause as Error).message}); choose another with --data-dir, or run with --in-memory`,
@@ -143,8 +181,11 @@ async function openDataDir(dataDir: string): Promise<EventArchive> {
  * the real recompute handler on a schedule, and alerts back through the same bus.
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  // Opened first: a data directory that cannot hold the archive fails before anything starts.
-  const archive = options.dataDir ? await openDataDir(options.dataDir) : undefined;
+  // Checked first: a missing token or a data directory that cannot hold the archive fails
+  // before anything starts.
+  const host = options.host ?? '127.0.0.1';
+  checkAccessToken(host, options.token, isLoopbackHost(host));
+  const log = options.dataDir ? await openDataDir(options.dataDir) : undefined;
   const dynamo: DynamoDbLocal = await startDynamoDbLocal(
     options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {},
   );
@@ -187,7 +228,50 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     maxReceives: options.maxReceives ?? 5,
     lastError: () => lastError,
     onDeadLetter: () => totals.deadLettered++,
+    ...(log ? { onConfirmed: (position: number) => log.position.advance(position) } : {}),
   });
+  /** The queue message of an archived product event: what the rule's SQS target would get. */
+  const logRecord = (line: ArchivedLine): QueuedRecord | undefined => {
+    const archived = readArchiveLine(line.text);
+    if (!archived) {
+      console.error(`the archive line at byte ${line.at} cannot be read; it is skipped`);
+      return undefined;
+    }
+    const event = archived.event as BusEvent;
+    if (!matchesPattern(productEventsPattern, event)) return undefined;
+    return {
+      messageId: event.id,
+      body: JSON.stringify(event),
+      arrivedAt: archived.arrivedAt,
+      logAt: line.at,
+    };
+  };
+  // A round left open was cut off by a stop of this runtime (a kill -9, a crash): no worker
+  // runs it now, so it is finished before ingest goes on, not a round limit later.
+  if (log)
+    await recoverStaleRounds({ ...stores, compiled: pipeline.compiled, clock }, RECOVERY_LOOKBACK_MS, 0);
+  // With a data directory the archive is the queue: entries are read back from it, from the
+  // last confirmed position, so what was acknowledged survives any stop, kill -9 included.
+  const feeder: LogFeeder | undefined = log
+    ? startLogFeeder({ archive: log.archive, from: log.from, pump: queue, toRecord: logRecord })
+    : undefined;
+  const backlog = () => {
+    const inQueue = queue.backlog();
+    const unread = feeder?.unread() ?? { entries: 0, bytes: 0 };
+    return {
+      entries: inQueue.entries + unread.entries,
+      bytes: inQueue.bytes + unread.bytes,
+      oldestArrivedAt: inQueue.oldestArrivedAt,
+    };
+  };
+  let stopping = false;
+  const drained = async () => {
+    for (;;) {
+      await feeder?.readUp();
+      await queue.drained();
+      if (stopping || backlog().entries === 0) return;
+    }
+  };
 
   const maxBacklogEntries = options.maxBacklogEntries ?? 20_000;
   const maxBacklogBytes = options.maxBacklogBytes ?? 128 * 1024 * 1024;
@@ -204,7 +288,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     return found;
   };
   const admit = (events: readonly BusEvent[]) => {
-    const waiting = queue.backlog();
+    const waiting = backlog();
     if (waiting.entries === 0) return true;
     const product = productBodies(events);
     const bytes = product.reduce((sum, { body }) => sum + body.length, 0);
@@ -214,11 +298,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     return taken;
   };
   const putEvents = createPutEventsHandler(async (events) => {
-    // Every accepted entry is archived before it is answered, for replay (DESIGN.md).
-    // A write that fails answers an error (the sender retries) and leaves no torn line.
-    if (archive) await archive.append(events.map((event) => `${JSON.stringify(event)}\n`));
     const arrivedAt = clock();
-    queue.enqueue(productBodies(events).map(({ event, body }) => ({ messageId: event.id, body, arrivedAt })));
+    if (log) {
+      // Every accepted entry is in the log, durably, before it is answered (DESIGN.md); the
+      // feeder reads it from there. A write that fails answers an error (the sender retries)
+      // and leaves no torn line.
+      await log.archive.append(events.map((event) => archiveLine(event, arrivedAt)));
+      feeder?.appended(events.length);
+    } else
+      queue.enqueue(
+        productBodies(events).map(({ event, body }) => ({ messageId: event.id, body, arrivedAt })),
+      );
     for (const event of events.filter((event) => matchesPattern(deviationAlertPattern(), event))) {
       totals.alerts++;
       options.onAlert?.(event);
@@ -227,19 +317,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   let readApi: ReturnType<typeof createReadApi> | undefined;
   const server = await startHttpServer({
-    host: options.host ?? '127.0.0.1',
+    host,
     port: options.port ?? 4000,
+    ...(options.token === undefined ? {} : { token: options.token }),
     putEvents,
     readApi: () => readApi,
     dashboard: staticFiles(options.dashboardDir ?? DASHBOARD_DIST),
   }).catch(async (error) => {
-    await archive?.close();
+    stopping = true;
+    await Promise.all([feeder?.stop(), queue.stop(0)]);
+    await log?.archive.close();
     await dynamo.stop();
     throw error;
   });
   // Alerts go out through the runtime's own PutEvents endpoint, like PutEvents to the bus in AWS,
   // and link to the dashboard this runtime serves.
-  const bus = new EventBridgeAlertBus(eventBridgeClient(server.url), 'northstar');
+  const bus = new EventBridgeAlertBus(eventBridgeClient(server.url, options.token), 'northstar');
   const compiled = withRuntimeDashboard(pipeline.compiled, server.url);
   const recomputeHandler = createRecomputeHandler(() => ({ ...pipeline.recompute(bus), compiled }), {
     logger: new Logger({ serviceName: 'northstar-recompute', logLevel: 'ERROR' }),
@@ -248,7 +341,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const everyMs = options.recomputeEveryMs ?? 10_000;
   const scheduler = createRecomputeScheduler({
     run: (request) => recomputeHandler(request, localContext),
-    drained: queue.drained,
+    drained,
     everyMs,
     onRun: () => {
       totals.lastRecomputeAt = clock();
@@ -258,7 +351,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     pipeline.readApi({
       recompute: () => scheduler.recomputeNow(),
       recomputeEveryMs: options.callerRecomputeEveryMs ?? everyMs,
-      backlog: queue.backlog,
+      backlog,
     }),
   );
 
@@ -268,13 +361,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     stores,
     totals,
     deliver: queue.deliver,
-    drained: queue.drained,
+    drained,
     recomputeNow: scheduler.recomputeNow,
     async stop() {
-      await scheduler.stop();
-      await server.close();
+      // Within seconds, draining nothing: what waits stays in the log after the confirmed
+      // position, and the next start ingests it.
+      stopping = true;
+      await Promise.all([server.close(), scheduler.stop(), feeder?.stop(), queue.stop()]);
+      await log?.position.flush();
       client.destroy();
-      await archive?.close();
+      await log?.archive.close();
       await dynamo.stop();
     },
   };

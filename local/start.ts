@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -34,16 +35,23 @@ const { values: args } = parseArgs({
     'no-demo': { type: 'boolean', default: false },
     port: { type: 'string', default: process.env.PORT ?? '4000' },
     host: { type: 'string', default: '127.0.0.1' },
+    // An empty NORTHSTAR_TOKEN counts as unset, as shells leave it.
+    token: { type: 'string', default: process.env.NORTHSTAR_TOKEN || undefined },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (args.help) {
-  console.log(`npm start -- [--config file.ts|file.json] [--data-dir .northstar] [--in-memory] [--seed 7] [--no-demo] [--port 4000] [--host 127.0.0.1]
+  console.log(`npm start -- [--config file.ts|file.json] [--data-dir .northstar] [--in-memory] [--seed 7] [--no-demo] [--port 4000] [--host 127.0.0.1] [--token <token>]
 
 Starts DynamoDB Local and an EventBridge-compatible PutEvents endpoint, sends simulated
 product traffic through it to the real ingest handler, recomputes the metric tree every
-10 seconds and prints deviation alerts as the recompute raises them.`);
+10 seconds and prints deviation alerts as the recompute raises them.
+
+--host other than 127.0.0.1 (e.g. 0.0.0.0) needs --token (default $NORTHSTAR_TOKEN, at least
+16 characters, e.g. from \`openssl rand -hex 24\`): the read API then takes only
+"Authorization: Bearer <token>", PutEvents only calls signed with the token as the secret
+access key, and the dashboard URL printed at start carries it (#token=...).`);
   process.exit(0);
 }
 
@@ -85,6 +93,7 @@ const runtime = await startRuntime({
   config,
   port,
   host: args.host,
+  token: args.token,
   ...(dataDir ? { dataDir } : {}),
   clock: () => (live ? Date.now() : now),
   recomputeEveryMs: 0,
@@ -95,10 +104,28 @@ const runtime = await startRuntime({
   console.error((error as Error).message);
   process.exit(1);
 });
-const apps = eventBridgeClient(runtime.url);
+const apps = eventBridgeClient(runtime.url, args.token);
 console.log(
   `Northstar on ${runtime.url}: dashboard at ${runtime.url}/, read API at ${runtime.url}/api, PutEvents endpoint (the endpoint for @aws-sdk/client-eventbridge); ${dataDir ? `data in ${args['data-dir']}` : 'in memory'}`,
 );
+
+/** The runtime's URL; for a wildcard address (0.0.0.0, ::), the addresses it is reached by instead. */
+function reachableUrls(url: string): string[] {
+  const { hostname, port } = new URL(url);
+  if (hostname !== '0.0.0.0' && hostname !== '[::]') return [url];
+  const network = Object.values(networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .filter((address) => address.family === 'IPv4' && !address.internal)
+    .map((address) => address.address);
+  return ['127.0.0.1', ...network].map((address) => `http://${address}:${port}`);
+}
+
+if (args.token !== undefined) {
+  // Printed once: the dashboard takes the token from the fragment and drops it from the address.
+  const fragment = `#token=${encodeURIComponent(args.token)}`;
+  const urls = reachableUrls(runtime.url).map((url) => `  ${url}/${fragment}`);
+  console.log(`The read API and PutEvents need the token. Open the dashboard with it:\n${urls.join('\n')}`);
+}
 
 /** Sends entries as apps do: PutEvents calls of 10 entries, a few at once. */
 async function send(entries: readonly Omit<PutEntry, 'lastAt'>[]): Promise<void> {

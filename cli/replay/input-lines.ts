@@ -56,22 +56,25 @@ function checkEvent(value: unknown, source: string, where: string, content: Line
 /**
  * One line of replay input, in any of three forms: a product event
  * `{ name, eventId, userId, occurredAt, properties?, context?, source? }`; an EventBridge
- * event as the local runtime archives it (`source`, `detail-type`, `detail`), single or
+ * event as the local runtime archives it (`{ arrivedAt, event }`, the event with `source`,
+ * `detail-type`, `detail`), single or
  * `Northstar Event Batch`; or a PutEvents entry (`Source`, `DetailType`, `Detail` string).
  */
 export function parseLine(line: string, defaultSource: string | undefined): LineContent {
   const content: LineContent = { events: [], problems: [], skipped: 0 };
-  let json: unknown;
+  let parsed: unknown;
   try {
-    json = JSON.parse(line);
+    parsed = JSON.parse(line);
   } catch (error) {
     content.problems.push(`not JSON: ${(error as Error).message}`);
     return content;
   }
-  if (!isObject(json)) {
+  if (!isObject(parsed)) {
     content.problems.push('not a JSON object');
     return content;
   }
+  // The local archive keeps each event with its arrival time.
+  const json = 'arrivedAt' in parsed && isObject(parsed.event) ? parsed.event : parsed;
   let source: unknown;
   let detailType: unknown;
   let detail: unknown;

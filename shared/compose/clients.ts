@@ -12,6 +12,14 @@ export function dynamoClient(endpoint?: string): DynamoDBClient {
   return new DynamoDBClient({ maxAttempts: 8, ...(endpoint ? localClientSettings(endpoint) : {}) });
 }
 
-export function eventBridgeClient(endpoint?: string): EventBridgeClient {
-  return new EventBridgeClient({ maxAttempts: 8, ...(endpoint ? localClientSettings(endpoint) : {}) });
+/**
+ * With a `token`, calls to the local runtime are signed with it as the secret access key, which
+ * is what a runtime started with that token (`npm start -- --token`) checks.
+ */
+export function eventBridgeClient(endpoint?: string, token?: string): EventBridgeClient {
+  return new EventBridgeClient({
+    maxAttempts: 8,
+    ...(endpoint ? localClientSettings(endpoint) : {}),
+    ...(endpoint && token ? { credentials: { accessKeyId: 'northstar', secretAccessKey: token } } : {}),
+  });
 }

@@ -61,16 +61,18 @@ export interface FixtureRuntime {
 /**
  * The local runtime with a fixed clock and five weeks of events sent through its
  * PutEvents endpoint with the real EventBridge client, each week recomputed once settled.
+ * With a `token`, the runtime requires it and the client signs with it.
  */
-export async function startFixtureRuntime(): Promise<FixtureRuntime> {
+export async function startFixtureRuntime(options: { token?: string } = {}): Promise<FixtureRuntime> {
   let now = FIRST_MONDAY;
   const runtime = await startRuntime({
     config: fixtureConfig,
     port: 0,
     clock: () => now,
     recomputeEveryMs: 0,
+    ...(options.token ? { token: options.token } : {}),
   });
-  const apps = eventBridgeClient(runtime.url);
+  const apps = eventBridgeClient(runtime.url, options.token);
   try {
     for (let week = 0; week < WEEKS; week++) {
       now = wednesday(week) + 12 * HOUR;

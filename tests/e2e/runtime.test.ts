@@ -162,9 +162,11 @@ describe('local runtime', () => {
     const archived = (await readFile(join(dataDir, 'archive.ndjson'), 'utf8'))
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { source: string });
-    expect(archived.filter((event) => event.source !== 'northstar')).toHaveLength(8 + 3);
-    expect(archived.filter((event) => event.source === 'northstar')).toHaveLength(runtime.totals.alerts);
+      .map((line) => JSON.parse(line) as { arrivedAt: string; event: { source: string } });
+    expect(archived.every(({ arrivedAt }) => Number.isFinite(Date.parse(arrivedAt)))).toBe(true);
+    const sources = archived.map(({ event }) => event.source);
+    expect(sources.filter((source) => source !== 'northstar')).toHaveLength(8 + 3);
+    expect(sources.filter((source) => source === 'northstar')).toHaveLength(runtime.totals.alerts);
     apps.destroy();
   });
 

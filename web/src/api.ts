@@ -9,6 +9,7 @@ import type {
   PipelineStatus,
   QuarantineReport,
 } from '../../shared/use-cases/read-api/schemas.js';
+import { accessToken } from './access-token.js';
 
 export type {
   AlertList,
@@ -45,12 +46,23 @@ function apiUrl(path: string, query: Query = {}): string {
   return `/api/${path}${search ? `?${search}` : ''}`;
 }
 
+/** What a 401 says: the runtime was started with a token this tab does not have. */
+const TOKEN_NEEDED = 'this runtime needs its token: open the URL npm start printed (it ends in #token=...)';
+const TOKEN_REFUSED =
+  'this runtime did not take the token this tab has (was it restarted with another?): open the URL npm start printed (it ends in #token=...)';
+
 async function request<T>(path: string, query: Query = {}, init: RequestInit = {}): Promise<T> {
+  const token = accessToken();
   const response = await fetch(apiUrl(path, query), {
     ...init,
-    headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      accept: 'application/json',
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
   });
   const body = (await response.json().catch(() => undefined)) as unknown;
+  if (response.status === 401) throw new ReadApiError(401, token ? TOKEN_REFUSED : TOKEN_NEEDED);
   if (!response.ok) {
     const error = (body as ApiErrorBody | undefined)?.error;
     throw new ReadApiError(response.status, error?.message ?? `HTTP ${response.status}`, error?.parameter);

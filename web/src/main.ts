@@ -1,4 +1,5 @@
 import './styles.css';
+import { adoptTokenFromLocation } from './access-token.js';
 import { readApi } from './api.js';
 import { beginRender } from './charts.js';
 import { h, notice } from './dom.js';
@@ -126,7 +127,11 @@ function isEditing(): boolean {
   return !!active && main.contains(active) && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA');
 }
 
-window.addEventListener('hashchange', () => void render('navigate'));
+window.addEventListener('hashchange', () => {
+  // A `#token=` pasted into the address bar of an open dashboard is taken like one it opened with.
+  adoptTokenFromLocation();
+  void render('navigate');
+});
 document.getElementById('refresh-now')?.addEventListener('click', () => void render('refresh'));
 document.addEventListener('keydown', (event) => {
   if (event.key === 'r' && !event.ctrlKey && !event.metaKey && !event.altKey && !isEditing()) {
@@ -139,4 +144,6 @@ setInterval(() => {
   if (live.checked && document.visibilityState === 'visible' && !isEditing()) void render('refresh');
 }, REFRESH_MS);
 
+// Before the first request, and before the router reads the address: `#token=` is no route.
+adoptTokenFromLocation();
 void render('navigate');

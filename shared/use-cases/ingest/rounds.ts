@@ -73,10 +73,16 @@ async function applyAndFinish(
 /**
  * Safety net for the scheduler: finishes every round older than the round limit that
  * never finished, even if none of its users sends another event. Returns how many.
+ * `staleAfterMs` is shorter only where no worker can still be running a round: the local
+ * runtime at start, whose every open round was left by a process that stopped.
  */
-export async function recoverStaleRounds(deps: RoundDeps, lookbackMs: number): Promise<number> {
+export async function recoverStaleRounds(
+  deps: RoundDeps,
+  lookbackMs: number,
+  staleAfterMs: number = deps.compiled.maxRoundMs,
+): Promise<number> {
   const now = deps.clock();
-  const stale = await deps.users.listOpenRounds(now - lookbackMs, now - deps.compiled.maxRoundMs);
+  const stale = await deps.users.listOpenRounds(now - lookbackMs, now - staleAfterMs);
   for (const id of stale) await recoverRound(id, deps);
   return stale.length;
 }

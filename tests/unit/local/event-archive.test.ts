@@ -5,9 +5,12 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   type ArchiveFile,
   ArchiveWriteError,
+  archiveLine,
   openArchiveFile,
   openEventArchive,
+  readArchiveLine,
 } from '../../../local/event-archive.js';
+import { logPosition, readLogPosition } from '../../../local/log-position.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -65,5 +68,51 @@ describe('event archive', () => {
     const archive = await openEventArchive(await openArchiveFile(path));
     await archive.close();
     expect(await readFile(path, 'utf8')).toBe('');
+  });
+});
+
+describe('event archive as a log', () => {
+  test('It should read back whole lines with where they start, a line longer than asked for included', async () => {
+    const path = join(dir, 'archive.ndjson');
+    const archive = await openEventArchive(await openArchiveFile(path));
+    const long = `{"n":2,"long":"${'x'.repeat(5000)}"}`;
+    expect(await archive.append(['{"n":1}\n', `${long}\n`])).toBe(0);
+    const third = await archive.append(['{"n":3}\n']);
+
+    // A small read still gives a whole line; the next read starts where it ended.
+    const first = await archive.read(0, 10);
+    const second = await archive.read(first.next, 10);
+    const end = await archive.read(second.next, 1 << 20);
+    await archive.close();
+
+    expect(first.lines).toEqual([{ text: '{"n":1}', at: 0 }]);
+    expect(second.lines).toEqual([
+      { text: long, at: 8 },
+      { text: '{"n":3}', at: third },
+    ]);
+    expect(third).toBe(8 + long.length + 1);
+    expect(end).toEqual({ lines: [], next: archive.size() });
+  });
+
+  test('It should keep an event with its arrival time, and read a line written before arrival times were kept', () => {
+    const event = { id: 'a', time: '2026-11-30T10:00:00Z', detail: { text: 'é "quoted"' } };
+    const line = archiveLine(event, Date.parse('2026-12-01T08:00:00.123Z'));
+    expect(line.endsWith('\n')).toBe(true);
+    expect(readArchiveLine(line)).toEqual({ arrivedAt: Date.parse('2026-12-01T08:00:00.123Z'), event });
+    expect(readArchiveLine(JSON.stringify(event))).toEqual({ arrivedAt: Date.parse(event.time), event });
+    expect(readArchiveLine('{"cut')).toBeUndefined();
+  });
+});
+
+describe('log position', () => {
+  test('It should save the latest position atomically, and read it back', async () => {
+    const path = join(dir, 'archive.position');
+    expect(await readLogPosition(path)).toBeUndefined();
+    const position = logPosition(path, 0);
+    for (const at of [10, 20, 15, 30]) position.advance(at);
+    await position.flush();
+    expect(await readLogPosition(path)).toBe(30);
+    await writeFile(path, 'garbage');
+    await expect(readLogPosition(path)).rejects.toThrow(/does not hold a log position/);
   });
 });

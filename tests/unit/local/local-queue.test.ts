@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describe, expect, test } from 'vitest';
-import { createIngestPump } from '../../../local/ingest-pump.js';
+import { createIngestPump, type QueuedRecord } from '../../../local/ingest-pump.js';
 import { batchesOf, deliverToHandler, InvocationTimeoutError } from '../../../local/local-queue.js';
 import type { ReceivedRecord } from '../../../shared/use-cases/ingest/ingest-records.js';
 import { memoryStores } from '../../support/memory-stores.js';
@@ -133,5 +133,81 @@ describe('ingest pump backlog', () => {
     release();
     await pump.drained();
     expect(pump.backlog()).toEqual({ entries: 0, bytes: 0, oldestArrivedAt: undefined });
+  });
+});
+
+describe('ingest pump confirmed position', () => {
+  const logged = (n: number): QueuedRecord => ({ ...record(n), logAt: n * 100 });
+
+  test('It should confirm only up to the earliest record not done, whatever order the batches finish in', async () => {
+    // Prepare: batches of one record; each held until the test lets it go.
+    const held = new Map<string, () => void>();
+    const confirmed: number[] = [];
+    const pump = createIngestPump({
+      handler: (event) =>
+        new Promise<SQSBatchResponse>((resolve) => {
+          held.set(event.Records[0]!.messageId, () => resolve(ok));
+        }),
+      deadLetters: memoryStores().deadLetters,
+      clock: () => 0,
+      batchSize: 1,
+      workers: 3,
+      maxReceives: 1,
+      lastError: () => '',
+      onConfirmed: (position) => confirmed.push(position),
+    });
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    // Act: three records in ingest; the last and then the middle one finish first.
+    pump.enqueue([logged(1), logged(2), logged(3)], 400);
+    await settle();
+    held.get('m3')!();
+    await settle();
+    held.get('m2')!();
+    await settle();
+    const beforeFirst = [...confirmed];
+    held.get('m1')!();
+    await pump.drained();
+
+    // Assess: nothing moves past m1 until it is done; then the position is the end of the log.
+    expect(beforeFirst.every((position) => position <= 100)).toBe(true);
+    expect(confirmed.at(-1)).toBe(400);
+  });
+
+  test('It should stop within its grace without taking more batches, leaving them unconfirmed', async () => {
+    // Prepare: the first batch is in ingest until the test lets it go.
+    const confirmed: number[] = [];
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const pump = createIngestPump({
+      handler: async () => {
+        calls++;
+        await held;
+        return ok;
+      },
+      deadLetters: memoryStores().deadLetters,
+      clock: () => 0,
+      batchSize: 1,
+      workers: 1,
+      maxReceives: 1,
+      lastError: () => '',
+      onConfirmed: (position) => confirmed.push(position),
+    });
+    pump.enqueue([logged(1), logged(2), logged(3), logged(4)], 500);
+
+    // Act: stop while the batch is in ingest; it finishes within the grace.
+    const stopping = pump.stop(5000);
+    release();
+    await stopping;
+
+    // Assess: no batch after it; the position stops at the next record's line.
+    expect(calls).toBe(1);
+    expect(confirmed.at(-1)).toBe(200);
+    await pump.drained();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ownHosts, refusal } from '../../../local/request-guard.js';
+import { ANY_HOST, isLoopbackHost, ownHosts, refusal, servedHosts } from '../../../local/request-guard.js';
 
 const hosts = ownHosts('127.0.0.1', 4000);
 const json = { host: '127.0.0.1:4000', 'content-type': 'application/json' };
@@ -60,5 +60,31 @@ describe('request guard', () => {
       refusal('POST', { host: '127.0.0.1:4000', 'content-type': 'application/x-amz-json-1.1' }, hosts, true),
     ).toBeUndefined();
     expect(refusal('GET', { host: '127.0.0.1:4000' }, hosts, false)).toBeUndefined();
+  });
+
+  test('It should tell loopback binds from the others', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'my-machine.lan'])
+      expect(isLoopbackHost(host), host).toBe(false);
+  });
+
+  test('It should serve any Host when bound beyond loopback, where the token guards, and keep Origin to the Host', () => {
+    expect(servedHosts('127.0.0.1', 4000)).toEqual(hosts);
+    expect(servedHosts('0.0.0.0', 4000)).toBe(ANY_HOST);
+    // Other machines reach a runtime on 0.0.0.0 by addresses and names it cannot know.
+    for (const host of ['192.168.1.20:4000', 'my-machine.lan:4000', '0.0.0.0:4000'])
+      expect(refusal('GET', { host }, ANY_HOST, false), host).toBeUndefined();
+    expect(refusal('GET', {}, ANY_HOST, false)?.code).toBe('forbidden_host');
+    const write = { host: 'my-machine.lan:4000', 'content-type': 'application/json' };
+    expect(
+      refusal('POST', { ...write, origin: 'http://my-machine.lan:4000' }, ANY_HOST, false),
+    ).toBeUndefined();
+    expect(refusal('POST', { ...write, origin: 'http://attacker.example' }, ANY_HOST, false)?.code).toBe(
+      'forbidden_origin',
+    );
+    expect(refusal('POST', { ...write, 'content-type': 'text/plain' }, ANY_HOST, false)?.code).toBe(
+      'unsupported_media_type',
+    );
   });
 });

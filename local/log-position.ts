@@ -1,0 +1,85 @@
+import { open, readFile, rename } from 'node:fs/promises';
+
+/**
+ * The confirmed position of the local queue: the archive offset before which every entry has
+ * been ingested or dead-lettered. It is a low-water mark, so a position that is older than
+ * the truth only means some entries are ingested again on the next start, which ingest's
+ * de-duplication absorbs; it never moves past an entry that is still waiting.
+ */
+export interface LogPosition {
+  /** Records a newer position; writes are coalesced, one at a time. */
+  advance(position: number): void;
+  /** Waits until the latest position given is on disk. */
+  flush(): Promise<void>;
+}
+
+/**
+ * The position saved by an earlier run, or undefined when there is none (a new data
+ * directory, or one whose archive was written before positions were kept).
+ */
+export async function readLogPosition(path: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const position = Number(text.trim());
+  if (!Number.isSafeInteger(position) || position < 0)
+    throw new Error(`${path} does not hold a log position (found "${text.slice(0, 40)}")`);
+  return position;
+}
+
+/** Writes to a temporary file, syncs it, and renames it over the position: never a torn file. */
+export async function saveLogPosition(path: string, position: number): Promise<void> {
+  const text = String(position);
+  const temporary = `${path}.next`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+}
+
+export function logPosition(
+  path: string,
+  initial: number,
+  onError: (error: unknown) => void = (error) =>
+    console.error('the queue position could not be saved:', error),
+): LogPosition {
+  let latest = initial;
+  let saved = initial;
+  let writing: Promise<void> | undefined;
+  const write = (): Promise<void> => {
+    writing ??= (async () => {
+      try {
+        while (saved < latest) {
+          const next = latest;
+          // A failed write is tried again with the next advance; until then the older position stands.
+          await saveLogPosition(path, next);
+          saved = next;
+        }
+      } catch (error) {
+        onError(error);
+      } finally {
+        writing = undefined;
+      }
+    })();
+    return writing;
+  };
+  return {
+    advance(position) {
+      if (position <= latest) return;
+      latest = position;
+      void write();
+    },
+    async flush() {
+      while (writing) await writing;
+      if (saved < latest) await write();
+    },
+  };
+}
