@@ -10,7 +10,7 @@ import type { DynamoStores } from '../shared/adapters/dynamodb/stores.js';
 import { ensureTable } from '../shared/adapters/dynamodb/table.js';
 import { EventBridgeAlertBus } from '../shared/adapters/eventbridge/alert-bus.js';
 import { dynamoClient, eventBridgeClient } from '../shared/compose/clients.js';
-import { composePipeline } from '../shared/compose/pipeline.js';
+import { composePipeline, storesFor } from '../shared/compose/pipeline.js';
 import {
   deviationAlertPattern,
   matchesPattern,
@@ -41,6 +41,7 @@ import { type LogPosition, logPosition, readLogPosition, saveLogPosition } from 
 import { createRecomputeScheduler } from './recompute-scheduler.js';
 import { isLoopbackHost } from './request-guard.js';
 import { staticFiles } from './static-files.js';
+import { withStatusInMemory } from './written-here.js';
 
 export interface RuntimeOptions {
   readonly config: NorthstarConfig;
@@ -191,13 +192,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   const client = dynamoClient(dynamo.endpoint);
   await ensureTable(client, TABLE);
+  // The runtime is its table's one writer: the status it writes is kept in memory too.
+  const written = await withStatusInMemory(storesFor(options.config, client, TABLE));
   const pipeline = composePipeline({
     config: options.config,
     client,
     tableName: TABLE,
+    stores: written,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const { stores, clock } = pipeline;
+  // The read API has its own connections to DynamoDB Local: a read never queues behind a drain's writes.
+  const readClient = dynamoClient(dynamo.endpoint);
+  const reads = composePipeline({
+    config: options.config,
+    client: readClient,
+    tableName: TABLE,
+    stores: {
+      ...storesFor(options.config, readClient, TABLE),
+      freshness: written.freshness,
+      runs: written.runs,
+    },
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const totals: RuntimeTotals = {
     accepted: 0,
     duplicates: 0,
@@ -287,17 +304,36 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     return found;
   };
+  const bytesOf = (product: readonly { body: string }[]) =>
+    product.reduce((sum, { body }) => sum + body.length, 0);
+  /** Entries taken by calls still being written: counted at once, so concurrent calls see each other. */
+  const taking = { entries: 0, bytes: 0 };
   const admit = (events: readonly BusEvent[]) => {
     const waiting = backlog();
-    if (waiting.entries === 0) return true;
     const product = productBodies(events);
-    const bytes = product.reduce((sum, { body }) => sum + body.length, 0);
+    const bytes = bytesOf(product);
+    const entries = waiting.entries + taking.entries;
     const taken =
-      waiting.entries + product.length <= maxBacklogEntries && waiting.bytes + bytes <= maxBacklogBytes;
+      entries === 0 ||
+      (entries + product.length <= maxBacklogEntries &&
+        waiting.bytes + taking.bytes + bytes <= maxBacklogBytes);
     if (!taken) totals.throttled++;
+    else {
+      taking.entries += product.length;
+      taking.bytes += bytes;
+    }
     return taken;
   };
   const putEvents = createPutEventsHandler(async (events) => {
+    try {
+      await take(events);
+    } finally {
+      const product = productBodies(events);
+      taking.entries -= product.length;
+      taking.bytes -= bytesOf(product);
+    }
+  }, admit);
+  async function take(events: readonly BusEvent[]): Promise<void> {
     const arrivedAt = clock();
     if (log) {
       // Every accepted entry is in the log, durably, before it is answered (DESIGN.md); the
@@ -313,7 +349,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       totals.alerts++;
       options.onAlert?.(event);
     }
-  }, admit);
+  }
 
   let readApi: ReturnType<typeof createReadApi> | undefined;
   const server = await startHttpServer({
@@ -348,7 +384,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   });
   readApi = createReadApi(
-    pipeline.readApi({
+    reads.readApi({
       recompute: () => scheduler.recomputeNow(),
       recomputeEveryMs: options.callerRecomputeEveryMs ?? everyMs,
       backlog,
@@ -370,6 +406,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await Promise.all([server.close(), scheduler.stop(), feeder?.stop(), queue.stop()]);
       await log?.position.flush();
       client.destroy();
+      readClient.destroy();
       await log?.archive.close();
       await dynamo.stop();
     },

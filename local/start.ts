@@ -37,12 +37,15 @@ const { values: args } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     // An empty NORTHSTAR_TOKEN counts as unset, as shells leave it.
     token: { type: 'string', default: process.env.NORTHSTAR_TOKEN || undefined },
+    'max-backlog-entries': { type: 'string', default: '20000' },
+    'max-backlog-mib': { type: 'string', default: '128' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (args.help) {
   console.log(`npm start -- [--config file.ts|file.json] [--data-dir .northstar] [--in-memory] [--seed 7] [--no-demo] [--port 4000] [--host 127.0.0.1] [--token <token>]
+    [--max-backlog-entries 20000] [--max-backlog-mib 128]
 
 Starts DynamoDB Local and an EventBridge-compatible PutEvents endpoint, sends simulated
 product traffic through it to the real ingest handler, recomputes the metric tree every
@@ -51,15 +54,26 @@ product traffic through it to the real ingest handler, recomputes the metric tre
 --host other than 127.0.0.1 (e.g. 0.0.0.0) needs --token (default $NORTHSTAR_TOKEN, at least
 16 characters, e.g. from \`openssl rand -hex 24\`): the read API then takes only
 "Authorization: Bearer <token>", PutEvents only calls signed with the token as the secret
-access key, and the dashboard URL printed at start carries it (#token=...).`);
+access key, and the dashboard URL printed at start carries it (#token=...).
+
+Above --max-backlog-entries entries (or --max-backlog-mib MiB of them) waiting for ingest,
+PutEvents answers ThrottlingException and senders retry, as EventBridge does under load.`);
   process.exit(0);
 }
 
-const seed = Number(args.seed);
-if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${args.seed}"`);
-const port = Number(args.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535)
-  throw new Error(`--port must be a port number, got "${args.port}"`);
+/** A whole-number flag, or exit with a message that names it: a typo is the operator's to fix, no stack. */
+function integerFlag(name: string, text: string | undefined, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    console.error(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+    process.exit(2);
+  }
+  return value;
+}
+const seed = integerFlag('seed', args.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+const port = integerFlag('port', args.port, 0, 65535);
+const maxBacklogEntries = integerFlag('max-backlog-entries', args['max-backlog-entries'], 1, 10_000_000);
+const maxBacklogMib = integerFlag('max-backlog-mib', args['max-backlog-mib'], 1, 1_000_000);
 const config = await loadConfig(args.config);
 const dataDir = args['in-memory'] ? undefined : resolve(args['data-dir']);
 
@@ -98,6 +112,8 @@ const runtime = await startRuntime({
   clock: () => (live ? Date.now() : now),
   recomputeEveryMs: 0,
   callerRecomputeEveryMs: RECOMPUTE_EVERY_MS,
+  maxBacklogEntries,
+  maxBacklogBytes: maxBacklogMib * 1024 * 1024,
   onAlert: printAlert,
 }).catch((error: unknown) => {
   // A data directory or port that cannot be used is the operator's to fix: say which, no stack.
@@ -105,6 +121,28 @@ const runtime = await startRuntime({
   process.exit(1);
 });
 const apps = eventBridgeClient(runtime.url, args.token);
+
+// Ctrl-C stops within seconds at any point, history included: what waits stays in the
+// archive for the next start, which goes on from there.
+let stopping = false;
+let timer: NodeJS.Timeout | undefined;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(timer);
+  process.stdout.write('\nStopping...\n');
+  apps.destroy();
+  await runtime.stop();
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+// Once stopping, the history or a recompute cut off mid-way is expected to fail: not news.
+process.on('uncaughtException', (error) => {
+  if (stopping) return;
+  console.error(error);
+  process.exit(1);
+});
 console.log(
   `Northstar on ${runtime.url}: dashboard at ${runtime.url}/, read API at ${runtime.url}/api, PutEvents endpoint (the endpoint for @aws-sdk/client-eventbridge); ${dataDir ? `data in ${args['data-dir']}` : 'in memory'}`,
 );
@@ -234,10 +272,9 @@ async function printTree(): Promise<void> {
 await printTree();
 console.log('Sending live traffic every second, recomputing every 10 seconds. Ctrl-C stops.');
 
-let stopping = false;
 let busy = false;
 let lastRecompute = Date.now();
-const timer = setInterval(async () => {
+timer = setInterval(async () => {
   if (stopping || busy) return;
   busy = true;
   try {
@@ -261,15 +298,3 @@ const timer = setInterval(async () => {
     busy = false;
   }
 }, 1000);
-
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  clearInterval(timer);
-  process.stdout.write('\nStopping...\n');
-  apps.destroy();
-  await runtime.stop();
-  process.exit(0);
-}
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);

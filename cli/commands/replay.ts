@@ -10,7 +10,8 @@ export const replayHelp = `northstar replay <file.ndjson|dir> [options]
 Sends historical events through PutEvents, as apps do, in batch entries of up to 64 KB and
 calls of up to 10 entries, with retries. A line is a product event
 { name, eventId, userId, occurredAt, properties?, context?, source? }, or an EventBridge
-event as the local runtime archives it (archive.ndjson: single or "Northstar Event Batch";
+event as the local runtime archives it (archive.ndjson lines { arrivedAt, event }, or the bare
+event: single or "Northstar Event Batch";
 the pipeline's own events are skipped), or a PutEvents entry { Source, DetailType, Detail }.
 A directory replays its *.ndjson and *.jsonl files in name order.
 

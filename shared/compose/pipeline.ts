@@ -21,6 +21,8 @@ export interface PipelineSettings {
   readonly clock?: Clock;
   /** Namespace of per-user state. @default 'live' */
   readonly scope?: string;
+  /** The stores, when the caller wraps some of them (the local runtime). @default storesFor(config, client, tableName, scope) */
+  readonly stores?: DynamoStores;
 }
 
 /** The use cases' dependencies, wired once from settings: the Lambda handlers and the local runtime take these. */
@@ -63,7 +65,7 @@ export function composePipeline(settings: PipelineSettings): Pipeline {
   const compiled = compileConfig(config);
   const schemas = trackingPlanSchemas(config);
   const clock = settings.clock ?? Date.now;
-  const stores = storesFor(config, settings.client, settings.tableName, settings.scope);
+  const stores = settings.stores ?? storesFor(config, settings.client, settings.tableName, settings.scope);
   return {
     config,
     compiled,

@@ -1,6 +1,7 @@
-import type { Rejection, RejectionReason } from '../../domain/events/envelope.js';
+import type { ProductEvent, Rejection, RejectionReason } from '../../domain/events/envelope.js';
 import { parseEntry, type TrackingPlanSchemas } from '../../domain/events/tracking-plan.js';
 import type { Stores } from '../../ports/stores.js';
+import { pauser } from './pause.js';
 import { ingestEvents, type RoundDeps } from './rounds.js';
 
 /** One queue message: an EventBridge entry as the rule delivered it. */
@@ -40,7 +41,10 @@ export async function ingestRecords(
   const errors: unknown[] = [];
   const eventsOf = new Map<string, Set<string>>();
   const rejections: { messageId: string; rejection: Rejection }[] = [];
-  const events = records.flatMap((record) => {
+  const events: { event: ProductEvent; messageId: string }[] = [];
+  const pause = pauser();
+  for (const record of records) {
+    await pause();
     const parsed = parseEntry(record.body, {
       compiled: deps.compiled,
       schemas: deps.schemas,
@@ -51,9 +55,9 @@ export async function ingestRecords(
       const users = eventsOf.get(event.userId) ?? new Set();
       users.add(record.messageId);
       eventsOf.set(event.userId, users);
+      events.push({ event, messageId: record.messageId });
     }
-    return parsed.events.map((event) => ({ event, messageId: record.messageId }));
-  });
+  }
 
   let accepted = 0;
   let duplicates = 0;

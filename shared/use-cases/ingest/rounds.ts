@@ -8,6 +8,7 @@ import { roundIdPrefix } from '../../domain/round-id.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Stores } from '../../ports/stores.js';
 import type { RoundRecord, StoredUser } from '../../ports/users-and-rounds.js';
+import { pauser } from './pause.js';
 
 /** What ingest rounds and their recovery need: users and rounds, counters, dirty marks. */
 export interface RoundDeps extends Pick<Stores, 'users' | 'counters' | 'dirty'> {
@@ -125,6 +126,7 @@ export interface IngestOutcome {
  */
 export async function ingestEvents(events: readonly ProductEvent[], deps: RoundDeps): Promise<IngestOutcome> {
   const { compiled, clock } = deps;
+  const pause = pauser();
   const byUser = new Map<string, ProductEvent[]>();
   for (const event of events) {
     const list = byUser.get(event.userId);
@@ -146,7 +148,15 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
     const finished = await settlePending(users, deps);
     const now = clock();
     const roundId = newRoundId(now);
-    const plans = remaining.map((userId) => {
+    const plans: {
+      userId: string;
+      stored: StoredUser;
+      applied: ReturnType<typeof applyUserEvents>;
+      pending: StoredUser['pending'];
+      write: boolean;
+    }[] = [];
+    for (const userId of remaining) {
+      await pause();
       const stored = users.get(userId) ?? { state: emptyUserState(), version: 0, pending: {} };
       const applied = applyUserEvents(stored.state, byUser.get(userId) ?? [], compiled, now);
       const pending = Object.fromEntries(Object.entries(stored.pending).filter(([id]) => !finished.has(id)));
@@ -155,19 +165,23 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
         applied.accepted.length > 0 ||
         applied.conflicts.length > 0 ||
         Object.keys(pending).length !== Object.keys(stored.pending).length;
-      return { userId, stored, applied, pending, write };
-    });
+      plans.push({ userId, stored, applied, pending, write });
+    }
     const carriers = plans
       .filter((plan) => plan.write && plan.applied.deltas.size > 0)
       .map((plan) => plan.userId);
     if (carriers.length > 0) await deps.users.putRound({ id: roundId, users: carriers, createdAt: now });
-    const settled = await Promise.allSettled(
-      plans.map((plan) =>
+    const commits: Promise<boolean>[] = [];
+    for (const plan of plans) {
+      // Each commit encodes the user's state at once: the pause lets other work in between.
+      await pause();
+      commits.push(
         plan.write
           ? deps.users.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending, roundId)
-          : true,
-      ),
-    );
+          : Promise.resolve(true),
+      );
+    }
+    const settled = await Promise.allSettled(commits);
     const refused = new Set<string>();
     const committed = settled.map((result, index) => {
       if (result.status === 'fulfilled') return result.value;
