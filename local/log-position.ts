@@ -1,4 +1,5 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
+import { readTextIfExists } from '../shared/adapters/file/read-if-exists.js';
 
 /**
  * The confirmed position of the local queue: the archive offset before which every entry has
@@ -18,13 +19,8 @@ export interface LogPosition {
  * directory, or one whose archive was written before positions were kept).
  */
 export async function readLogPosition(path: string): Promise<number | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   const position = Number(text.trim());
   if (!Number.isSafeInteger(position) || position < 0)
     throw new Error(`${path} does not hold a log position (found "${text.slice(0, 40)}")`);

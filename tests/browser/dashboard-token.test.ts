@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Browser, launchChromium } from './chromium.js';
-import { type FixtureRuntime, startFixtureRuntime } from './fixture.js';
+import type { Browser } from './chromium.js';
+import { type FixtureRuntime, startFixtureAndBrowser } from './fixture.js';
 
 const TOKEN = 'browser-token-2c7e9a41f0d3b685';
 let fixture: FixtureRuntime;
@@ -16,18 +16,7 @@ async function newPage(): Promise<Page> {
 }
 
 beforeAll(async () => {
-  const [started, launched] = await Promise.allSettled([
-    startFixtureRuntime({ token: TOKEN }),
-    launchChromium(),
-  ]);
-  // Whichever failed is reported; the other is not left running.
-  if (started.status === 'rejected' || launched.status === 'rejected') {
-    if (started.status === 'fulfilled') await started.value.stop();
-    if (launched.status === 'fulfilled') await launched.value.close();
-    throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason;
-  }
-  fixture = started.value;
-  browser = launched.value;
+  ({ fixture, browser } = await startFixtureAndBrowser({ token: TOKEN }));
   url = fixture.runtime.url;
 }, 90_000);
 

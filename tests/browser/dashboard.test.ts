@@ -22,8 +22,8 @@ import {
   formatTime,
   formatValue,
 } from '../../web/src/format.js';
-import { type Browser, launchChromium } from './chromium.js';
-import { FIXTURE_NOW, type FixtureRuntime, startFixtureRuntime } from './fixture.js';
+import type { Browser } from './chromium.js';
+import { FIXTURE_NOW, type FixtureRuntime, startFixtureAndBrowser } from './fixture.js';
 
 let fixture: FixtureRuntime;
 let browser: Browser;
@@ -47,15 +47,7 @@ const texts = (selector: string) => page.locator(selector).allTextContents();
 const text = async (selector: string) => (await page.locator(selector).first().textContent())?.trim();
 
 beforeAll(async () => {
-  const [started, launched] = await Promise.allSettled([startFixtureRuntime(), launchChromium()]);
-  // Whichever failed (no chromium, most likely) is reported; the other is not left running.
-  if (started.status === 'rejected' || launched.status === 'rejected') {
-    if (started.status === 'fulfilled') await started.value.stop();
-    if (launched.status === 'fulfilled') await launched.value.close();
-    throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason;
-  }
-  fixture = started.value;
-  browser = launched.value;
+  ({ fixture, browser } = await startFixtureAndBrowser());
   url = fixture.runtime.url;
   page = await browser.context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -11,6 +11,7 @@ import {
   WEEKS,
   wednesday,
 } from '../support/small-product.js';
+import { type Browser, launchChromium } from './chromium.js';
 
 /** The small product, with a daily metric for the grain pickers. */
 export const fixtureConfig = parseConfig({
@@ -103,4 +104,20 @@ export async function startFixtureRuntime(options: { token?: string } = {}): Pro
       await runtime.stop();
     },
   };
+}
+
+/**
+ * The fixture runtime and a headless Chromium, started together. Whichever failed (no
+ * chromium, most likely) is reported; the other is not left running.
+ */
+export async function startFixtureAndBrowser(
+  options: { token?: string } = {},
+): Promise<{ fixture: FixtureRuntime; browser: Browser }> {
+  const [started, launched] = await Promise.allSettled([startFixtureRuntime(options), launchChromium()]);
+  if (started.status === 'rejected' || launched.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.stop();
+    if (launched.status === 'fulfilled') await launched.value.close();
+    throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason;
+  }
+  return { fixture: started.value, browser: launched.value };
 }

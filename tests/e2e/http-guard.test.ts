@@ -1,38 +1,12 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { config } from '../support/daily-activity.js';
+import { rawRequest } from '../support/raw-request.js';
 
 let runtime: Runtime;
 
-/** A raw request, so the test sets the Host header a browser or a rebound DNS name would send. */
-function send(
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const target = new URL(runtime.url);
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        );
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(options.body);
-  });
-}
+const send = (path: string, options?: Parameters<typeof rawRequest>[2]) =>
+  rawRequest(runtime.url, path, options);
 
 beforeAll(async () => {
   // A small configuration: its recompute on an empty table stays quick.

@@ -1,5 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
@@ -17,46 +16,14 @@ import {
   INCIDENT,
   settledAfter,
 } from '../support/daily-activity.js';
+import { rawRequest } from '../support/raw-request.js';
 
 const TOKEN = 'e2e-token-5f3a9c1d7b2e4f60';
 let runtime: Runtime;
 let now = settledAfter(INCIDENT) + 60_000;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw request, so the test chooses every header: none, a wrong token, another Host. */
-function send(
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Answer> {
-  const target = new URL(runtime.url);
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        agent: false,
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        );
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(options.body);
-  });
-}
+const send = (path: string, options?: Parameters<typeof rawRequest>[2]) =>
+  rawRequest(runtime.url, path, options);
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
