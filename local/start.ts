@@ -101,7 +101,25 @@ if (await buildDashboardIfStale()) console.log('Built the dashboard (web/dist).'
 
 // The demo sends history as if it had been sent live: the clock follows the traffic. Once
 // the history is in, arrivals and the API read the real clock, even while a drain runs.
-let now = Date.now();
+const statePath = dataDir ? join(dataDir, 'demo-state.json') : undefined;
+async function readSentUntil(): Promise<number | undefined> {
+  if (!statePath) return undefined;
+  try {
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as { seed: number; sentUntil: number };
+    return state.seed === seed ? state.sentUntil : undefined;
+  } catch {
+    return undefined;
+  }
+}
+async function writeSentUntil(sentUntil: number): Promise<void> {
+  if (statePath) await writeFile(statePath, JSON.stringify({ seed, sentUntil }));
+}
+
+// A restart during the history goes on from where it was: the log's entries that wait are
+// ingested at the history's clock, as they would have been (not as expired).
+const resumedAt = await readSentUntil();
+let now =
+  resumedAt === undefined || args['no-demo'] ? Date.now() : Math.min(resumedAt + DAY + 5_000, Date.now());
 let live = false;
 const runtime = await startRuntime({
   config,
@@ -186,20 +204,6 @@ async function send(entries: readonly Omit<PutEntry, 'lastAt'>[]): Promise<void>
   );
 }
 
-const statePath = dataDir ? join(dataDir, 'demo-state.json') : undefined;
-async function readSentUntil(): Promise<number | undefined> {
-  if (!statePath) return undefined;
-  try {
-    const state = JSON.parse(await readFile(statePath, 'utf8')) as { seed: number; sentUntil: number };
-    return state.seed === seed ? state.sentUntil : undefined;
-  } catch {
-    return undefined;
-  }
-}
-async function writeSentUntil(sentUntil: number): Promise<void> {
-  if (statePath) await writeFile(statePath, JSON.stringify({ seed, sentUntil }));
-}
-
 function progress(label: string, done: number, total: number): void {
   const width = 30;
   const share = done / Math.max(total, 1);
@@ -214,7 +218,7 @@ const traffic = demoTraffic({
   incident: { day: new Date(startedAt - 10 * DAY).toISOString().slice(0, 10), signupDrop: 0.8 },
 });
 // History starts at a midnight (UTC), so its first day is a whole day like the others.
-let sentUntil = (await readSentUntil()) ?? Math.floor(startedAt / DAY) * DAY - HISTORY_DAYS * DAY;
+let sentUntil = resumedAt ?? Math.floor(startedAt / DAY) * DAY - HISTORY_DAYS * DAY;
 const historyFrom = sentUntil;
 
 if (!args['no-demo']) {
@@ -224,6 +228,8 @@ if (!args['no-demo']) {
     now = until + 5_000;
     await send(batchEntries(traffic.between(sentUntil, until)));
     await runtime.drained();
+    // Stopping: the drain returned early; the clock must not move on under ingest still running.
+    if (stopping) await new Promise<never>(() => undefined);
     sentUntil = until;
     await writeSentUntil(sentUntil);
     progress(`Sending ${days} days of demo history through PutEvents`, day + 1, days);
