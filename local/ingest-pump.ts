@@ -19,6 +19,12 @@ export interface IngestPumpOptions {
   readonly maxBatchBytes?: number;
   /** Invocations at once. @default 4 */
   readonly workers?: number;
+  /**
+   * How long an invocation waits for a full batch when fewer messages wait, as the
+   * event source mapping's `MaximumBatchingWindowInSeconds` does: fewer, fuller batches,
+   * so concurrent invocations meet on the same users less often. @default 0
+   */
+  readonly batchingWindowMs?: number;
   /** Receives before a message goes to the dead-letter store. */
   readonly maxReceives: number;
   /** The error of the latest failed receive, kept with what is dead-lettered. */
@@ -162,6 +168,10 @@ export function createIngestPump(options: IngestPumpOptions): IngestPump {
     running++;
     try {
       while (!stopped && waiting() > 0) {
+        if (waiting() < options.batchSize && (options.batchingWindowMs ?? 0) > 0) {
+          await new Promise((resolve) => setTimeout(resolve, options.batchingWindowMs).unref());
+          if (stopped || waiting() === 0) break;
+        }
         const batch = take();
         const bytes = bytesOf(batch);
         inFlight.add(batch);

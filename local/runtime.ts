@@ -68,6 +68,8 @@ export interface RuntimeOptions {
   readonly maxReceives?: number;
   /** Messages per ingest invocation. @default 50 */
   readonly batchSize?: number;
+  /** How long an invocation waits for a full batch, as `MaximumBatchingWindowInSeconds` does. @default 100 */
+  readonly batchingWindowMs?: number;
   /**
    * Above this many entries waiting for ingest, PutEvents answers ThrottlingException and
    * the senders retry, so memory stays bounded. A call is always taken when nothing waits.
@@ -242,6 +244,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     deadLetters: stores.deadLetters,
     clock,
     batchSize: options.batchSize ?? 50,
+    batchingWindowMs: options.batchingWindowMs ?? 100,
     maxReceives: options.maxReceives ?? 5,
     lastError: () => lastError,
     onDeadLetter: () => totals.deadLettered++,
