@@ -10,6 +10,7 @@ import { productEventsPattern } from '../shared/domain/bus/rule-patterns.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import { AlertRouting } from './alert-routing.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle, writeConfigFile } from './bundled-config.js';
+import { EventArchive } from './event-archive.js';
 import { acknowledgeServerlessFindings, acknowledgeTableKeyGrant } from './nag-acknowledgements.js';
 import { NorthstarState } from './northstar-state.js';
 import { PipelineFunction } from './pipeline-function.js';
@@ -70,6 +71,11 @@ export interface NorthstarPipelineProps {
    * @default - three recompute intervals, at least 15 minutes
    */
   readonly recomputeStaleAfter?: Duration;
+  /**
+   * How long the S3 event archive keeps events; backfills and imports read from it.
+   * @default Duration.days(400)
+   */
+  readonly archiveRetention?: Duration;
 }
 
 /** Longest one recompute run may take, when the schedule interval leaves room for it. */
@@ -82,6 +88,8 @@ export const RECOMPUTE_MAX_TIMEOUT = Duration.minutes(5);
  */
 export class NorthstarPipeline extends Construct {
   readonly state: NorthstarState;
+  /** Every event on the bus, in S3: what backfills and imports read. */
+  readonly eventArchive: EventArchive;
   readonly productEventsRule: events.Rule;
   readonly ingestFunction: PipelineFunction;
   /** Rolls up dirty and settled periods and raises or resolves deviation alerts. */
@@ -101,6 +109,8 @@ export class NorthstarPipeline extends Construct {
     // rule ARN; this flag makes it require this account instead of no condition.
     // Context must be set before any child exists.
     this.node.setContext('@aws-cdk/aws-events:eventsTargetQueueSameAccount', true);
+    // Server access logs are granted by bucket policy, so the log bucket needs no ACLs.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
     const { config } = props;
     // A round may be taken over after maxRoundSeconds: it must never outlive that.
@@ -121,6 +131,11 @@ export class NorthstarPipeline extends Construct {
       ),
     });
     const { table, bus, ingestQueue, ingestDeadLetterQueue, recomputeDeadLetterQueue } = this.state;
+    this.eventArchive = new EventArchive(this, 'EventArchive', {
+      bus,
+      dataKey: this.state.dataKey,
+      ...(props.archiveRetention ? { retention: props.archiveRetention } : {}),
+    });
     const configFile = writeConfigFile(config);
     const depsLockFilePath = join(PROJECT_ROOT, 'package-lock.json');
 

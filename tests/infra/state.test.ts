@@ -122,8 +122,8 @@ describe('NorthstarPipeline: stateful resources', () => {
     const keyId = idOf(demo.pipeline.state.dataKey);
     const queueId = idOf(demo.pipeline.state.ingestQueue);
     const dlqId = idOf(demo.pipeline.state.ingestDeadLetterQueue);
-    // The ingest queue and the ingest, recompute and alert dead-letter queues.
-    demo.template.resourceCountIs('AWS::SQS::Queue', 4);
+    // The ingest queue and the ingest, recompute, alert and archive dead-letter queues.
+    demo.template.resourceCountIs('AWS::SQS::Queue', 5);
     expect(resource(demo.template, queueId).Properties).toMatchObject({
       KmsMasterKeyId: getAtt(keyId),
       RedrivePolicy: { deadLetterTargetArn: getAtt(dlqId), maxReceiveCount: 5 },
