@@ -60,3 +60,8 @@ export function printable(text: string): string {
 export function printableJson(value: unknown): string {
   return JSON.stringify(value).replace(JSON_UNESCAPED_CONTROLS, unicodeEscape);
 }
+
+/** A configuration's problems, one indented line each, escaped: an issue quotes the configuration's own text. */
+export function configIssueLines(issues: readonly { path: string; message: string }[]): string {
+  return issues.map((issue) => `  ${printable(`${issue.path}: ${issue.message}`)}\n`).join('');
+}

@@ -6,7 +6,7 @@ import { recomputeCommand, recomputeHelp } from './commands/recompute.js';
 import { replayCommand, replayHelp } from './commands/replay.js';
 import { schemasCommand, schemasHelp } from './commands/schemas.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
-import { type CliIo, CommandError, UsageError } from './io.js';
+import { type CliIo, CommandError, configIssueLines, UsageError } from './io.js';
 
 interface Command {
   readonly summary: string;
@@ -81,7 +81,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (error instanceof ConfigError) {
       io.stderr.write(`northstar ${name}: invalid configuration:\n`);
-      for (const issue of error.issues) io.stderr.write(`  ${issue.path}: ${issue.message}\n`);
+      io.stderr.write(configIssueLines(error.issues));
       return 1;
     }
     if (error instanceof CommandError) {

@@ -2,7 +2,7 @@ import { relative, resolve } from 'node:path';
 import { loadConfig } from '../../shared/domain/config/load.js';
 import { ConfigError } from '../../shared/domain/config/validate.js';
 import { parseCommand } from '../args.js';
-import { type CliIo, UsageError } from '../io.js';
+import { type CliIo, configIssueLines, UsageError } from '../io.js';
 
 export const DEFAULT_CONFIG = 'config/demo.config.ts';
 
@@ -37,7 +37,7 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(`✖ ${shown} is not valid (${error.issues.length} problems):\n`);
-    for (const issue of error.issues) io.stderr.write(`  ${issue.path}: ${issue.message}\n`);
+    io.stderr.write(configIssueLines(error.issues));
     return 1;
   }
 }

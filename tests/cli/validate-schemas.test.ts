@@ -54,6 +54,16 @@ describe('northstar validate', () => {
     expect(result.stderr).toMatch(/metrics\.revenue\.owner: /);
   });
 
+  test('It should print a problem that quotes control bytes of the configuration escaped, not raw', async () => {
+    const file = await brokenConfig('controls', (config) => {
+      config.metrics['x\u001b[2Jy'] = { ...config.metrics.daily_signups };
+    });
+    const result = await runBin(['validate', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('metrics.x\\u001b[2Jy: ');
+    expect(result.stderr).not.toContain('\u001b');
+  });
+
   test('It should name the path of cross-reference problems: unknown metrics and events', async () => {
     const file = await brokenConfig('references', (config) => {
       config.metrics.signup_rate.denominator = 'weekly_visits';

@@ -171,17 +171,22 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
       .filter((plan) => plan.write && plan.applied.deltas.size > 0)
       .map((plan) => plan.userId);
     if (carriers.length > 0) await deps.users.putRound({ id: roundId, users: carriers, createdAt: now });
-    const commits: Promise<boolean>[] = [];
+    const commits: Promise<PromiseSettledResult<boolean>>[] = [];
     for (const plan of plans) {
       // Each commit encodes the user's state at once: the pause lets other work in between.
+      // Settled at once, so a commit that fails during a later pause is never left unhandled.
       await pause();
       commits.push(
-        plan.write
+        (plan.write
           ? deps.users.commitUser(plan.userId, plan.stored.version, plan.applied.state, plan.pending, roundId)
-          : Promise.resolve(true),
+          : Promise.resolve(true)
+        ).then(
+          (value) => ({ status: 'fulfilled', value }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        ),
       );
     }
-    const settled = await Promise.allSettled(commits);
+    const settled = await Promise.all(commits);
     const refused = new Set<string>();
     const committed = settled.map((result, index) => {
       if (result.status === 'fulfilled') return result.value;
