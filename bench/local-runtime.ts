@@ -6,6 +6,7 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { packCalls } from '../client/pack-entries.js';
 import { eventBridgeBody, type PutEntry } from '../local/entries.js';
 import { type Runtime, type RuntimeTotals, startRuntime } from '../local/runtime.js';
+import { statusTimesDuring } from '../scripts/status-times.js';
 import { eventBridgeClient } from '../shared/compose/clients.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import type { ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
@@ -52,6 +53,8 @@ export interface LocalRuntimeResult {
   readonly passRatios: readonly [number, number];
   /** PutEvents calls the runtime answered ThrottlingException (back-pressure); they were sent again. */
   readonly throttled: number;
+  /** `GET /api/status` from a process of its own every 100 ms during the PutEvents passes: ms, sorted. */
+  readonly statusTimes: readonly number[];
 }
 
 export interface CpuSeconds {
@@ -252,12 +255,17 @@ export async function localRuntimeRates(
     startBenchRuntime(config),
   ]);
   const client = eventBridgeClient(viaPutEvents.runtime.url);
-  const putEventsPass = (set: EntrySet, label: string) => {
+  const statusTimes: number[] = [];
+  const putEventsPass = async (set: EntrySet, label: string) => {
     viaPutEvents.at = set.at;
     const calls = packCalls(set.entries);
-    return timedIngest(viaPutEvents, `${mix.label}, ${label} through PutEvents`, set.events, () =>
-      sendCalls(client, calls),
+    const [result, times] = await statusTimesDuring(viaPutEvents.runtime.url, () =>
+      timedIngest(viaPutEvents, `${mix.label}, ${label} through PutEvents`, set.events, () =>
+        sendCalls(client, calls),
+      ),
     );
+    statusTimes.push(...times);
+    return result;
   };
   const handlerPass = (set: EntrySet, label: string) => {
     viaHandler.at = set.at;
@@ -301,6 +309,7 @@ export async function localRuntimeRates(
       handlerCpu: passes.map((pass) => pass.cpu[1]).reduce(addCpu),
       passRatios: [Math.min(...ratios), Math.max(...ratios)],
       throttled: passes.reduce((sum, pass) => sum + pass.throttled, 0),
+      statusTimes: statusTimes.sort((a, b) => a - b),
     };
   } finally {
     client.destroy();

@@ -233,6 +233,16 @@ function cpuRatio({ putEventsCpu, handlerCpu }: LocalRuntimeResult): string {
   return `${fixed(ratio)}x`;
 }
 
+/** Median, 95th percentile and slowest of sorted read times; a failed read (-1) is said. */
+function statusSummary(sorted: readonly number[]): string {
+  const answered = sorted.filter((time) => time >= 0);
+  if (answered.length === 0) return 'none answered';
+  const at = (share: number) =>
+    fixed(answered[Math.min(answered.length - 1, Math.floor(answered.length * share))]!, 0);
+  const failed = sorted.length - answered.length;
+  return `${at(0.5)} / ${at(0.95)} / ${fixed(answered.at(-1)!, 0)} (${answered.length} reads${failed > 0 ? `, ${failed} failed` : ''})`;
+}
+
 async function localRuntimeSection(): Promise<string[]> {
   if (!(Number.isInteger(LOCAL_PASSES) && LOCAL_PASSES >= 1))
     throw new Error(`BENCH_LOCAL_PASSES must be a whole number of at least 1, got ${LOCAL_PASSES}`);
@@ -259,11 +269,11 @@ async function localRuntimeSection(): Promise<string[]> {
     '',
     `${measured?.events ?? 0} events of the demo product (seed 1, ${LOCAL_PASSES} passes of ${LOCAL_PASS_DAYS === 1 ? 'a day' : `${LOCAL_PASS_DAYS} days`} each, after one day untimed), each pass sent at once by ${SENDERS} callers with \`@aws-sdk/client-eventbridge\` to a local runtime with a data directory (as \`npm start\`) and timed from the first call until \`drained()\`; the handler: the same records handed to a second runtime's ingest handler (\`runtime.deliver\`), timed the same way, the two runtimes in turn. CPU seconds over the timed passes: this process (endpoint, log, pump, handler) and the DynamoDB Local JVMs; other load on the machine stretches the times far more than the CPU seconds, so their ratio says what the work alone would give. How it is measured and why: [docs/benchmarks.md](../docs/benchmarks.md#local-runtime-putevents-endpoint-vs-the-ingest-handler).`,
     '',
-    '| how apps send | events | entries | PutEvents calls | PutEvents events/s (s) | handler events/s (s) | PutEvents vs handler | passes, lowest-highest | throttled calls | CPU s of Node, PutEvents / handler | CPU s of DynamoDB Local, PutEvents / handler | PutEvents vs handler, by CPU s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| how apps send | events | entries | PutEvents calls | PutEvents events/s (s) | handler events/s (s) | PutEvents vs handler | passes, lowest-highest | throttled calls | CPU s of Node, PutEvents / handler | CPU s of DynamoDB Local, PutEvents / handler | PutEvents vs handler, by CPU s | status reads during the passes: median / 95th / slowest ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.label} | ${r.events} | ${r.entries} | ${r.calls} | ${fixed(r.putEventsPerSecond, 0)} (${fixed(r.putEventsSeconds, 1)}) | ${fixed(r.handlerPerSecond, 0)} (${fixed(r.handlerSeconds, 1)}) | **${fixed(r.putEventsPerSecond / r.handlerPerSecond)}x** | ${fixed(r.passRatios[0])}-${fixed(r.passRatios[1])}x | ${r.throttled} | ${cpuPair(r.putEventsCpu.node, r.handlerCpu.node)} | ${cpuPair(r.putEventsCpu.dynamoDbLocal, r.handlerCpu.dynamoDbLocal)} | ${cpuRatio(r)} |`,
+        `| ${r.label} | ${r.events} | ${r.entries} | ${r.calls} | ${fixed(r.putEventsPerSecond, 0)} (${fixed(r.putEventsSeconds, 1)}) | ${fixed(r.handlerPerSecond, 0)} (${fixed(r.handlerSeconds, 1)}) | **${fixed(r.putEventsPerSecond / r.handlerPerSecond)}x** | ${fixed(r.passRatios[0])}-${fixed(r.passRatios[1])}x | ${r.throttled} | ${cpuPair(r.putEventsCpu.node, r.handlerCpu.node)} | ${cpuPair(r.putEventsCpu.dynamoDbLocal, r.handlerCpu.dynamoDbLocal)} | ${cpuRatio(r)} | ${statusSummary(r.statusTimes)} |`,
     ),
   ];
 }
