@@ -44,15 +44,21 @@ export interface EventArchive {
   close(): Promise<void>;
 }
 
-/** An archived entry: the event as the bus delivers it and when it reached the bus. */
+/** An archived entry: the event as the bus delivers it, its JSON, and when it reached the bus. */
 export interface ArchivedEvent<Event = unknown> {
   readonly arrivedAt: number;
   readonly event: Event;
+  /** The event's JSON as archived: the queue message body, without serialising it again. */
+  readonly eventJson: string;
 }
 
-/** One archive line: `{"arrivedAt": RFC 3339, "event": the event as the bus delivers it}`. */
-export function archiveLine(event: unknown, arrivedAt: number): string {
-  return `{"arrivedAt":"${new Date(arrivedAt).toISOString()}","event":${JSON.stringify(event)}}\n`;
+const LINE_START = '{"arrivedAt":"';
+/** `{"arrivedAt":"2026-12-01T08:00:00.123Z","event":` : an ISO time is 24 characters. */
+const EVENT_AT = LINE_START.length + 24 + '","event":'.length;
+
+/** One archive line: `{"arrivedAt": RFC 3339, "event": <eventJson>}`, the event's JSON as the bus delivers it. */
+export function archiveLine(eventJson: string, arrivedAt: number): string {
+  return `${LINE_START}${new Date(arrivedAt).toISOString()}","event":${eventJson}}\n`;
 }
 
 /**
@@ -70,9 +76,14 @@ export function readArchiveLine(text: string): ArchivedEvent | undefined {
   const line = json as { arrivedAt?: unknown; event?: unknown; time?: unknown };
   const arrivedAt = Date.parse(String(line.arrivedAt ?? line.time));
   if (!Number.isFinite(arrivedAt)) return undefined;
-  return 'event' in line && 'arrivedAt' in line
-    ? { arrivedAt, event: line.event }
-    : { arrivedAt, event: json };
+  if (!('event' in line && 'arrivedAt' in line)) return { arrivedAt, event: json, eventJson: text };
+  // A line this runtime wrote holds the event's JSON at a fixed place; any other is serialised again.
+  const written = text.startsWith(LINE_START) && text.slice(EVENT_AT - 8, EVENT_AT) === '"event":';
+  return {
+    arrivedAt,
+    event: line.event,
+    eventJson: written ? text.slice(EVENT_AT, -1) : JSON.stringify(line.event),
+  };
 }
 
 export async function openArchiveFile(path: string): Promise<ArchiveFile> {

@@ -259,12 +259,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     const event = archived.event as BusEvent;
     if (!matchesPattern(productEventsPattern, event)) return undefined;
-    return {
-      messageId: event.id,
-      body: JSON.stringify(event),
-      arrivedAt: archived.arrivedAt,
-      logAt: line.at,
-    };
+    return { messageId: event.id, body: archived.eventJson, arrivedAt: archived.arrivedAt, logAt: line.at };
   };
   // A round left open was cut off by a stop of this runtime (a kill -9, a crash): no worker
   // runs it now, so it is finished before ingest goes on, not a round limit later.
@@ -342,7 +337,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Every accepted entry is in the log, durably, before it is answered (DESIGN.md); the
       // feeder reads it from there. A write that fails answers an error (the sender retries)
       // and leaves no torn line.
-      await log.archive.append(events.map((event) => archiveLine(event, arrivedAt)));
+      // Product events are serialised once: the body the admission counted is the line's event.
+      const product = new Map(productBodies(events).map(({ event, body }) => [event, body]));
+      await log.archive.append(
+        events.map((event) => archiveLine(product.get(event) ?? JSON.stringify(event), arrivedAt)),
+      );
       feeder?.appended(events.length);
     } else
       queue.enqueue(

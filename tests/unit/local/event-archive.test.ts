@@ -96,10 +96,21 @@ describe('event archive as a log', () => {
 
   test('It should keep an event with its arrival time, and read a line written before arrival times were kept', () => {
     const event = { id: 'a', time: '2026-11-30T10:00:00Z', detail: { text: 'é "quoted"' } };
-    const line = archiveLine(event, Date.parse('2026-12-01T08:00:00.123Z'));
+    const line = archiveLine(JSON.stringify(event), Date.parse('2026-12-01T08:00:00.123Z'));
     expect(line.endsWith('\n')).toBe(true);
-    expect(readArchiveLine(line)).toEqual({ arrivedAt: Date.parse('2026-12-01T08:00:00.123Z'), event });
-    expect(readArchiveLine(JSON.stringify(event))).toEqual({ arrivedAt: Date.parse(event.time), event });
+    expect(readArchiveLine(line.slice(0, -1))).toEqual({
+      arrivedAt: Date.parse('2026-12-01T08:00:00.123Z'),
+      event,
+      eventJson: JSON.stringify(event),
+    });
+    // Written another way (keys reordered, spaced): the event is serialised again.
+    const spaced = `{ "event": ${JSON.stringify(event)}, "arrivedAt": "2026-12-01T08:00:00.123Z" }`;
+    expect(readArchiveLine(spaced)).toMatchObject({ event, eventJson: JSON.stringify(event) });
+    expect(readArchiveLine(JSON.stringify(event))).toEqual({
+      arrivedAt: Date.parse(event.time),
+      event,
+      eventJson: JSON.stringify(event),
+    });
     expect(readArchiveLine('{"cut')).toBeUndefined();
   });
 });
