@@ -65,7 +65,8 @@ export interface IngestPump {
   stop(graceMs?: number): Promise<void>;
 }
 
-const bytesOf = (records: readonly ReceivedRecord[]) =>
+/** Bytes of message bodies, as the backlog bounds count them. */
+export const bytesOf = (records: readonly { readonly body: string }[]) =>
   records.reduce((sum, record) => sum + record.body.length, 0);
 
 /**

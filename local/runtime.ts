@@ -35,7 +35,7 @@ import {
 } from './event-archive.js';
 import { type BusEvent, createPutEventsHandler } from './event-bus.js';
 import { startHttpServer } from './http-server.js';
-import { createIngestPump, type QueuedRecord } from './ingest-pump.js';
+import { bytesOf, createIngestPump, type QueuedRecord } from './ingest-pump.js';
 import { type LogFeeder, startLogFeeder } from './log-feeder.js';
 import { type LogPosition, logPosition, readLogPosition, saveLogPosition } from './log-position.js';
 import { createRecomputeScheduler } from './recompute-scheduler.js';
@@ -302,8 +302,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     return found;
   };
-  const bytesOf = (product: readonly { body: string }[]) =>
-    product.reduce((sum, { body }) => sum + body.length, 0);
   /** Entries taken by calls still being written: counted at once, so concurrent calls see each other. */
   const taking = { entries: 0, bytes: 0 };
   const admit = (events: readonly BusEvent[]) => {
