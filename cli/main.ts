@@ -1,5 +1,6 @@
 import { ConfigError } from '../shared/domain/config/validate.js';
 import { alertsCommand, alertsHelp } from './commands/alerts.js';
+import { backfillCommand, backfillHelp } from './commands/backfill.js';
 import { quarantineCommand, quarantineHelp } from './commands/quarantine.js';
 import { queryCommand, queryHelp } from './commands/query.js';
 import { recomputeCommand, recomputeHelp } from './commands/recompute.js';
@@ -42,6 +43,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: recomputeCommand,
   },
   alerts: { summary: 'list alerts; acknowledge one', help: alertsHelp, run: alertsCommand },
+  backfill: {
+    summary: 'definition versions and the backfill of new ones, with progress',
+    help: backfillHelp,
+    run: backfillCommand,
+  },
 };
 
 export const USAGE = `northstar <command> [options]

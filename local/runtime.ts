@@ -18,28 +18,25 @@ import {
 } from '../shared/domain/bus/rule-patterns.js';
 import { type NorthstarConfig, RecomputeSettings } from '../shared/domain/config/schema.js';
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
+import type { VersionsReport } from '../shared/domain/engine/versions.js';
 import { NorthstarError } from '../shared/domain/errors.js';
+import { trackingPlanSchemas } from '../shared/domain/events/tracking-plan.js';
 import type { IngestSummary, ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 import { recoverStaleRounds } from '../shared/use-cases/ingest/rounds.js';
 import { createReadApi } from '../shared/use-cases/read-api/read-api.js';
 import type { RecomputeSummary } from '../shared/use-cases/recompute/recompute.js';
 import { checkAccessToken } from './access-token.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import {
-  type ArchivedLine,
-  archiveLine,
-  type EventArchive,
-  openArchiveFile,
-  openEventArchive,
-  readArchiveLine,
-} from './event-archive.js';
+import { archiveLine, type EventArchive, openArchiveFile, openEventArchive } from './event-archive.js';
 import { type BusEvent, createPutEventsHandler } from './event-bus.js';
 import { startHttpServer } from './http-server.js';
-import { bytesOf, createIngestPump, type QueuedRecord } from './ingest-pump.js';
+import { bytesOf, createIngestPump } from './ingest-pump.js';
 import { type LogFeeder, startLogFeeder } from './log-feeder.js';
 import { type LogPosition, logPosition, readLogPosition, saveLogPosition } from './log-position.js';
 import { createRecomputeScheduler } from './recompute-scheduler.js';
 import { isLoopbackHost } from './request-guard.js';
+import { startRuntimeVersions } from './runtime-versions.js';
+import { logRecord } from './scope-consumer.js';
 import { staticFiles } from './static-files.js';
 import { withStatusInMemory } from './written-here.js';
 
@@ -110,6 +107,10 @@ export interface Runtime {
   deliver(records: readonly ReceivedRecord[]): Promise<void>;
   /** Waits until every event taken by PutEvents so far has been ingested. */
   drained(): Promise<void>;
+  /** Resolves once no new definition version waits for its backfill. */
+  backfilled(): Promise<void>;
+  /** The definition versions and the backfill's progress. */
+  versions(): VersionsReport;
   /** Drains the queue, then runs the recompute handler. */
   recomputeNow(request?: RecomputeRequest): Promise<RecomputeSummary>;
   stop(): Promise<void>;
@@ -196,14 +197,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await ensureTable(client, TABLE);
   // The runtime is its table's one writer: the status it writes is kept in memory too.
   const written = await withStatusInMemory(storesFor(options.config, client, TABLE));
+  const clock = options.clock ?? Date.now;
+  /** Where live ingest has counted the archive to: a backfill that is as far has reached the present. */
+  let liveConfirmed = log?.from ?? 0;
+  let onShown: () => void = () => {};
+  const versions = await startRuntimeVersions({
+    config: options.config,
+    stores: written,
+    client,
+    tableName: TABLE,
+    ...(log ? { archive: log.archive, dataDir: options.dataDir! } : {}),
+    schemas: trackingPlanSchemas(options.config),
+    clock,
+    batchSize: options.batchSize ?? 50,
+    liveConfirmed: () => liveConfirmed,
+    onShown: () => onShown(),
+  });
   const pipeline = composePipeline({
     config: options.config,
+    compiled: versions.shown(),
     client,
     tableName: TABLE,
     stores: written,
-    ...(options.clock ? { clock: options.clock } : {}),
+    clock,
   });
-  const { stores, clock } = pipeline;
+  const { stores } = pipeline;
   // The read API has its own connections to DynamoDB Local: a read never queues behind a drain's writes.
   const readClient = dynamoClient(dynamo.endpoint);
   const reads = composePipeline({
@@ -227,7 +245,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     lastRecomputeAt: undefined,
   };
   let lastError = '';
-  const ingestHandler = createIngestHandler(() => pipeline.ingest, {
+  // Live ingest counts what the live namespace owns; a generation shown later may change it.
+  const ingestHandler = createIngestHandler(() => ({ ...pipeline.ingest, compiled: versions.live() }), {
     logger: new Logger({ serviceName: 'northstar-ingest', logLevel: 'ERROR' }),
     metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),
     onSummary: (summary) => {
@@ -248,19 +267,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     maxReceives: options.maxReceives ?? 5,
     lastError: () => lastError,
     onDeadLetter: () => totals.deadLettered++,
-    ...(log ? { onConfirmed: (position: number) => log.position.advance(position) } : {}),
+    ...(log
+      ? {
+          onConfirmed: (position: number) => {
+            liveConfirmed = position;
+            log.position.advance(position);
+          },
+        }
+      : {}),
   });
-  /** The queue message of an archived product event: what the rule's SQS target would get. */
-  const logRecord = (line: ArchivedLine): QueuedRecord | undefined => {
-    const archived = readArchiveLine(line.text);
-    if (!archived) {
-      console.error(`the archive line at byte ${line.at} cannot be read; it is skipped`);
-      return undefined;
-    }
-    const event = archived.event as BusEvent;
-    if (!matchesPattern(productEventsPattern, event)) return undefined;
-    return { messageId: event.id, body: archived.eventJson, arrivedAt: archived.arrivedAt, logAt: line.at };
-  };
   // A round left open was cut off by a stop of this runtime (a kill -9, a crash): no worker
   // runs it now, so it is finished before ingest goes on, not a round limit later.
   if (log)
@@ -341,6 +356,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         events.map((event) => archiveLine(product.get(event) ?? JSON.stringify(event), arrivedAt)),
       );
       feeder?.appended(events.length);
+      versions.appended(events.length);
     } else
       queue.enqueue(
         productBodies(events).map(({ event, body }) => ({ messageId: event.id, body, arrivedAt })),
@@ -369,11 +385,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Alerts go out through the runtime's own PutEvents endpoint, like PutEvents to the bus in AWS,
   // and link to the dashboard this runtime serves.
   const bus = new EventBridgeAlertBus(eventBridgeClient(server.url, options.token), 'northstar');
-  const compiled = withRuntimeDashboard(pipeline.compiled, server.url);
-  const recomputeHandler = createRecomputeHandler(() => ({ ...pipeline.recompute(bus), compiled }), {
-    logger: new Logger({ serviceName: 'northstar-recompute', logLevel: 'ERROR' }),
-    metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-recompute' }),
-  });
+  const linked = (compiled: CompiledConfig) => withRuntimeDashboard(compiled, server.url);
+  const recomputeHandler = createRecomputeHandler(
+    () => {
+      const next = versions.next();
+      return {
+        ...pipeline.recompute(bus),
+        compiled: linked(versions.shown()),
+        shownAt: versions.registry().shown.shownAt,
+        ...(next ? { next: linked(next) } : {}),
+      };
+    },
+    {
+      logger: new Logger({ serviceName: 'northstar-recompute', logLevel: 'ERROR' }),
+      metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-recompute' }),
+    },
+  );
   const everyMs = options.recomputeEveryMs ?? 10_000;
   const scheduler = createRecomputeScheduler({
     run: (request) => recomputeHandler(request, localContext),
@@ -383,27 +410,45 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       totals.lastRecomputeAt = clock();
     },
   });
-  readApi = createReadApi(
-    reads.readApi({
-      recompute: () => scheduler.recomputeNow(),
-      recomputeEveryMs: options.callerRecomputeEveryMs ?? everyMs,
-      backlog,
-    }),
-  );
+  // Built again when the next generation is shown: routes and their schemas follow the configuration shown.
+  const makeReadApi = () =>
+    createReadApi({
+      ...reads.readApi({
+        recompute: () => scheduler.recomputeNow(),
+        recomputeEveryMs: options.callerRecomputeEveryMs ?? everyMs,
+        backlog,
+        versionsReport: versions.report,
+      }),
+      compiled: linked(versions.shown()),
+    });
+  readApi = makeReadApi();
+  onShown = () => {
+    readApi = makeReadApi();
+    // The backfilled history gets its rollups and bands in order, oldest first; what it
+    // finds in periods settled before now is kept as history, not sent.
+    const since = versions.report().historyFrom;
+    void scheduler
+      .recomputeNow(since === null ? {} : { since })
+      .catch((error) => console.error('the recompute after a backfill failed; the schedule runs it:', error));
+  };
 
   return {
     url: server.url,
-    compiled,
+    get compiled() {
+      return linked(versions.shown());
+    },
     stores,
     totals,
     deliver: queue.deliver,
     drained,
+    backfilled: () => versions.backfilled(),
+    versions: () => versions.report(),
     recomputeNow: scheduler.recomputeNow,
     async stop() {
       // Within seconds, draining nothing: what waits stays in the log after the confirmed
       // position, and the next start ingests it.
       stopping = true;
-      await Promise.all([server.close(), scheduler.stop(), feeder?.stop(), queue.stop()]);
+      await Promise.all([server.close(), scheduler.stop(), feeder?.stop(), queue.stop(), versions.stop()]);
       await log?.position.flush();
       client.destroy();
       readClient.destroy();

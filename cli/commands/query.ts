@@ -4,13 +4,15 @@ import { type CliIo, UsageError } from '../io.js';
 import { formatNumber, formatShare, formatTable } from '../table.js';
 import { ReadApiClient, targetOf } from '../targets.js';
 
-export const queryHelp = `northstar query metric <id> [--grain g] [--from t] [--to t] [--json]
+export const queryHelp = `northstar query metric <id> [--grain g] [--from t] [--to t] [--version v] [--json]
 northstar query funnel <id> [--grain g] [--from t] [--to t] [--json]
 
 A metric's values per period with the expected band and status, or a funnel's steps for the
 entry cohorts in range, from the read API. --from/--to take a date (UTC midnight) or an
 ISO 8601 timestamp with a zone; the defaults are the read API's (the last 12 periods of a
 metric, the last 8 cohorts of a funnel). --grain: hour, day, week or month (kept grains only).
+--version reads another definition version of the metric: one being backfilled, or one it
+replaced (northstar backfill lists them).
 
 ${TARGET_HELP}`;
 
@@ -22,6 +24,7 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     grain: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
+    version: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help || positionals.length === 0) {
@@ -39,7 +42,9 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     grain: values.grain,
     from: timestampOption('from', values.from),
     to: timestampOption('to', values.to),
+    ...(what === 'metric' && values.version !== undefined ? { version: values.version } : {}),
   };
+  if (what !== 'metric' && values.version !== undefined) throw new UsageError('--version is for metrics');
   const api = new ReadApiClient(targetOf(values, io));
   const path = `/api/${what === 'metric' ? 'metrics' : 'funnels'}/${encodeURIComponent(id)}${what === 'metric' ? '/series' : ''}`;
   if (what === 'metric') {

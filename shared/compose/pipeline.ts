@@ -10,7 +10,10 @@ import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
 import type { RecomputeDeps } from '../use-cases/recompute/recompute.js';
 
 /** What the read API takes besides the stores: how it starts a recompute, and what only some runtimes know. */
-export type ReadApiOptions = Pick<ReadApiDeps, 'recompute' | 'recomputeEveryMs' | 'backlog'>;
+export type ReadApiOptions = Pick<
+  ReadApiDeps,
+  'recompute' | 'recomputeEveryMs' | 'backlog' | 'versionsReport'
+>;
 
 /** What every entry point starts from: a validated configuration and where its table is. */
 export interface PipelineSettings {
@@ -23,6 +26,8 @@ export interface PipelineSettings {
   readonly scope?: string;
   /** The stores, when the caller wraps some of them (the local runtime). @default storesFor(config, client, tableName, scope) */
   readonly stores?: DynamoStores;
+  /** The configuration compiled with its registered version ids. @default compileConfig(config) */
+  readonly compiled?: CompiledConfig;
 }
 
 /** The use cases' dependencies, wired once from settings: the Lambda handlers and the local runtime take these. */
@@ -62,7 +67,7 @@ export function storesFor(
 /** The one composition root: local and AWS differ only in the settings given here. */
 export function composePipeline(settings: PipelineSettings): Pipeline {
   const { config } = settings;
-  const compiled = compileConfig(config);
+  const compiled = settings.compiled ?? compileConfig(config);
   const schemas = trackingPlanSchemas(config);
   const clock = settings.clock ?? Date.now;
   const stores = settings.stores ?? storesFor(config, settings.client, settings.tableName, settings.scope);

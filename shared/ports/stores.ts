@@ -7,6 +7,7 @@ import type { Quarantine } from './quarantine.js';
 import type { RecomputeRuns } from './recompute-runs.js';
 import type { Rollups } from './rollups.js';
 import type { UsersAndRounds } from './users-and-rounds.js';
+import type { Versions } from './versions.js';
 
 /**
  * Every store the use cases talk to, one per item type. The DynamoDB adapter builds them in
@@ -22,4 +23,5 @@ export interface Stores {
   readonly alerts: Alerts;
   readonly runs: RecomputeRuns;
   readonly freshness: Freshness;
+  readonly versions: Versions;
 }

@@ -17,11 +17,17 @@ export interface RoundRecord {
   readonly users: readonly string[];
   readonly createdAt: number;
   readonly doneAt?: number;
+  /** The namespace of its users' state (see `getUsers`); absent for `live`. */
+  readonly scope?: string;
 }
 
 /** Per-user state and the round ledger: what makes ingest exact under redelivery and crashes. */
 export interface UsersAndRounds {
-  getUsers(userIds: readonly string[]): Promise<Map<string, StoredUser>>;
+  /**
+   * Users of this store's namespace, or of `scope`: recovery reads the users of a round
+   * another namespace (a backfill) left open.
+   */
+  getUsers(userIds: readonly string[], scope?: string): Promise<Map<string, StoredUser>>;
   /**
    * Writes the user only if nobody changed it since `expectedVersion`; false otherwise.
    * `pending[roundId]`, when present, must be found committed even if the answer to the
@@ -36,6 +42,7 @@ export interface UsersAndRounds {
     roundId: string,
   ): Promise<boolean>;
   getRounds(roundIds: readonly string[]): Promise<Map<string, RoundRecord>>;
+  /** Records a round of this store's namespace (its `scope` is filled in here). */
   putRound(round: RoundRecord): Promise<void>;
   finishRound(roundId: string, doneAt: number): Promise<void>;
   /** Rounds created in [from, to) that never finished. */

@@ -2,6 +2,7 @@ import type { DeviationAlert } from '../../shared/domain/alerts/deviation-alert.
 import type { Grain } from '../../shared/domain/config/schema.js';
 import { type DeltasJson, deltasToJson } from '../../shared/domain/engine/deltas.js';
 import type { UserState } from '../../shared/domain/engine/user-state.js';
+import type { VersionRegistry } from '../../shared/domain/engine/versions.js';
 import type { Rejection } from '../../shared/domain/events/envelope.js';
 import { shortHash } from '../../shared/domain/events/hash.js';
 import { type IngestFreshness, isNewerThan, latestAccepted } from '../../shared/domain/freshness.js';
@@ -53,6 +54,8 @@ export interface MemoryStores extends Stores {
     readonly alerts: Map<string, AlertRecord>;
     readonly counters: Map<string, Map<string, number>>;
   };
+  /** The same stores with users in another namespace (a backfill's). */
+  inScope(scope: string): MemoryStores;
 }
 
 export function memoryStores(): MemoryStores {
@@ -67,45 +70,48 @@ export function memoryStores(): MemoryStores {
   const alerts = new Map<string, AlertRecord>();
   let lastRunAt: number | undefined;
   let freshness: IngestFreshness | undefined;
+  let registry: VersionRegistry | undefined;
 
   const rollupsOf = (defId: string, grain: Grain) =>
     byKey(rollups.get(`${defId}#${grain}`) ?? []).map(([, rollup]) => copy(rollup));
   const alertsIn = (from: string, to: string) => byKey(alerts).filter(([sk]) => sk >= from && sk <= `${to}~`);
 
-  return {
-    data: { alerts, counters },
-    users: {
-      async getUsers(userIds) {
-        const found = new Map<string, StoredUser>();
-        for (const id of userIds) {
-          const user = users.get(id);
-          if (user) found.set(id, copy(user));
-        }
-        return found;
-      },
-      async commitUser(userId, expectedVersion, state, pending) {
-        if ((users.get(userId)?.version ?? 0) !== expectedVersion) return false;
-        users.set(userId, copy({ state, version: expectedVersion + 1, pending }));
-        return true;
-      },
-      async getRounds(roundIds) {
-        return new Map(roundIds.flatMap((id) => (rounds.has(id) ? [[id, copy(rounds.get(id)!)]] : [])));
-      },
-      async putRound(round) {
-        rounds.set(round.id, copy(round));
-      },
-      async finishRound(roundId, doneAt) {
-        const round = rounds.get(roundId);
-        if (round) rounds.set(roundId, { ...round, doneAt });
-      },
-      async listOpenRounds(from, to) {
-        return byKey(rounds)
-          .filter(
-            ([, round]) => round.doneAt === undefined && round.createdAt >= from && round.createdAt < to,
-          )
-          .map(([id]) => id);
-      },
+  /** Users of a namespace; rounds record it, so recovery finds another namespace's users. */
+  const scopedUsers = (scope: string): Stores['users'] => ({
+    async getUsers(userIds, scopeOf = scope) {
+      const found = new Map<string, StoredUser>();
+      for (const id of userIds) {
+        const user = users.get(`${scopeOf}#${id}`);
+        if (user) found.set(id, copy(user));
+      }
+      return found;
     },
+    async commitUser(userId, expectedVersion, state, pending) {
+      const key = `${scope}#${userId}`;
+      if ((users.get(key)?.version ?? 0) !== expectedVersion) return false;
+      users.set(key, copy({ state, version: expectedVersion + 1, pending }));
+      return true;
+    },
+    async getRounds(roundIds) {
+      return new Map(roundIds.flatMap((id) => (rounds.has(id) ? [[id, copy(rounds.get(id)!)]] : [])));
+    },
+    async putRound(round) {
+      rounds.set(round.id, copy(scope === 'live' ? round : { ...round, scope }));
+    },
+    async finishRound(roundId, doneAt) {
+      const round = rounds.get(roundId);
+      if (round) rounds.set(roundId, { ...round, doneAt });
+    },
+    async listOpenRounds(from, to) {
+      return byKey(rounds)
+        .filter(([, round]) => round.doneAt === undefined && round.createdAt >= from && round.createdAt < to)
+        .map(([id]) => id);
+    },
+  });
+
+  const stores: Omit<MemoryStores, 'inScope'> = {
+    data: { alerts, counters },
+    users: scopedUsers('live'),
     counters: {
       async applyCounters(roundId, deltas) {
         for (const [item, fields] of Object.entries(deltasToJson(deltas))) {
@@ -238,6 +244,14 @@ export function memoryStores(): MemoryStores {
         if (lastRunAt === undefined || lastRunAt < at) lastRunAt = at;
       },
     },
+    versions: {
+      async readRegistry() {
+        return registry && copy(registry);
+      },
+      async writeRegistry(next) {
+        registry = copy(next);
+      },
+    },
     freshness: {
       async recordAccepted(accepted, committedAt) {
         const latest = latestAccepted(accepted, committedAt);
@@ -248,4 +262,7 @@ export function memoryStores(): MemoryStores {
       },
     },
   };
+  // Every namespace shares the table's other items, as on DynamoDB.
+  const inScope = (scope: string): MemoryStores => ({ ...stores, users: scopedUsers(scope), inScope });
+  return { ...stores, inScope };
 }

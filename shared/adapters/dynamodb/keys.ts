@@ -70,4 +70,5 @@ export const alertKey = (alert: {
 });
 
 export const RECOMPUTE_STATE_KEY: Item = { pk: s('RECOMPUTE'), sk: s('state') };
+export const VERSIONS_KEY: Item = { pk: s('VERSIONS'), sk: s('registry') };
 export const INGEST_STATUS_KEY: Item = { pk: s('STATUS'), sk: s('ingest') };

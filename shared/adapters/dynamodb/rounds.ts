@@ -1,7 +1,7 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { roundIdPrefix } from '../../domain/round-id.js';
 import type { RoundRecord } from '../../ports/users-and-rounds.js';
-import { n, ttlSeconds } from './attributes.js';
+import { n, s, ttlSeconds } from './attributes.js';
 import { batchGetAll, queryAll, type TableRef } from './batch.js';
 import { roundKey, roundPartition } from './keys.js';
 
@@ -41,6 +41,7 @@ export class RoundItems {
           users: item.users?.SS ?? [],
           createdAt: Number(item.at?.N ?? 0),
           ...(item.done?.N ? { doneAt: Number(item.done.N) } : {}),
+          ...(item.scope?.S ? { scope: item.scope.S } : {}),
         };
         if (round.doneAt !== undefined) this.finishedRounds.set(id, round.doneAt);
         return [id, round];
@@ -56,6 +57,7 @@ export class RoundItems {
           ...roundKey(round.id, this.shards),
           users: { SS: [...round.users] },
           at: n(round.createdAt),
+          ...(round.scope ? { scope: s(round.scope) } : {}),
           ttl: ttlSeconds(round.createdAt + ROUND_TTL_MS),
         },
       }),

@@ -10,6 +10,7 @@ import { RecomputeRunItem } from './recompute-runs.js';
 import { RollupItems } from './rollups.js';
 import { RoundItems } from './rounds.js';
 import { UserItems } from './users.js';
+import { VersionRegistryItem } from './versions.js';
 
 export interface DynamoStoresOptions {
   readonly client: DynamoDBClient;
@@ -34,15 +35,16 @@ export interface DynamoStores extends Stores {
 /** The DynamoDB adapter of every port: one module per item type, one table. */
 export function dynamoStores(options: DynamoStoresOptions): DynamoStores {
   const table = { client: options.client, tableName: options.tableName };
-  const userItems = new UserItems(table, options.scope ?? 'live');
+  const scope = options.scope ?? 'live';
+  const userItems = new UserItems(table, scope);
   const rounds = new RoundItems(table, options.counterShards);
   return {
     client: options.client,
     users: {
-      getUsers: (userIds) => userItems.getUsers(userIds),
+      getUsers: (userIds, scopeOf) => userItems.getUsers(userIds, scopeOf),
       commitUser: (...args) => userItems.commitUser(...args),
       getRounds: (roundIds) => rounds.getRounds(roundIds),
-      putRound: (round) => rounds.putRound(round),
+      putRound: (round) => rounds.putRound(scope === 'live' ? round : { ...round, scope }),
       finishRound: (roundId, doneAt) => rounds.finishRound(roundId, doneAt),
       listOpenRounds: (from, to) => rounds.listOpenRounds(from, to),
     },
@@ -57,5 +59,6 @@ export function dynamoStores(options: DynamoStoresOptions): DynamoStores {
     alerts: new AlertItems(table),
     runs: new RecomputeRunItem(table),
     freshness: new FreshnessItem(table),
+    versions: new VersionRegistryItem(table),
   };
 }

@@ -45,12 +45,12 @@ export class UserItems {
     private readonly scope: string,
   ) {}
 
-  async getUsers(userIds: readonly string[]): Promise<Map<string, StoredUser>> {
+  async getUsers(userIds: readonly string[], scope = this.scope): Promise<Map<string, StoredUser>> {
     const items = await batchGetAll(
       this.table,
-      userIds.map((id) => userKey(this.scope, id)),
+      userIds.map((id) => userKey(scope, id)),
     );
-    const prefix = userPrefix(this.scope);
+    const prefix = userPrefix(scope);
     return new Map(items.map((item) => [(item.pk?.S ?? '').slice(prefix.length), storedUser(item)]));
   }
 

@@ -58,5 +58,10 @@ export const DeviationAlert = z.object({
   contributors: z.array(AlertContributor),
   link: z.string(),
   target: AlertTarget.optional(),
+  /**
+   * Found by a backfill or an import about a period that had settled before its version was
+   * shown: kept as history, never sent.
+   */
+  historical: z.boolean().optional(),
 });
 export type DeviationAlert = z.infer<typeof DeviationAlert>;

@@ -34,7 +34,22 @@ export interface CompiledConfig {
   readonly journey: CompiledJourney | undefined;
   /** Every definition version of metrics, funnels and journey by id, for the recompute and readers. */
   readonly defIds: Readonly<Record<string, string>>;
+  /**
+   * Each definition's own fingerprint by the same keys, before `versionOf` made it a version
+   * id: two configurations define a metric alike when these are equal.
+   */
+  readonly fingerprints: Readonly<Record<string, string>>;
+  /** Whether ingest counts resends with another payload (the `conflicts` counter): live ingest only. */
+  readonly countsConflicts: boolean;
 }
+
+/**
+ * The version id a definition counts under, from its key (`metric:<id>`, `funnel:<id>`,
+ * `journey`) and its fingerprint. The fingerprint itself unless the version registry says
+ * otherwise: a definition defined again after it was replaced gets a new id, because its
+ * old counters stopped when it was replaced.
+ */
+export type VersionOf = (key: string, fingerprint: string) => string;
 
 /**
  * A definition's fingerprint: what decides its numbers (kind, events, filters, steps, window,
@@ -65,11 +80,23 @@ function metricDefinition(metric: NorthstarConfig['metrics'][string]): unknown {
   return rest;
 }
 
-export function compileConfig(config: NorthstarConfig): CompiledConfig {
+export function compileConfig(
+  config: NorthstarConfig,
+  versionOf: VersionOf = (_key, print) => print,
+): CompiledConfig {
   const defIds: Record<string, string> = {};
+  const fingerprints: Record<string, string> = {};
+  const versioned = (key: string, print: string) => {
+    fingerprints[key] = print;
+    const defId = versionOf(key, print);
+    defIds[key] = defId;
+    return defId;
+  };
   const funnels = Object.entries(config.funnels).map(([id, funnel]) => {
-    const defId = fingerprint({ funnel: id, steps: funnel.steps, window: funnel.window }, config);
-    defIds[`funnel:${id}`] = defId;
+    const defId = versioned(
+      `funnel:${id}`,
+      fingerprint({ funnel: id, steps: funnel.steps, window: funnel.window }, config),
+    );
     return { id, defId, funnel };
   });
   // A derived metric's version follows its inputs' versions: a redefined input changes its numbers.
@@ -84,9 +111,10 @@ export function compileConfig(config: NorthstarConfig): CompiledConfig {
         : metric.kind === 'funnel_conversion'
           ? [defIds[`funnel:${metric.funnel}`]]
           : [];
-    const defId = fingerprint({ metric: id, definition: metricDefinition(metric), inputs }, config);
-    defIds[`metric:${id}`] = defId;
-    return defId;
+    return versioned(
+      `metric:${id}`,
+      fingerprint({ metric: id, definition: metricDefinition(metric), inputs }, config),
+    );
   };
   const eventMetrics: CompiledMetric[] = [];
   for (const [id, metric] of Object.entries(config.metrics)) {
@@ -95,10 +123,12 @@ export function compileConfig(config: NorthstarConfig): CompiledConfig {
       eventMetrics.push({ id, defId, metric });
   }
   const journey = config.journey && {
-    defId: fingerprint({ journey: config.journey.stages.map(({ id, events }) => ({ id, events })) }, config),
+    defId: versioned(
+      'journey',
+      fingerprint({ journey: config.journey.stages.map(({ id, events }) => ({ id, events })) }, config),
+    ),
     stages: config.journey.stages.map(({ id, events }) => ({ id, events })),
   };
-  if (journey) defIds.journey = journey.defId;
   return {
     config,
     zone: config.timeZone,
@@ -111,6 +141,26 @@ export function compileConfig(config: NorthstarConfig): CompiledConfig {
     funnels,
     journey,
     defIds,
+    fingerprints,
+    countsConflicts: true,
+  };
+}
+
+/**
+ * What one ingest namespace counts: the event metrics, funnels and journey of `compiled`
+ * whose versions it owns. A backfill's namespace counts only its new versions.
+ */
+export function restrictCompiled(
+  compiled: CompiledConfig,
+  owns: (defId: string) => boolean,
+  countsConflicts: boolean,
+): CompiledConfig {
+  return {
+    ...compiled,
+    eventMetrics: compiled.eventMetrics.filter((metric) => owns(metric.defId)),
+    funnels: compiled.funnels.filter((funnel) => owns(funnel.defId)),
+    journey: compiled.journey && owns(compiled.journey.defId) ? compiled.journey : undefined,
+    countsConflicts,
   };
 }
 

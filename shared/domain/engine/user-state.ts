@@ -180,7 +180,8 @@ export function applyUserEvents(
       if (seen[0] !== event.payloadHash && seen[2] === 0) {
         seen[2] = 1;
         conflicts.push(event);
-        addDelta(deltas, itemKey('day', periodKey(seen[1], 'day', compiled.zone)), 'conflicts', 1);
+        if (compiled.countsConflicts)
+          addDelta(deltas, itemKey('day', periodKey(seen[1], 'day', compiled.zone)), 'conflicts', 1);
       }
       continue;
     }

@@ -14,6 +14,12 @@ import { pauser } from './pause.js';
 export interface RoundDeps extends Pick<Stores, 'users' | 'counters' | 'dirty'> {
   readonly compiled: CompiledConfig;
   readonly clock: Clock;
+  /**
+   * The time events are judged at (queue expiry, what user state may be forgotten). A
+   * backfill judges archived entries at their arrival, as live ingest judged them; rounds
+   * and dirty marks keep the clock, so recovery and the recompute find them. @default clock
+   */
+  readonly asOf?: Clock;
 }
 
 export class RoundTooSlowError extends NorthstarError {
@@ -44,7 +50,7 @@ export function dirtyEntries(deltas: Deltas): string[] {
 export async function recoverRound(roundId: string, deps: RoundDeps): Promise<void> {
   const round = (await deps.users.getRounds([roundId])).get(roundId);
   if (!round || round.doneAt !== undefined) return;
-  const users = await deps.users.getUsers(round.users);
+  const users = await deps.users.getUsers(round.users, round.scope ?? 'live');
   const deltas: Deltas = new Map();
   for (const user of users.values()) {
     const pending = user.pending[roundId];
@@ -147,6 +153,7 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
     const users = await deps.users.getUsers(remaining);
     const finished = await settlePending(users, deps);
     const now = clock();
+    const asOf = deps.asOf?.() ?? now;
     const roundId = newRoundId(now);
     const plans: {
       userId: string;
@@ -158,7 +165,7 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
     for (const userId of remaining) {
       await pause();
       const stored = users.get(userId) ?? { state: emptyUserState(), version: 0, pending: {} };
-      const applied = applyUserEvents(stored.state, byUser.get(userId) ?? [], compiled, now);
+      const applied = applyUserEvents(stored.state, byUser.get(userId) ?? [], compiled, asOf);
       const pending = Object.fromEntries(Object.entries(stored.pending).filter(([id]) => !finished.has(id)));
       if (applied.deltas.size > 0) pending[roundId] = deltasToJson(applied.deltas);
       const write =

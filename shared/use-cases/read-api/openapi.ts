@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { Route } from './route.js';
+import { BackfillStatus, DefinitionVersion, VersionsResponse } from './routes-versions.js';
 import {
   AlertList,
   AlertSummary,
@@ -37,6 +38,9 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   QuarantinedItem,
   RecomputeSummary,
   PipelineStatus,
+  VersionsResponse,
+  DefinitionVersion,
+  BackfillStatus,
   OpenApiDocument,
 };
 

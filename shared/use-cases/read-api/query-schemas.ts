@@ -35,11 +35,20 @@ function GrainRangeQuery(grains: readonly Grain[], grainHelp: string, fromHelp: 
 }
 
 export function SeriesQuery(grains: readonly Grain[]) {
-  return GrainRangeQuery(
-    grains,
-    "Grain of the periods. Default: the metric's own grain.",
-    'Start of the range, inclusive (ISO 8601). Default: start of the last 12 periods.',
-  );
+  return z
+    .strictObject({
+      grain: GrainParam(grains, "Grain of the periods. Default: the metric's own grain."),
+      from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 12 periods.'),
+      to: To,
+      version: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a definition version id, as GET /api/versions lists them')
+        .optional()
+        .describe(
+          'A definition version of the metric (GET /api/versions): a backfilling one, or one it replaced. Default: the version shown.',
+        ),
+    })
+    .refine(ordered, orderMessage);
 }
 
 export function FunnelQuery(grains: readonly Grain[]) {

@@ -1,4 +1,5 @@
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import type { VersionsReport } from '../../domain/engine/versions.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IngestBacklog } from '../../ports/ingest-backlog.js';
 import type { Stores } from '../../ports/stores.js';
@@ -12,6 +13,7 @@ import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
 import { statusRoute } from './routes-status.js';
+import { versionsRoute } from './routes-versions.js';
 import { OpenApiDocument } from './schemas.js';
 
 /** A request as any adapter sees it: the local HTTP server, or a Lambda behind IAM authorisation. */
@@ -49,6 +51,8 @@ export interface ReadApiDeps {
   readonly recomputeEveryMs?: number;
   /** What waits for ingest, where the pipeline can see it (the local runtime's queue). */
   readonly backlog?: () => IngestBacklog;
+  /** The definition versions and their backfill, where the runtime keeps a registry. */
+  readonly versionsReport?: () => VersionsReport;
   readonly clock: Clock;
 }
 
@@ -83,6 +87,7 @@ export const READ_API_ROUTES: readonly Route[] = [
   quarantineRoute,
   quarantineEventsRoute,
   statusRoute,
+  versionsRoute,
   recomputeRoute,
   openApiRoute,
 ];

@@ -45,6 +45,7 @@ export function alertSummary(stored: StoredAlert): AlertSummary {
         }
       : {}),
     ...(alert.target ? { target: { ...alert.target } } : {}),
+    historical: alert.historical === true,
   };
 }
 

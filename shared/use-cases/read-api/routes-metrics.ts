@@ -1,9 +1,11 @@
 import type { Metric, NorthstarConfig } from '../../domain/config/schema.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import { versionsOf } from '../../domain/engine/versions.js';
 import type { Rollup } from '../../domain/rollup.js';
 import { notFound } from './api-error.js';
 import { checkRangeLength, isoTime, periodKeysStartingIn, periodRange } from './period-range.js';
 import { NoQuery, SeriesQuery } from './query-schemas.js';
+import type { ReadApiDeps } from './read-api.js';
 import { defineRoute } from './route.js';
 import { MetricSeries, MetricTree, type PeriodValue } from './schemas.js';
 
@@ -35,6 +37,17 @@ export function metricOf(compiled: CompiledConfig, id: string): { metric: Metric
   const defId = compiled.defIds[`metric:${id}`];
   if (!metric || !defId) throw notFound(`no metric "${id}" in the configuration`);
   return { metric, defId };
+}
+
+/** A version the registry knows for this metric, or 404: another metric's version is not this one's. */
+function versionOfMetric(deps: ReadApiDeps, id: string, version: string): string {
+  const report = deps.versionsReport?.();
+  const known = report
+    ? versionsOf(report.registry, `metric:${id}`).map((entry) => entry.id)
+    : [deps.compiled.defIds[`metric:${id}`]];
+  if (!known.includes(version))
+    throw notFound(`metric "${id}" has no definition version "${version}" (GET /api/versions lists them)`);
+  return version;
 }
 
 /** Metrics without a configured parent, the north star first, then in configuration order. */
@@ -75,9 +88,11 @@ export const metricTreeRoute = defineRoute({
     const childrenOf = (id: string) =>
       Object.keys(config.metrics).filter((child) => config.metrics[child]?.parent === id);
     const order = treeOrder(config, childrenOf);
+    const next = deps.versionsReport?.().registry.next;
     const metrics = await Promise.all(
       order.map(async (id) => {
         const { metric, defId } = metricOf(compiled, id);
+        const backfillingId = next?.versions[`metric:${id}`]?.id;
         const [latest] = await rollups.latestRollups(defId, metric.grain, 1);
         return {
           id,
@@ -91,6 +106,7 @@ export const metricTreeRoute = defineRoute({
           children: childrenOf(id),
           northStar: id === config.northStar,
           definitionVersion: defId,
+          backfilling: backfillingId && backfillingId !== defId ? { definitionVersion: backfillingId } : null,
           latest: latest ? periodValue(latest) : null,
           target: metric.target ?? null,
           targetProgress: latest?.target ?? null,
@@ -120,7 +136,8 @@ export const metricSeriesRoute = defineRoute({
   async handle({ deps, params, query }) {
     const { compiled, rollups } = deps;
     const id = params.id ?? '';
-    const { metric, defId } = metricOf(compiled, id);
+    const { metric, defId: shownId } = metricOf(compiled, id);
+    const defId = query.version === undefined ? shownId : versionOfMetric(deps, id, query.version);
     const grain = query.grain ?? metric.grain;
     const range = periodRange(
       { from: query.from, to: query.to, now: deps.clock() },

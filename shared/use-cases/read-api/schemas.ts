@@ -15,7 +15,7 @@ import { RejectionReason } from '../../domain/events/envelope.js';
  * OpenAPI document generated from the same schemas.
  */
 
-const Instant = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp');
+export const Instant = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp');
 const Num = z.number().nullable();
 const Rate = z
   .number()
@@ -66,6 +66,12 @@ export const MetricNode = z.object({
   children: z.array(z.string()),
   northStar: z.boolean(),
   definitionVersion: z.string(),
+  backfilling: z
+    .object({ definitionVersion: z.string() })
+    .nullable()
+    .describe(
+      'A new definition of the metric being backfilled (GET /api/versions has its progress); null when none',
+    ),
   latest: PeriodValue.nullable().describe("The latest rollup at the metric's own grain"),
   target: z
     .object({ value: z.number(), by: z.string(), direction: z.enum(['increase', 'decrease']) })
@@ -178,6 +184,11 @@ export const AlertSummary = z.object({
     .optional()
     .describe('The values that resolved it'),
   target: AlertTarget.optional().describe('With target_off_track: the key result and its pace'),
+  historical: z
+    .boolean()
+    .describe(
+      'Found by a backfill or an import about a period that had settled before its version was shown: history, never sent',
+    ),
 });
 export type AlertSummary = z.infer<typeof AlertSummary>;
 

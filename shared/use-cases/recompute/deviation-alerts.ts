@@ -2,12 +2,19 @@ import type { DeviationAlert } from '../../domain/alerts/deviation-alert.js';
 import { attribute } from '../../domain/engine/attribution.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { Rollup } from '../../domain/rollup.js';
+import { durationMs } from '../../domain/time/periods.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
 import type { Stores } from '../../ports/stores.js';
+import { settledAt } from './period-rollups.js';
 
 export interface AlertDeps extends Pick<Stores, 'alerts'> {
   readonly compiled: CompiledConfig;
   readonly bus: AlertBus;
+  /**
+   * When the versions of `compiled` were shown: deviations of periods that settled before
+   * are history a backfill found, recorded but not sent. @default 0
+   */
+  readonly shownAt?: number;
 }
 
 /** A rollup as an alert: the numbers, the owner, and the child metrics ranked by how much of the move they explain. */
@@ -54,9 +61,12 @@ export function alertOf(
   };
 }
 
-/** Sends an alert this run recorded, then notes it sent; a crash in between is resent by a later run. */
+/**
+ * Sends an alert this run recorded, then notes it sent; a crash in between is resent by a
+ * later run. A historical one is only noted, so no run sends it.
+ */
 export async function sendAlert(deps: AlertDeps, alert: DeviationAlert): Promise<void> {
-  await deps.bus.publish([alert]);
+  if (!alert.historical) await deps.bus.publish([alert]);
   await deps.alerts.markSent(alert);
 }
 
@@ -69,18 +79,27 @@ export async function raiseDeviationAlerts(
   const byMetric = new Map(rollups.map((rollup) => [rollup.metricId, rollup]));
   let detected = 0;
   let resolved = 0;
+  const settleDelayMs = durationMs(deps.compiled.config.recompute.settleDelay);
   for (const rollup of rollups) {
     const metric = deps.compiled.config.metrics[rollup.metricId]!;
     if (!rollup.settled || metric.grain !== rollup.grain) continue;
+    const historical =
+      settledAt(metric, rollup.end, settleDelayMs, deps.compiled) < (deps.shownAt ?? 0)
+        ? { historical: true }
+        : {};
     if (rollup.status === 'deviating') {
-      const alert = alertOf(rollup, byMetric, deps.compiled, 'detected');
+      const alert = { ...alertOf(rollup, byMetric, deps.compiled, 'detected'), ...historical };
       if (await deps.alerts.openAlert(alert, now)) {
         await sendAlert(deps, alert);
         detected++;
       }
     } else if (rollup.status === 'normal') {
-      const alert = alertOf(rollup, byMetric, deps.compiled, 'resolved');
-      const existing = await deps.alerts.getAlert(alert);
+      const existing = await deps.alerts.getAlert(alertOf(rollup, byMetric, deps.compiled, 'resolved'));
+      const alert = {
+        ...alertOf(rollup, byMetric, deps.compiled, 'resolved'),
+        // A resolution goes where its detection went: sent, or kept as history.
+        ...(existing?.alert.historical ? { historical: true } : {}),
+      };
       if (existing?.state === 'open' && (await deps.alerts.resolveAlert(alert, now))) {
         await sendAlert(deps, alert);
         resolved++;

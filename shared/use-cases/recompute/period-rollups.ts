@@ -18,7 +18,12 @@ const TARGET_SERIES = 26;
  * When a metric's period is final. A funnel conversion's cohort keeps converting until
  * its window has passed for the last user who entered in the period.
  */
-function settledAt(metric: Metric, end: number, settleDelayMs: number, compiled: CompiledConfig): number {
+export function settledAt(
+  metric: Metric,
+  end: number,
+  settleDelayMs: number,
+  compiled: CompiledConfig,
+): number {
   if (metric.kind !== 'funnel_conversion') return end + settleDelayMs;
   const window = compiled.config.funnels[metric.funnel]?.window ?? 'PT0S';
   return addDuration(end, window, compiled.zone) + settleDelayMs;

@@ -1,3 +1,4 @@
+import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
 import type { Stores } from '../../ports/stores.js';
 import { type RoundDeps, recoverStaleRounds } from '../ingest/rounds.js';
@@ -9,6 +10,13 @@ import { dirtySince, workList } from './work-list.js';
 
 export interface RecomputeDeps extends RoundDeps, Pick<Stores, 'rollups' | 'alerts' | 'runs'> {
   readonly bus: AlertBus;
+  /** When the shown versions were shown: older deviations are history (see AlertDeps). */
+  readonly shownAt?: number;
+  /**
+   * The next generation while a backfill fills it: rollups of its new versions are written
+   * too, for its progress and for comparison, but it raises no alerts until it is shown.
+   */
+  readonly next?: CompiledConfig;
 }
 
 export interface RecomputeOptions {
@@ -67,10 +75,32 @@ export async function recompute(
     totals.resolved += raised.resolved;
     totals.offTrack += await raiseTargetAlerts(deps, rollups, now);
   }
+  if (deps.next)
+    totals.rollups += await backfilledRollups({ ...deps, compiled: deps.next }, deps, dirty, lastRun, now);
   const resent = await resendUnsent(deps, now);
   await deps.runs.setLastRunAt(now);
   const latestValues = await latestMetricValues(deps);
   return { periods: work.length, ...totals, resent, recoveredRounds, latestValues };
+}
+
+/** Rollups of the versions only the next generation has, for the same dirty and settled periods. */
+async function backfilledRollups(
+  next: RecomputeDeps,
+  shown: RecomputeDeps,
+  dirty: ReadonlySet<string>,
+  lastRun: number,
+  now: number,
+): Promise<number> {
+  const shownIds = new Set(Object.values(shown.compiled.defIds));
+  let written = 0;
+  for (const { grain, period } of workList(dirty, lastRun, now, next.compiled)) {
+    const rollups = (await periodRollups(next, grain, period, now)).filter(
+      (rollup) => !shownIds.has(rollup.defId),
+    );
+    await Promise.all(rollups.map((rollup) => next.rollups.putRollup(rollup)));
+    written += rollups.length;
+  }
+  return written;
 }
 
 /** Alerts a crashed run recorded but never put on the bus; sent again. Returns how many. */

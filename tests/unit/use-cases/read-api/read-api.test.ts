@@ -217,6 +217,7 @@ describe('read API OpenAPI document', () => {
       '/api/quarantine/events',
       '/api/recompute',
       '/api/status',
+      '/api/versions',
     ]);
     for (const route of READ_API_ROUTES) {
       const operation = (document.paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()];
@@ -236,6 +237,7 @@ describe('read API OpenAPI document', () => {
         'query:grain',
         'query:from',
         'query:to',
+        'query:version',
       ]);
       expect(seriesParameters[0]).toMatchObject({ required: true, schema: { enum: ['weekly_signups'] } });
       expect(seriesParameters[1]).toMatchObject({ required: false, schema: { enum: ['day', 'week'] } });

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import {
+  type BackfillProgress,
+  backfillScopes,
+  type VersionsReport,
+  versionsOf,
+} from '../../domain/engine/versions.js';
+import { isoTime } from './period-range.js';
+import { NoQuery } from './query-schemas.js';
+import { defineRoute } from './route.js';
+import { Instant } from './schemas.js';
+
+const DAY_MS = 86_400_000;
+
+export const VersionState = z
+  .enum(['shown', 'backfilling', 'replaced', 'removed', 'abandoned'])
+  .describe(
+    'shown: the one the dashboard and alerts use; backfilling: being filled from the archive; replaced or removed: no longer counted, still readable with ?version=; abandoned: its backfill was given up for a later definition',
+  );
+
+export const DefinitionVersion = z.object({
+  id: z.string().describe('The version id: counters, rollups and alerts are kept under it'),
+  state: VersionState,
+  generation: z.number().int(),
+  since: Instant.nullable().describe(
+    'When it was shown, started backfilling, or was retired; null: from the start',
+  ),
+});
+
+export const BackfillStatus = z.object({
+  generation: z.number().int(),
+  startedAt: Instant,
+  events: z
+    .number()
+    .int()
+    .describe('Archive entries counted by the backfill so far (since it started or resumed)'),
+  percent: z.number().describe('Share of the archive counted, 0-100, by its slowest namespace'),
+  rate: z.number().describe('Entries counted a second'),
+  etaSeconds: z.number().nullable().describe('Time left at the current rate; null before there is a rate'),
+  reached: Instant.nullable().describe('Arrival time of the latest entry counted'),
+  periods: z
+    .object({ done: z.number().int(), total: z.number().int() })
+    .describe('Days of history counted, of the days the archive holds'),
+  caughtUp: z.boolean(),
+});
+
+export const VersionsResponse = z.object({
+  shown: z.object({ generation: z.number().int(), since: Instant.nullable() }),
+  backfill: BackfillStatus.nullable().describe('The next generation being backfilled, if any'),
+  definitions: z
+    .array(z.object({ key: z.string(), versions: z.array(DefinitionVersion) }))
+    .describe('Every metric, funnel and journey definition, with its versions, newest state first'),
+});
+export type VersionsResponse = z.infer<typeof VersionsResponse>;
+
+/** The slowest namespace of the next generation: the backfill is as far as it is. */
+function backfillStatus(report: VersionsReport, now: number): z.input<typeof BackfillStatus> | null {
+  const next = report.registry.next;
+  if (!next) return null;
+  const scopes = backfillScopes(report.registry);
+  const parts: BackfillProgress[] = report.backfills.filter((progress) => scopes.has(progress.scope));
+  const slowest = parts.reduce<BackfillProgress | undefined>(
+    (low, part) =>
+      !low || part.position / Math.max(part.size, 1) < low.position / Math.max(low.size, 1) ? part : low,
+    undefined,
+  );
+  const size = slowest?.size ?? 0;
+  const position = slowest?.position ?? 0;
+  const left = Math.max(size - position, 0);
+  const reached = slowest?.reachedArrivedAt ?? null;
+  const from = report.historyFrom;
+  const days = (to: number | null) =>
+    from === null || to === null ? 0 : Math.max(0, Math.ceil((to - from) / DAY_MS));
+  return {
+    generation: next.number,
+    startedAt: isoTime(next.registeredAt),
+    events: parts.reduce((sum, part) => sum + part.events, 0),
+    percent: size === 0 ? 100 : Math.min(100, Math.round((1000 * position) / size) / 10),
+    rate: Math.round(parts.reduce((sum, part) => sum + part.rate, 0) / Math.max(parts.length, 1)),
+    etaSeconds:
+      left === 0 ? 0 : slowest && slowest.bytesRate > 0 ? Math.ceil(left / slowest.bytesRate) : null,
+    reached: reached === null ? null : isoTime(reached),
+    periods: { done: Math.min(days(reached), days(now)), total: days(now) },
+    caughtUp: parts.every((part) => part.caughtUp),
+  };
+}
+
+/** The report, or one with only the shown generation where the runtime keeps no registry. */
+export function versionsResponse(report: VersionsReport, now: number): z.input<typeof VersionsResponse> {
+  const { registry } = report;
+  const keys = [
+    ...new Set([
+      ...Object.keys(registry.shown.versions),
+      ...Object.keys(registry.next?.versions ?? {}),
+      ...registry.retired.map((version) => version.key),
+    ]),
+  ];
+  return {
+    shown: {
+      generation: registry.shown.number,
+      since: registry.shown.shownAt > 0 ? isoTime(registry.shown.shownAt) : null,
+    },
+    backfill: backfillStatus(report, now),
+    definitions: keys.map((key) => ({
+      key,
+      versions: versionsOf(registry, key).map((version) => ({
+        id: version.id,
+        state: version.state,
+        generation: version.generation,
+        since: version.at > 0 ? isoTime(version.at) : null,
+      })),
+    })),
+  };
+}
+
+export const versionsRoute = defineRoute({
+  method: 'GET',
+  path: '/api/versions',
+  operationId: 'getDefinitionVersions',
+  summary: 'Definition versions and the backfill of new ones',
+  description:
+    'Every metric, funnel and journey definition with its versions (shown, backfilling, retired), and the progress of the backfill that fills a new or changed definition from the archive: entries, percent, rate, time left, days of history.',
+  query: () => NoQuery,
+  response: VersionsResponse,
+  async handle({ deps }) {
+    const report = deps.versionsReport?.();
+    const now = deps.clock();
+    if (report) return versionsResponse(report, now);
+    const versions = Object.fromEntries(
+      Object.entries(deps.compiled.defIds).map(([key, id]) => [
+        key,
+        { id, fingerprint: deps.compiled.fingerprints[key] ?? id, scope: 'live' },
+      ]),
+    );
+    return versionsResponse(
+      {
+        registry: {
+          shown: { number: 0, config: deps.compiled.config, versions, registeredAt: 0, shownAt: 0 },
+          retired: [],
+        },
+        backfills: [],
+        historyFrom: null,
+      },
+      now,
+    );
+  },
+});
