@@ -28,7 +28,7 @@ export async function readLogPosition(path: string): Promise<number | undefined>
 }
 
 /** Writes to a temporary file, syncs it, and renames it over the position: never a torn file. */
-export async function saveLogPosition(path: string, position: number): Promise<void> {
+export async function saveLogPosition(path: string, position: number | string): Promise<void> {
   const text = String(position);
   const temporary = `${path}.next`;
   const handle = await open(temporary, 'w');
@@ -41,22 +41,27 @@ export async function saveLogPosition(path: string, position: number): Promise<v
   await rename(temporary, path);
 }
 
-export function logPosition(
+/**
+ * Saves a position that only moves forward, as text; writes are coalesced, one at a time.
+ * `order` ranks positions, so an older one given late is ignored.
+ */
+export function coalescedPosition<P>(
   path: string,
-  initial: number,
-  onError: (error: unknown) => void = (error) =>
-    console.error('the queue position could not be saved:', error),
-): LogPosition {
+  initial: P,
+  order: (position: P) => number,
+  text: (position: P) => string,
+  onError: (error: unknown) => void,
+): { advance(position: P): void; flush(): Promise<void> } {
   let latest = initial;
   let saved = initial;
   let writing: Promise<void> | undefined;
   const write = (): Promise<void> => {
     writing ??= (async () => {
       try {
-        while (saved < latest) {
+        while (order(saved) < order(latest)) {
           const next = latest;
           // A failed write is tried again with the next advance; until then the older position stands.
-          await saveLogPosition(path, next);
+          await saveLogPosition(path, text(next));
           saved = next;
         }
       } catch (error) {
@@ -69,13 +74,22 @@ export function logPosition(
   };
   return {
     advance(position) {
-      if (position <= latest) return;
+      if (order(position) <= order(latest)) return;
       latest = position;
       void write();
     },
     async flush() {
       while (writing) await writing;
-      if (saved < latest) await write();
+      if (order(saved) < order(latest)) await write();
     },
   };
+}
+
+export function logPosition(
+  path: string,
+  initial: number,
+  onError: (error: unknown) => void = (error) =>
+    console.error('the queue position could not be saved:', error),
+): LogPosition {
+  return coalescedPosition(path, initial, (position) => position, String, onError);
 }

@@ -31,8 +31,6 @@ export interface RuntimeVersions {
   appended(lines: number): void;
   /** Resolves once no generation waits for its backfill (at once when none does). */
   backfilled(): Promise<void>;
-  /** Waits until every backfill has counted what the archive held at the call. */
-  drained(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -163,9 +161,6 @@ export async function startRuntimeVersions(options: RuntimeVersionsOptions): Pro
     backfilled() {
       if (!registry.next || stopped) return Promise.resolve();
       return new Promise((resolve) => waiting.push(resolve));
-    },
-    async drained() {
-      await Promise.all([...consumers.values()].map((consumer) => consumer.drained()));
     },
     async stop() {
       stopped = true;

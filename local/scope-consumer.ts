@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { DynamoStores } from '../shared/adapters/dynamodb/stores.js';
+import { readTextIfExists } from '../shared/adapters/file/read-if-exists.js';
 import { matchesPattern, productEventsPattern } from '../shared/domain/bus/rule-patterns.js';
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
 import type { BackfillProgress } from '../shared/domain/engine/versions.js';
@@ -11,8 +12,8 @@ import { recoverStaleRounds } from '../shared/use-cases/ingest/rounds.js';
 import { type ArchivedLine, type EventArchive, readArchiveLine } from './event-archive.js';
 import type { BusEvent } from './event-bus.js';
 import { createIngestPump, type QueuedRecord } from './ingest-pump.js';
-import { type LogFeeder, startLogFeeder } from './log-feeder.js';
-import { logPosition, readLogPosition, saveLogPosition } from './log-position.js';
+import { coalescedPosition, saveLogPosition } from './log-position.js';
+import { type MergedFeeder, startMergedFeeder } from './merged-feeder.js';
 
 /** The queue message of an archived product event, as the rule's SQS target would get it; undefined for others. */
 export function logRecord(line: ArchivedLine): QueuedRecord | undefined {
@@ -30,16 +31,16 @@ export interface ScopeConsumer {
   readonly scope: string;
   appended(lines: number): void;
   progress(): BackfillProgress;
-  /** Confirmed position: everything before it is counted in this namespace. */
+  /** Confirmed archive offset: every archived entry before it is counted in this namespace. */
   confirmed(): number;
-  /** Waits until every line appended before the call is counted here. */
-  drained(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface ScopeConsumerOptions {
   readonly scope: string;
   readonly archive: EventArchive;
+  /** Imported history, in arrival order, read merged with the archive. */
+  readonly history?: EventArchive;
   readonly dataDir: string;
   /** The namespace's stores: users of the namespace, every other item shared. */
   readonly stores: DynamoStores;
@@ -51,25 +52,46 @@ export interface ScopeConsumerOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-/** A namespace's position file in the data directory. */
+/** A namespace's position file in the data directory: an offset in the history, then in the archive. */
 export const scopePositionFile = (dataDir: string, scope: string) =>
   join(dataDir, `backfill-${scope}.position`);
 
+async function readCursor(path: string): Promise<[number, number]> {
+  const text = await readTextIfExists(path);
+  if (text === undefined) return [0, 0];
+  const [history, archive] = text.trim().split(',').map(Number);
+  if (!Number.isSafeInteger(history) || !Number.isSafeInteger(archive))
+    throw new Error(`${path} does not hold a backfill position (found "${text.slice(0, 40)}")`);
+  return [history!, archive!];
+}
+
 /**
  * Counts the archive into one ingest namespace: a backfill of new definition versions. It
- * reads the archive from its start (or from where it stopped) with the same ingest code as
- * live ingest, each batch judged at its entries' arrival, then follows the archive as it
- * grows, so live traffic keeps reaching the new versions. Quarantine, freshness and
- * conflicts are live ingest's: what it rejects here was rejected there already.
+ * reads imported history and the archive from their start (or from where it stopped), in
+ * arrival order, with the same ingest code as live ingest, each batch judged at its
+ * entries' arrival, then follows the archive as it grows, so live traffic keeps reaching
+ * the new versions. Quarantine, freshness and conflicts are live ingest's.
  */
 export async function startScopeConsumer(options: ScopeConsumerOptions): Promise<ScopeConsumer> {
   const { scope, archive, stores, clock } = options;
+  const history = options.history;
   const onError = options.onError ?? ((error: unknown) => console.error(`backfill ${scope}:`, error));
   const path = scopePositionFile(options.dataDir, scope);
-  const from = Math.min((await readLogPosition(path)) ?? 0, archive.size());
-  await saveLogPosition(path, from);
-  const position = logPosition(path, from, onError);
-  let confirmed = from;
+  const saved = await readCursor(path);
+  const from: [number, number] = [
+    Math.min(saved[0], history?.size() ?? 0),
+    Math.min(saved[1], archive.size()),
+  ];
+  const total = (cursor: readonly number[]) => cursor[0]! + cursor[1]!;
+  await saveLogPosition(path, from.join(','));
+  const position = coalescedPosition<readonly number[]>(
+    path,
+    from,
+    total,
+    (cursor) => cursor.join(','),
+    onError,
+  );
+  let confirmed: readonly number[] = from;
   let events = 0;
   let reachedArrivedAt: number | null = null;
   const startedWall = Date.now();
@@ -93,6 +115,7 @@ export async function startScopeConsumer(options: ScopeConsumerOptions): Promise
     events += records.length - summary.failedMessageIds.length;
     return { batchItemFailures: summary.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
   };
+  let feeder: MergedFeeder | undefined;
   const pump = createIngestPump({
     handler,
     deadLetters: stores.deadLetters,
@@ -103,54 +126,56 @@ export async function startScopeConsumer(options: ScopeConsumerOptions): Promise
     lastError: () => `backfill ${scope} could not count the entry`,
     onError,
     onConfirmed: (at) => {
-      confirmed = at;
-      position.advance(at);
-      for (const [logAt, arrivedAt] of arrivals) {
-        if (logAt >= at) continue;
+      feeder?.confirmed(at);
+      for (const [sequence, arrivedAt] of arrivals) {
+        if (sequence >= at) continue;
         reachedArrivedAt = Math.max(reachedArrivedAt ?? arrivedAt, arrivedAt);
-        arrivals.delete(logAt);
+        arrivals.delete(sequence);
       }
     },
   });
-  const feeder: LogFeeder = startLogFeeder({
-    archive,
+  feeder = startMergedFeeder({
+    logs: history ? [history, archive] : [emptyLog, archive],
     from,
     pump,
-    toRecord: (line) => {
-      const record = logRecord(line);
-      if (record?.logAt !== undefined) arrivals.set(record.logAt, record.arrivedAt);
-      return record;
+    toRecord: (line) => logRecord(line),
+    onRecord: (sequence, record) => arrivals.set(sequence, record.arrivedAt),
+    onConfirmed: (cursor) => {
+      confirmed = cursor;
+      position.advance(cursor);
     },
     onError,
   });
+  const sizes = () => (history?.size() ?? 0) + archive.size();
   return {
     scope,
-    appended: (lines) => feeder.appended(lines),
-    confirmed: () => confirmed,
+    appended: () => feeder?.appended(),
+    confirmed: () => (confirmed[0]! >= (history?.size() ?? 0) ? confirmed[1]! : -1),
     progress() {
       const seconds = Math.max((Date.now() - startedWall) / 1000, 0.001);
-      const size = archive.size();
+      const size = sizes();
       return {
         scope,
         events,
-        position: confirmed,
+        position: total(confirmed),
         size,
         reachedArrivedAt,
         rate: events / seconds,
-        bytesRate: (confirmed - from) / seconds,
-        caughtUp: confirmed >= size,
+        bytesRate: (total(confirmed) - total(from)) / seconds,
+        caughtUp: total(confirmed) >= size,
       };
     },
-    async drained() {
-      for (;;) {
-        await feeder.readUp();
-        await pump.drained();
-        if (feeder.unread().entries === 0 && pump.backlog().entries === 0) return;
-      }
-    },
     async stop() {
-      await Promise.all([feeder.stop(), pump.stop()]);
+      await Promise.all([feeder?.stop(), pump.stop()]);
       await position.flush();
     },
   };
 }
+
+/** No imported history: a log that stays empty. */
+const emptyLog: EventArchive = {
+  size: () => 0,
+  read: async (from: number) => ({ lines: [], next: from }),
+  append: async () => 0,
+  close: async () => {},
+};
