@@ -98,7 +98,7 @@ const isResourceList = (resources: unknown): boolean =>
   (Array.isArray(resources) && resources.every((resource) => typeof resource === 'string'));
 
 /** How deep the arrays and objects of a JSON text nest (`{}` is 1); a scan, so no depth overflows a stack. */
-function nestingDepth(json: string): number {
+export function nestingDepth(json: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;
@@ -150,7 +150,7 @@ function checkCall(entries: unknown): { error: string } | { entries: PutEventsEn
   return { entries: list as PutEventsEntry[] };
 }
 
-interface EntryError {
+export interface EntryError {
   readonly ErrorCode: string;
   readonly ErrorMessage: string;
 }
@@ -207,6 +207,23 @@ export type PutEventsHandler = (
   authorize?: PutEventsAuthorizer,
 ) => Promise<void>;
 
+/** What a PutEvents call is answered: its entries' results, or the whole call refused. */
+export type PutEventsAnswer =
+  | {
+      readonly status: 200;
+      readonly body: { FailedEntryCount: number; Entries: ({ EventId: string } | EntryError)[] };
+    }
+  | { readonly status: 400; readonly type: string; readonly message: string };
+
+/**
+ * A PutEvents call made in process, checked, admitted and taken exactly as one over HTTP
+ * (the collector's way onto the bus); it throws when taking the entries failed.
+ */
+export type PutEventsCall = (entries: unknown) => Promise<PutEventsAnswer>;
+
+/** The HTTP endpoint, and the same operation in process. */
+export type LocalPutEvents = PutEventsHandler & { readonly call: PutEventsCall };
+
 /**
  * The PutEvents operation of EventBridge's AWS JSON 1.1 protocol, so apps and the
  * pipeline use the real `@aws-sdk/client-eventbridge` with a local endpoint.
@@ -223,8 +240,37 @@ export type PutEventsHandler = (
 export function createPutEventsHandler(
   onEvents: LocalEventBusOptions['onEvents'],
   admit: (events: readonly BusEvent[]) => boolean = () => true,
-): PutEventsHandler {
-  return async (request, response, authorize) => {
+): LocalPutEvents {
+  const call: PutEventsCall = async (entries) => {
+    const checked = checkCall(entries);
+    if ('error' in checked) return { status: 400, type: 'ValidationException', message: checked.error };
+    const accepted: BusEvent[] = [];
+    const results = checked.entries.map((entry) => {
+      const admitted = admitEntry(entry);
+      if ('error' in admitted) return admitted.error;
+      const id = randomUUID();
+      accepted.push({
+        version: '0',
+        id,
+        'detail-type': entry.DetailType as string,
+        source: entry.Source as string,
+        account: '000000000000',
+        time:
+          typeof entry.Time === 'number'
+            ? new Date(entry.Time * 1000).toISOString()
+            : new Date().toISOString(),
+        region: 'local',
+        resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
+        detail: admitted.detail,
+      });
+      return { EventId: id };
+    });
+    if (accepted.length > 0 && !admit(accepted))
+      return { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' };
+    if (accepted.length > 0) await onEvents(accepted);
+    return { status: 200, body: { FailedEntryCount: results.length - accepted.length, Entries: results } };
+  };
+  const handler: PutEventsHandler = async (request, response, authorize) => {
     try {
       const raw = await readBody(request);
       if (raw === undefined) {
@@ -246,42 +292,14 @@ export function createPutEventsHandler(
         fail(response, 400, 'SerializationException', 'The request body is not a JSON object.');
         return;
       }
-      const call = checkCall(body.Entries);
-      if ('error' in call) {
-        fail(response, 400, 'ValidationException', call.error);
-        return;
-      }
-      const accepted: BusEvent[] = [];
-      const results = call.entries.map((entry) => {
-        const admitted = admitEntry(entry);
-        if ('error' in admitted) return admitted.error;
-        const id = randomUUID();
-        accepted.push({
-          version: '0',
-          id,
-          'detail-type': entry.DetailType as string,
-          source: entry.Source as string,
-          account: '000000000000',
-          time:
-            typeof entry.Time === 'number'
-              ? new Date(entry.Time * 1000).toISOString()
-              : new Date().toISOString(),
-          region: 'local',
-          resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
-          detail: admitted.detail,
-        });
-        return { EventId: id };
-      });
-      if (accepted.length > 0 && !admit(accepted)) {
-        fail(response, 400, 'ThrottlingException', 'Rate exceeded');
-        return;
-      }
-      if (accepted.length > 0) await onEvents(accepted);
-      send(response, 200, { FailedEntryCount: results.length - accepted.length, Entries: results });
+      const answer = await call(body.Entries);
+      if (answer.status === 200) send(response, 200, answer.body);
+      else fail(response, answer.status, answer.type, answer.message);
     } catch (error) {
       fail(response, 500, 'InternalException', (error as Error).message);
     }
   };
+  return Object.assign(handler, { call });
 }
 
 /** A PutEvents endpoint on its own port, for tests of the pipeline without the whole runtime. */

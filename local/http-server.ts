@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiError, invalidParameter } from '../shared/use-cases/read-api/api-error.js';
 import type { ApiRequest, ApiResponse } from '../shared/use-cases/read-api/read-api.js';
 import { bearerRefusal, checkAccessToken, type TokenRefusal } from './access-token.js';
+import { type CollectorOptions, createCollector, isCollectorPath } from './collector.js';
 import type { PutEventsHandler } from './event-bus.js';
 import { readJsonBody } from './http-body.js';
 import { putEventsAuthorizer } from './put-events-authorizer.js';
@@ -34,6 +35,12 @@ export interface HttpServerOptions {
    * at least 16 characters. @default none: on loopback, requests need no token
    */
   readonly token?: string;
+  /**
+   * The Segment-style collector at `/v1/...`. It answers other origins by its own allow-list
+   * and takes write keys instead of the token, which browsers and phones do not hold.
+   * @default none: `/v1/...` is the dashboard's, like any other path
+   */
+  readonly collector?: CollectorOptions;
 }
 
 export interface HttpServer {
@@ -101,25 +108,31 @@ function refuse(
 }
 
 /**
- * One HTTP server for PutEvents, the read API and the dashboard, as API Gateway and CloudFront
- * would front them. With a token, the read API and PutEvents take only requests that carry it;
+ * One HTTP server for PutEvents, the collector, the read API and the dashboard, as API Gateway
+ * and CloudFront would front them. With a token, the read API and PutEvents take only requests that carry it;
  * the dashboard's files, which hold no data, are served to anyone the guard lets through.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { host, port, token } = options;
   checkAccessToken(host, token, isLoopbackHost(host));
   const authorizePutEvents = token === undefined ? undefined : putEventsAuthorizer(token);
+  // Built before listening: write keys that cannot be read stop the start, naming the setting.
+  const collector = options.collector ? await createCollector(options.collector) : undefined;
   let hosts: ServedHosts = new Set();
   const server: Server = createServer((request, response) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     const isPutEvents = request.headers['x-amz-target'] !== undefined;
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
     const isApi = !isPutEvents && (path === '/api' || path.startsWith('/api/'));
-    const refused =
-      refusal(request.method ?? 'GET', request.headers, hosts, isPutEvents) ??
-      (isApi && token !== undefined ? bearerRefusal(request.headers, token) : undefined);
+    const isCollector = collector !== undefined && !isPutEvents && isCollectorPath(path);
+    // Of the guard, the collector keeps the Host check only: origins and content types are its own to judge.
+    const refused = isCollector
+      ? refusal(request.method ?? 'GET', { host: request.headers.host }, hosts, true)
+      : (refusal(request.method ?? 'GET', request.headers, hosts, isPutEvents) ??
+        (isApi && token !== undefined ? bearerRefusal(request.headers, token) : undefined));
     if (refused) refuse(request, response, refused);
     else if (isPutEvents) void options.putEvents(request, response, authorizePutEvents);
+    else if (isCollector) void collector(request, response);
     else if (isApi) void serveApi(options.readApi(), request, response);
     else void options.dashboard(request, response);
   });

@@ -373,6 +373,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     port: options.port ?? 4000,
     ...(options.token === undefined ? {} : { token: options.token }),
     putEvents,
+    // The collector takes its calls onto the bus through the same PutEvents, in process.
+    ...(options.config.collector
+      ? { collector: { settings: options.config.collector, putEvents: putEvents.call, clock } }
+      : {}),
     readApi: () => readApi,
     dashboard: staticFiles(options.dashboardDir ?? DASHBOARD_DIST),
   }).catch(async (error) => {

@@ -66,6 +66,12 @@ export interface CollectOptions {
    * the keys `page` and `screen` make those calls events. A name not in the map is kept as is.
    */
   readonly names?: Readonly<Record<string, string>>;
+  /**
+   * A device clock within this of `receivedAt` is taken as right and its time kept as it is, so
+   * a retry, sent again with a new `sentAt`, carries the very same time (a plain duplicate, not a
+   * conflict). @default 0: always corrected
+   */
+  readonly clockToleranceMs?: number;
 }
 
 const instant = (text: string | undefined): number | undefined => {
@@ -78,18 +84,21 @@ const instant = (text: string | undefined): number | undefined => {
  * When the user acted, as Segment computes it: the device's `timestamp` moved by the
  * difference between the device's clock (`sentAt`) and the collector's (`receivedAt`), so a
  * phone whose clock is an hour off still reports the right hour. Without `sentAt` the
- * device's time is taken as it is; without a time, the moment it was received.
+ * device's time is taken as it is, and so it is when the device's clock is within
+ * `toleranceMs` of the collector's; without a time, the moment it was received.
  */
 export function correctedTime(
   timestamp: string | undefined,
   sentAt: string | undefined,
   receivedAt: number,
+  toleranceMs = 0,
 ): number | undefined {
   const happened = instant(timestamp);
   if (timestamp !== undefined && happened === undefined) return undefined;
   const sent = instant(sentAt);
   if (happened === undefined) return receivedAt;
-  return sent === undefined ? happened : receivedAt - (sent - happened);
+  if (sent === undefined || Math.abs(receivedAt - sent) <= toleranceMs) return happened;
+  return receivedAt - (sent - happened);
 }
 
 function contextOf(context: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
@@ -128,7 +137,12 @@ function outcomeOf(call: z.infer<typeof CommonFields>, options: CollectOptions):
   const userId = call.userId ?? call.anonymousId;
   if (!userId) return { refused: 'a call needs a userId or an anonymousId' };
   const timestamp = call.timestamp ?? call.originalTimestamp;
-  const occurredAt = correctedTime(timestamp, call.sentAt ?? options.sentAt, options.receivedAt);
+  const occurredAt = correctedTime(
+    timestamp,
+    call.sentAt ?? options.sentAt,
+    options.receivedAt,
+    options.clockToleranceMs,
+  );
   if (occurredAt === undefined) return { refused: `timestamp "${timestamp}" is not a date` };
   const context = contextOf(call.context);
   return {

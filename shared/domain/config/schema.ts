@@ -175,6 +175,85 @@ export const RecomputeSettings = z.strictObject({
 });
 export type RecomputeSettings = z.infer<typeof RecomputeSettings>;
 
+/** A write key as apps send it: the Basic auth user name or the body's `writeKey`. */
+export const WriteKeyName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_-]{8,128}$/,
+    'must be 8 to 128 letters, digits, _ or - (it travels as a Basic auth user name)',
+  );
+
+/** The EventBridge `Source` of a write key's entries; `northstar` and `aws.` are not an app's. */
+const EntrySource = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((source) => !/^(northstar|aws\.)/i.test(source), {
+    message: 'must not start with "northstar" (the pipeline\'s own) or "aws." (AWS services\')',
+  });
+
+/** Events per second a write key may send, refilled continuously, and how many may come at once. */
+export const CollectorRateLimit = z.strictObject({
+  eventsPerSecond: z.number().positive().max(1_000_000),
+  burst: z.number().int().min(1).max(1_000_000),
+});
+export type CollectorRateLimit = z.infer<typeof CollectorRateLimit>;
+
+export const WriteKey = z.strictObject({
+  source: EntrySource,
+  /** This key's own limit instead of the collector's. */
+  rateLimit: CollectorRateLimit.optional(),
+});
+export type WriteKey = z.infer<typeof WriteKey>;
+
+/** Write keys by key: the shape of `collector.writeKeys`, of the keys file and of the environment variable. */
+export const WriteKeys = z.record(WriteKeyName, WriteKey);
+export type WriteKeys = z.infer<typeof WriteKeys>;
+
+const DEFAULT_RATE_LIMIT: CollectorRateLimit = { eventsPerSecond: 1000, burst: 5000 };
+
+/** An origin as a browser sends it in `Origin`: scheme, host and port, no path; or `*` for any. */
+const AllowedOrigin = z.union([
+  z.literal('*'),
+  z
+    .string()
+    .regex(
+      /^https?:\/\/[^/?#\s]+$/,
+      'must be an origin such as https://app.example.com (scheme, host and port, no path), or *',
+    ),
+]);
+
+/**
+ * The collector: Segment-style tracking API calls from apps that hold a public write key.
+ * Keys are listed here, in a file re-read while running, or in an environment variable;
+ * removing a key from the file revokes it without a deploy.
+ */
+export const CollectorSettings = z.strictObject({
+  writeKeys: WriteKeys.optional(),
+  /** A JSON file of write keys (the shape of `writeKeys`), re-read while running. */
+  writeKeysFile: z.string().min(1).optional(),
+  /** An environment variable holding write keys as JSON (the shape of `writeKeys`), read at start. */
+  writeKeysEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .optional(),
+  /** Segment event names to tracking-plan names; `page` and `screen` name those calls' events. */
+  names: z.record(z.string().min(1).max(256), Identifier).default({}),
+  rateLimit: CollectorRateLimit.default(DEFAULT_RATE_LIMIT),
+  /** Largest body of one call (`/v1/track`, ...) and largest call inside a batch. Segment's own: 32 KB. */
+  maxCallBytes: z.number().int().min(1024).max(32768).default(32768),
+  /** Largest body of a `/v1/batch` request. Segment's own: 500 KB. */
+  maxBatchBytes: z.number().int().min(1024).max(4_194_304).default(512_000),
+  /**
+   * Device clocks within this many seconds of the collector's are taken as right: the time is
+   * not corrected, so a retry (sent again with a new `sentAt`) carries the very same time.
+   */
+  deviceClockToleranceSeconds: z.number().int().min(0).max(3600).default(10),
+  /** Web origins whose pages may send (CORS); apps and servers send no `Origin`. */
+  allowedOrigins: z.array(AllowedOrigin).default([]),
+});
+export type CollectorSettings = z.infer<typeof CollectorSettings>;
+
 export const NorthstarConfigInput = z.strictObject({
   /** Editors' JSON Schema reference; ignored. */
   $schema: z.string().optional(),
@@ -190,6 +269,8 @@ export const NorthstarConfigInput = z.strictObject({
   journey: z.strictObject({ stages: z.array(JourneyStage).min(1) }).optional(),
   metrics: z.record(Identifier, Metric),
   northStar: Identifier,
+  /** The Segment-style collector for web and mobile apps; off when absent. */
+  collector: CollectorSettings.optional(),
 });
 export type NorthstarConfigInput = z.input<typeof NorthstarConfigInput>;
 export type NorthstarConfig = z.infer<typeof NorthstarConfigInput>;

@@ -76,6 +76,28 @@ function checkEvents(
   });
 }
 
+function checkCollector(config: NorthstarConfig, issues: Issue[]): void {
+  const collector = config.collector;
+  if (!collector) return;
+  if (!collector.writeKeys && !collector.writeKeysFile && !collector.writeKeysEnv)
+    issues.push({
+      path: ['collector'],
+      message: 'the collector needs write keys: writeKeys, writeKeysFile or writeKeysEnv',
+    });
+  for (const [segmentName, name] of Object.entries(collector.names)) {
+    if (!config.trackingPlan.events[name])
+      issues.push({
+        path: ['collector', 'names', segmentName],
+        message: `unknown event "${name}": not in the tracking plan`,
+      });
+  }
+  if (collector.maxBatchBytes < collector.maxCallBytes)
+    issues.push({
+      path: ['collector', 'maxBatchBytes'],
+      message: `must be at least maxCallBytes (${collector.maxCallBytes}): a batch holds at least one call`,
+    });
+}
+
 /** Cross-checks that a schema alone cannot express; every issue names its path. */
 export function crossCheck(config: NorthstarConfig): Issue[] {
   const issues: Issue[] = [];
@@ -85,6 +107,7 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
   checkDuration(config.ingest.maxQueueAge, ['ingest', 'maxQueueAge'], issues);
   checkDuration(config.recompute.every, ['recompute', 'every'], issues);
   checkDuration(config.recompute.settleDelay, ['recompute', 'settleDelay'], issues);
+  checkCollector(config, issues);
 
   for (const [funnelId, funnel] of Object.entries(config.funnels)) {
     checkDuration(funnel.window, ['funnels', funnelId, 'window'], issues);

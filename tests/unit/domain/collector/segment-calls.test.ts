@@ -119,4 +119,30 @@ describe('Segment calls to product events', () => {
       [5, 'calls of type "launch" are not taken'],
     ]);
   });
+
+  test("It should keep the device's time as it is when its clock is within the tolerance, so a retry carries the same time", () => {
+    // Sent again 3 s later with a new sentAt, as an SDK retries: received 40 ms after each send.
+    const first = correctedTime(
+      '2026-12-02T09:59:00.000Z',
+      '2026-12-02T10:00:00.000Z',
+      RECEIVED + 40,
+      10_000,
+    );
+    const retry = correctedTime(
+      '2026-12-02T09:59:00.000Z',
+      '2026-12-02T10:00:03.000Z',
+      RECEIVED + 3040,
+      10_000,
+    );
+    expect(first).toBe(Date.parse('2026-12-02T09:59:00.000Z'));
+    expect(retry).toBe(first);
+    // Without a tolerance each send moves the time by its own delay.
+    expect(correctedTime('2026-12-02T09:59:00.000Z', '2026-12-02T10:00:00.000Z', RECEIVED + 40)).toBe(
+      Date.parse('2026-12-02T09:59:00.040Z'),
+    );
+    // Past the tolerance the clock is corrected as before: an hour ahead.
+    expect(correctedTime('2026-12-02T10:59:00.000Z', '2026-12-02T11:00:00.000Z', RECEIVED, 10_000)).toBe(
+      Date.parse('2026-12-02T09:59:00.000Z'),
+    );
+  });
 });
