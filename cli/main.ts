@@ -1,6 +1,7 @@
 import { ConfigError } from '../shared/domain/config/validate.js';
 import { alertsCommand, alertsHelp } from './commands/alerts.js';
 import { backfillCommand, backfillHelp } from './commands/backfill.js';
+import { importCommand, importHelp } from './commands/import.js';
 import { quarantineCommand, quarantineHelp } from './commands/quarantine.js';
 import { queryCommand, queryHelp } from './commands/query.js';
 import { recomputeCommand, recomputeHelp } from './commands/recompute.js';
@@ -43,6 +44,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: recomputeCommand,
   },
   alerts: { summary: 'list alerts; acknowledge one', help: alertsHelp, run: alertsCommand },
+  import: {
+    summary: 'import historical events (NDJSON, archived events, CSV); every metric is rebuilt',
+    help: importHelp,
+    run: importCommand,
+  },
   backfill: {
     summary: 'definition versions and the backfill of new ones, with progress',
     help: backfillHelp,

@@ -41,6 +41,11 @@ export interface HttpServerOptions {
    * @default none: `/v1/...` is the dashboard's, like any other path
    */
   readonly collector?: CollectorOptions;
+  /**
+   * PutEvents of a history import at `/imports/<id>` (what `northstar import` sends), when
+   * the runtime keeps a history. Same protocol and token as PutEvents.
+   */
+  readonly importPutEvents?: (importId: string) => PutEventsHandler;
 }
 
 export interface HttpServer {
@@ -92,6 +97,33 @@ async function serveApi(
   }
 }
 
+/** PutEvents of an import, or 404 where the runtime takes none. */
+async function importPutEvents(
+  options: HttpServerOptions,
+  path: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  authorize: Parameters<PutEventsHandler>[2],
+): Promise<void> {
+  const id = /^\/imports\/([^/]+)\/?$/.exec(path)?.[1];
+  if (id === undefined || !options.importPutEvents) {
+    request.resume();
+    response.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
+    response.end(
+      JSON.stringify({
+        error: {
+          code: 'not_found',
+          message: options.importPutEvents
+            ? `${path} is not an import: send to /imports/<id>`
+            : 'this runtime takes no history import: start it with a data directory',
+        },
+      }),
+    );
+    return;
+  }
+  await options.importPutEvents(decodeURIComponent(id))(request, response, authorize);
+}
+
 /** Answers a refused request without reading its body, and closes the connection. */
 function refuse(
   request: IncomingMessage,
@@ -131,6 +163,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       : (refusal(request.method ?? 'GET', request.headers, hosts, isPutEvents) ??
         (isApi && token !== undefined ? bearerRefusal(request.headers, token) : undefined));
     if (refused) refuse(request, response, refused);
+    else if (isPutEvents && path.startsWith('/imports/'))
+      void importPutEvents(options, path, request, response, authorizePutEvents);
     else if (isPutEvents) void options.putEvents(request, response, authorizePutEvents);
     else if (isCollector) void collector(request, response);
     else if (isApi) void serveApi(options.readApi(), request, response);

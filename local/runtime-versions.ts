@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoStores } from '../shared/adapters/dynamodb/stores.js';
 import { storesFor } from '../shared/compose/pipeline.js';
@@ -15,7 +16,7 @@ import {
 } from '../shared/domain/engine/versions.js';
 import type { TrackingPlanSchemas } from '../shared/domain/events/tracking-plan.js';
 import type { Clock } from '../shared/ports/clock.js';
-import { type EventArchive, readArchiveLine } from './event-archive.js';
+import { type EventArchive, openArchiveFile, openEventArchive, readArchiveLine } from './event-archive.js';
 import { type ScopeConsumer, startScopeConsumer } from './scope-consumer.js';
 
 export interface RuntimeVersions {
@@ -27,6 +28,10 @@ export interface RuntimeVersions {
   /** What live ingest counts now. */
   live(): CompiledConfig;
   report(): VersionsReport;
+  /** The imported history the shown versions were built from, if any. */
+  history(): string | undefined;
+  /** Every version gets a new one, rebuilt by a backfill from this history and the archive. */
+  rebuild(history: string): Promise<void>;
   /** New lines are in the archive: every backfill follows them. */
   appended(lines: number): void;
   /** Resolves once no generation waits for its backfill (at once when none does). */
@@ -45,7 +50,6 @@ export interface RuntimeVersionsOptions {
   readonly dataDir?: string;
   readonly schemas: TrackingPlanSchemas;
   readonly clock: Clock;
-  readonly batchSize: number;
   /** Where live ingest has counted the archive to: a backfill is caught up once it is as far. */
   readonly liveConfirmed: () => number;
   /** The next generation is shown now. */
@@ -73,7 +77,15 @@ export async function startRuntimeVersions(options: RuntimeVersionsOptions): Pro
   const planned = planVersions(await stores.versions.readRegistry(), options.config, clock(), hasHistory);
   let registry = planned.registry;
   if (planned.changed) await stores.versions.writeRegistry(registry);
-  const historyFrom = await firstArrival(options.archive);
+  /** The earliest arrival a backfill reads: of the archive, or of the newest imported history. */
+  const earliest = async (history: string | undefined) => {
+    const archived = await firstArrival(options.archive);
+    if (!history || !options.dataDir) return archived;
+    const file = await openEventArchive(await openArchiveFile(join(options.dataDir, history)));
+    const imported = await firstArrival(file).finally(() => file.close());
+    return archived === null ? imported : imported === null ? archived : Math.min(archived, imported);
+  };
+  let historyFrom: number | null = null;
   let compiled = compiledOf(registry);
   const consumers = new Map<string, ScopeConsumer>();
   let waiting: (() => void)[] = [];
@@ -87,22 +99,37 @@ export async function startRuntimeVersions(options: RuntimeVersionsOptions): Pro
     };
   }
 
+  /** The newest history in use: an import during another's backfill builds on it. */
+  function newestHistory(): string | undefined {
+    const versions = [registry.shown, ...(registry.next ? [registry.next] : [])].flatMap((generation) =>
+      Object.values(generation.versions),
+    );
+    const names = versions
+      .map((entry) => registry.histories?.[entry.scope])
+      .filter((name) => name !== undefined);
+    return names.sort((a, b) => Number(a.match(/\d+/)?.[0]) - Number(b.match(/\d+/)?.[0])).at(-1);
+  }
+
   async function startConsumers(): Promise<void> {
     const { archive, dataDir } = options;
     if (!archive || !dataDir) return;
     for (const scope of compiled.scopes.keys()) {
       if (scope === LIVE_SCOPE || consumers.has(scope)) continue;
+      const historyName = registry.histories?.[scope];
+      const history = historyName
+        ? await openEventArchive(await openArchiveFile(join(dataDir, historyName)))
+        : undefined;
       consumers.set(
         scope,
         await startScopeConsumer({
           scope,
           archive,
+          ...(history ? { history } : {}),
           dataDir,
           stores: storesFor(options.config, options.client, options.tableName, scope),
           compiled: () => compiled.scopes.get(scope) ?? compiled.shown,
           schemas: options.schemas,
           clock,
-          batchSize: options.batchSize,
         }),
       );
     }
@@ -138,6 +165,7 @@ export async function startRuntimeVersions(options: RuntimeVersionsOptions): Pro
     }
   }
 
+  historyFrom = await earliest(newestHistory());
   await startConsumers();
   const timer = setInterval(
     () => void check().catch((error) => console.error('the backfill could not be shown:', error)),
@@ -147,6 +175,16 @@ export async function startRuntimeVersions(options: RuntimeVersionsOptions): Pro
 
   return {
     registry: () => registry,
+    history: newestHistory,
+    async rebuild(history) {
+      const planned = planVersions(registry, options.config, clock(), true, { rebuild: true, history });
+      await stores.versions.writeRegistry(planned.registry);
+      registry = planned.registry;
+      compiled = compiledOf(registry);
+      historyFrom = await earliest(history);
+      await stopUnused();
+      await startConsumers();
+    },
     shown: () => compiled.shown,
     next: () => compiled.next,
     live: () => compiled.scopes.get(LIVE_SCOPE) ?? compiled.shown,

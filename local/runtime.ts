@@ -28,7 +28,8 @@ import type { RecomputeSummary } from '../shared/use-cases/recompute/recompute.j
 import { checkAccessToken } from './access-token.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { archiveLine, type EventArchive, openArchiveFile, openEventArchive } from './event-archive.js';
-import { type BusEvent, createPutEventsHandler } from './event-bus.js';
+import { type BusEvent, createPutEventsHandler, type PutEventsHandler } from './event-bus.js';
+import { createHistoryImports } from './history-import.js';
 import { startHttpServer } from './http-server.js';
 import { bytesOf, createIngestPump } from './ingest-pump.js';
 import { type LogFeeder, startLogFeeder } from './log-feeder.js';
@@ -209,7 +210,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(log ? { archive: log.archive, dataDir: options.dataDir! } : {}),
     schemas: trackingPlanSchemas(options.config),
     clock,
-    batchSize: options.batchSize ?? 50,
     liveConfirmed: () => liveConfirmed,
     onShown: () => onShown(),
   });
@@ -344,6 +344,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       taking.bytes -= bytesOf(product);
     }
   }, admit);
+  // History import: staged apart from the queue, validated and added to the history when it ends.
+  const imports =
+    log && options.dataDir
+      ? createHistoryImports({
+          dataDir: options.dataDir,
+          archive: log.archive,
+          currentHistory: versions.history,
+          compiled: versions.shown,
+          schemas: pipeline.schemas,
+          quarantine: stores.quarantine,
+          clock,
+          rebuild: versions.rebuild,
+        })
+      : undefined;
+  const importHandlers = new Map<string, PutEventsHandler>();
+  const importPutEvents = (importId: string) => {
+    let handler = importHandlers.get(importId);
+    if (!handler) {
+      handler = createPutEventsHandler((events) => imports!.stage(importId, events));
+      importHandlers.set(importId, handler);
+    }
+    return handler;
+  };
   async function take(events: readonly BusEvent[]): Promise<void> {
     const arrivedAt = clock();
     if (log) {
@@ -377,6 +400,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.config.collector
       ? { collector: { settings: options.config.collector, putEvents: putEvents.call, clock } }
       : {}),
+    ...(imports ? { importPutEvents } : {}),
     readApi: () => readApi,
     dashboard: staticFiles(options.dashboardDir ?? DASHBOARD_DIST),
   }).catch(async (error) => {
@@ -422,6 +446,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         recomputeEveryMs: options.callerRecomputeEveryMs ?? everyMs,
         backlog,
         versionsReport: versions.report,
+        ...(imports ? { imports } : {}),
       }),
       compiled: linked(versions.shown()),
     });

@@ -39,7 +39,7 @@ export interface ScopeConsumer {
 export interface ScopeConsumerOptions {
   readonly scope: string;
   readonly archive: EventArchive;
-  /** Imported history, in arrival order, read merged with the archive. */
+  /** Imported history, in arrival order, read merged with the archive; closed when the consumer stops. */
   readonly history?: EventArchive;
   readonly dataDir: string;
   /** The namespace's stores: users of the namespace, every other item shared. */
@@ -48,7 +48,12 @@ export interface ScopeConsumerOptions {
   readonly compiled: () => CompiledConfig;
   readonly schemas: TrackingPlanSchemas;
   readonly clock: Clock;
-  readonly batchSize: number;
+  /**
+   * Entries per ingest invocation. History holds the same users batch after batch, so one
+   * large invocation at a time counts fastest (live ingest's 4 x 50 would meet on them).
+   * @default 250
+   */
+  readonly batchSize?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -120,8 +125,9 @@ export async function startScopeConsumer(options: ScopeConsumerOptions): Promise
     handler,
     deadLetters: stores.deadLetters,
     clock,
-    batchSize: options.batchSize,
+    batchSize: options.batchSize ?? 250,
     batchingWindowMs: 0,
+    workers: 1,
     maxReceives: 5,
     lastError: () => `backfill ${scope} could not count the entry`,
     onError,
@@ -168,6 +174,7 @@ export async function startScopeConsumer(options: ScopeConsumerOptions): Promise
     async stop() {
       await Promise.all([feeder?.stop(), pump.stop()]);
       await position.flush();
+      await history?.close();
     },
   };
 }

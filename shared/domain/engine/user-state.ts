@@ -164,6 +164,8 @@ export function applyUserEvents(
   events: readonly ProductEvent[],
   compiled: CompiledConfig,
   now: number,
+  /** False when each event is judged at its own arrival (a backfill): none waited in a queue. */
+  expire = true,
 ): AppliedEvents {
   const state = structuredClone(previous);
   const deltas: Deltas = new Map();
@@ -185,7 +187,7 @@ export function applyUserEvents(
       }
       continue;
     }
-    if (event.arrivedAt < now - compiled.maxQueueAgeMs) {
+    if (expire && event.arrivedAt < now - compiled.maxQueueAgeMs) {
       expired.push(event);
       continue;
     }

@@ -45,6 +45,21 @@ export interface VersionRegistry {
   /** The generation being backfilled, when there is one. */
   readonly next?: Generation;
   readonly retired: readonly RetiredVersion[];
+  /**
+   * The imported history each backfill namespace reads before the archive (a file name in
+   * the data directory), fixed when the namespace starts; none for a namespace without.
+   */
+  readonly histories?: Readonly<Record<string, string>>;
+}
+
+export interface PlanOptions {
+  /**
+   * Every definition gets a new version, counted from the start: what an import of history
+   * asks for, since the history changes every number. @default false
+   */
+  readonly rebuild?: boolean;
+  /** The imported history a new namespace reads. */
+  readonly history?: string;
 }
 
 export type VersionState = 'shown' | 'backfilling' | RetiredVersion['why'];
@@ -88,6 +103,8 @@ export function showNext(registry: VersionRegistry, at: number): VersionRegistry
   if (!next) return registry;
   const kept = new Set(Object.values(next.versions).map((entry) => entry.id));
   return {
+    ...registry,
+    next: undefined,
     shown: { ...next, shownAt: at },
     retired: [
       ...registry.retired,
@@ -115,6 +132,7 @@ export function planVersions(
   config: NorthstarConfig,
   now: number,
   hasHistory: boolean,
+  options: PlanOptions = {},
 ): PlannedVersions {
   if (!existing) {
     const compiled = compileConfig(config);
@@ -131,7 +149,9 @@ export function planVersions(
   const number = Math.max(shown.number, next?.number ?? 0) + 1;
   const used = usedIds(existing);
   const known = (key: string, print: string) =>
-    [shown.versions[key], next?.versions[key]].find((entry) => entry?.fingerprint === print);
+    options.rebuild
+      ? undefined
+      : [shown.versions[key], next?.versions[key]].find((entry) => entry?.fingerprint === print);
   const compiled = compileConfig(config, (key, print) => {
     const entry = known(key, print);
     if (entry) return entry.id;
@@ -160,10 +180,15 @@ export function planVersions(
     const changed = JSON.stringify(config) !== JSON.stringify(next.config);
     return { registry: { ...existing, next: { ...next, config } }, changed };
   }
+  const histories = {
+    ...existing.histories,
+    ...(options.history ? { [`g${number}`]: options.history } : {}),
+  };
   const planned: VersionRegistry = {
     shown,
     next: { number, config, versions, registeredAt: now, shownAt: 0 },
     retired: [...existing.retired, ...abandoned],
+    ...(Object.keys(histories).length > 0 ? { histories } : {}),
   };
   return { registry: hasHistory ? planned : showNext(planned, now), changed: true };
 }

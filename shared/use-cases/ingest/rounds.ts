@@ -15,9 +15,10 @@ export interface RoundDeps extends Pick<Stores, 'users' | 'counters' | 'dirty'> 
   readonly compiled: CompiledConfig;
   readonly clock: Clock;
   /**
-   * The time events are judged at (queue expiry, what user state may be forgotten). A
-   * backfill judges archived entries at their arrival, as live ingest judged them; rounds
-   * and dirty marks keep the clock, so recovery and the recompute find them. @default clock
+   * Given by a backfill, which judges archived entries as of their arrival, as live ingest
+   * judged them: what user state may be forgotten goes by it, and no entry counts as having
+   * waited in a queue. Rounds and dirty marks keep the clock, so recovery and the recompute
+   * find them. @default clock, with queue expiry
    */
   readonly asOf?: Clock;
 }
@@ -165,7 +166,13 @@ export async function ingestEvents(events: readonly ProductEvent[], deps: RoundD
     for (const userId of remaining) {
       await pause();
       const stored = users.get(userId) ?? { state: emptyUserState(), version: 0, pending: {} };
-      const applied = applyUserEvents(stored.state, byUser.get(userId) ?? [], compiled, asOf);
+      const applied = applyUserEvents(
+        stored.state,
+        byUser.get(userId) ?? [],
+        compiled,
+        asOf,
+        deps.asOf === undefined,
+      );
       const pending = Object.fromEntries(Object.entries(stored.pending).filter(([id]) => !finished.has(id)));
       if (applied.deltas.size > 0) pending[roundId] = deltasToJson(applied.deltas);
       const write =

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { Route } from './route.js';
-import { BackfillStatus, DefinitionVersion, VersionsResponse } from './routes-versions.js';
+import { BackfillStatus, DefinitionVersion, ImportSummary, VersionsResponse } from './routes-versions.js';
 import {
   AlertList,
   AlertSummary,
@@ -41,6 +41,7 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   VersionsResponse,
   DefinitionVersion,
   BackfillStatus,
+  ImportSummary,
   OpenApiDocument,
 };
 

@@ -13,7 +13,7 @@ import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
 import { statusRoute } from './routes-status.js';
-import { versionsRoute } from './routes-versions.js';
+import { finishImportRoute, type HistoryImportPort, versionsRoute } from './routes-versions.js';
 import { OpenApiDocument } from './schemas.js';
 
 /** A request as any adapter sees it: the local HTTP server, or a Lambda behind IAM authorisation. */
@@ -53,6 +53,8 @@ export interface ReadApiDeps {
   readonly backlog?: () => IngestBacklog;
   /** The definition versions and their backfill, where the runtime keeps a registry. */
   readonly versionsReport?: () => VersionsReport;
+  /** History import, where the runtime keeps a history (the local runtime with a data directory). */
+  readonly imports?: HistoryImportPort;
   readonly clock: Clock;
 }
 
@@ -88,6 +90,7 @@ export const READ_API_ROUTES: readonly Route[] = [
   quarantineEventsRoute,
   statusRoute,
   versionsRoute,
+  finishImportRoute,
   recomputeRoute,
   openApiRoute,
 ];

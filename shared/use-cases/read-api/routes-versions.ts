@@ -5,6 +5,7 @@ import {
   type VersionsReport,
   versionsOf,
 } from '../../domain/engine/versions.js';
+import { invalidParameter, notFound } from './api-error.js';
 import { isoTime } from './period-range.js';
 import { NoQuery } from './query-schemas.js';
 import { defineRoute } from './route.js';
@@ -143,5 +144,54 @@ export const versionsRoute = defineRoute({
       },
       now,
     );
+  },
+});
+
+export const ImportSummary = z.object({
+  importId: z.string(),
+  received: z.number().int().describe('Events received for the import'),
+  imported: z.number().int().describe('New events that joined the history'),
+  duplicates: z
+    .number()
+    .int()
+    .describe('Events the pipeline already had (same source, user and event id), or repeated in the import'),
+  rejected: z
+    .record(z.string(), z.number().int())
+    .describe('Events the tracking plan refused, by reason; quarantined'),
+  from: Instant.nullable().describe('The earliest imported event'),
+  to: Instant.nullable().describe('The latest imported event'),
+  history: z
+    .string()
+    .describe('The history every version is rebuilt from; GET /api/versions shows the backfill'),
+});
+export type ImportSummary = z.infer<typeof ImportSummary>;
+
+/** What a runtime that takes imports offers the read API. */
+export interface HistoryImportPort {
+  finish(importId: string): Promise<ImportSummary>;
+}
+
+export const finishImportRoute = defineRoute({
+  method: 'POST',
+  path: '/api/imports/{id}/finish',
+  operationId: 'finishImport',
+  summary: 'Ends a history import: its events join the history, and every version is rebuilt from it',
+  description:
+    'An import sends its events with PutEvents to `/imports/{id}` (northstar import does). Finishing validates them against the tracking plan as if they had arrived on time, leaves out events the pipeline already has, adds the rest to the history and starts a backfill that rebuilds every definition from the history and the archive (GET /api/versions). Finishing again answers the same summary.',
+  query: () => NoQuery,
+  notFound: 'No events were sent for this import, or this runtime keeps no history (no data directory).',
+  response: ImportSummary,
+  async handle({ deps, params }) {
+    const id = params.id ?? '';
+    if (!deps.imports) throw notFound('this runtime takes no history import: start it with a data directory');
+    try {
+      return await deps.imports.finish(id);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'unknown_import') throw notFound((error as Error).message);
+      if (code === 'invalid_import_id' || code === 'finished_import')
+        throw invalidParameter('id', (error as Error).message);
+      throw error;
+    }
   },
 });

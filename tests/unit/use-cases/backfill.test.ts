@@ -40,16 +40,19 @@ const after: NorthstarConfig = parseConfig({
 const schemas = trackingPlanSchemas(after);
 const MINUTE = 60_000;
 
-/** Queue records of events in arrival order, packed `packing` events to an entry. */
-function recordsOf(events: readonly TestEvent[], packing: readonly number[], firstArrival: number): ReceivedRecord[] {
+/** Queue records of events in arrival order, packed `packing` events to an entry that arrives with its last. */
+function recordsOf(
+  timed: readonly { event: TestEvent; at: number }[],
+  packing: readonly number[],
+): ReceivedRecord[] {
   const records: ReceivedRecord[] = [];
-  for (let start = 0, i = 0; start < events.length; i++) {
+  for (let start = 0, i = 0; start < timed.length; i++) {
     const size = packing[i % packing.length]!;
-    const chunk = events.slice(start, start + size);
+    const chunk = timed.slice(start, start + size);
     records.push({
       messageId: `m${i}`,
-      body: chunk.length === 1 ? singleEntry(chunk[0]!) : batchEntry(chunk),
-      arrivedAt: firstArrival + i * MINUTE,
+      body: chunk.length === 1 ? singleEntry(chunk[0]!.event) : batchEntry(chunk.map(({ event }) => event)),
+      arrivedAt: chunk[chunk.length - 1]!.at,
     });
     start += size;
   }
@@ -71,11 +74,11 @@ async function deliver(
   }
 }
 
-/** A pipeline defined with `config` from the start, ingesting every record as it arrived. */
-async function reference(config: NorthstarConfig, records: readonly ReceivedRecord[], size: number) {
+/** A pipeline defined with `config` from the start, ingesting every record at its arrival. */
+async function reference(config: NorthstarConfig, records: readonly ReceivedRecord[]) {
   const stores = memoryStores();
   const compiled = compileConfig(config);
-  await deliver(records, size, 1, (batch) => {
+  await deliver(records, 1, 1, (batch) => {
     const at = Math.max(...batch.map((record) => record.arrivedAt));
     return ingestRecords(batch, { ...stores, compiled, schemas, clock: () => at });
   });
@@ -87,7 +90,8 @@ function countersOf(stores: MemoryStores, id: string): Record<string, Record<str
   const found: Record<string, Record<string, number>> = {};
   for (const [item, fields] of stores.data.counters)
     for (const [field, value] of fields)
-      if (field.startsWith(`${id}.`) || (id === 'conflicts' && field === id)) (found[item] ??= {})[field] = value;
+      if (field.startsWith(`${id}.`) || (id === 'conflicts' && field === id))
+        (found[item] ??= {})[field] = value;
   return found;
 }
 
@@ -112,7 +116,10 @@ describe('backfill of new definition versions', () => {
     // Editing only what does not define a number keeps every version and starts no backfill.
     const retitled = parseConfig({
       ...demo,
-      metrics: { ...demo.metrics, weekly_signups: { ...demo.metrics.weekly_signups, title: 'Sign-ups a week' } },
+      metrics: {
+        ...demo.metrics,
+        weekly_signups: { ...demo.metrics.weekly_signups, title: 'Sign-ups a week' },
+      },
     });
     const same = planVersions(first, retitled, DEMO_NOW + 2, true).registry;
     expect(same.next).toBeUndefined();
@@ -136,35 +143,57 @@ describe('backfill of new definition versions', () => {
           fc.record({
             events: fc.constant(events),
             // Resends of some events, a few with another payload (a conflicting resend).
-            resends: fc.subarray(events).chain((again) =>
-              fc.tuple(
-                fc.constant(again),
-                fc.array(fc.boolean(), { minLength: again.length, maxLength: again.length }),
+            resends: fc
+              .subarray(events)
+              .chain((again) =>
+                fc.tuple(
+                  fc.constant(again),
+                  fc.array(fc.boolean(), { minLength: again.length, maxLength: again.length }),
+                ),
               ),
-            ),
-            order: fc.shuffledSubarray(
-              events.map((_, i) => i),
-              { minLength: events.length, maxLength: events.length },
-            ),
+            // Minutes from an event to its arrival: up to a day and a half late, so out of order.
+            delays: fc.array(fc.integer({ min: 0, max: 36 * 60 }), { minLength: 60, maxLength: 60 }),
             split: fc.double({ min: 0, max: 1, noNaN: true }),
             packing: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 20, maxLength: 20 }),
             batchSize: fc.integer({ min: 1, max: 6 }),
+            // A backfill batch can span days of history, more than the queue's age limit.
+            backfillBatch: fc.integer({ min: 1, max: 25 }),
             concurrency: fc.integer({ min: 1, max: 3 }),
           }),
         ),
-        async ({ events, resends: [again, conflicting], order, split, packing, batchSize, concurrency }) => {
+        async ({
+          events,
+          resends: [again, conflicting],
+          delays,
+          split,
+          packing,
+          batchSize,
+          backfillBatch,
+          concurrency,
+        }) => {
           // Arrange: every delivery in arrival order; the change comes at a random moment.
           const resent = again.map((event, i) =>
             conflicting[i] ? { ...event, properties: { ...event.properties, resent: true } } : event,
           );
-          const deliveries = [...order.map((i) => events[i]!), ...resent];
-          const records = recordsOf(deliveries, packing, DEMO_NOW - 2 * 3_600_000);
+          const arrival = (event: TestEvent, i: number, scale: number) =>
+            Date.parse(event.occurredAt) + delays[i % delays.length]! * MINUTE * scale;
+          const timed = [
+            ...events.map((event, i) => ({ event, at: arrival(event, i, 1) })),
+            ...resent.map((event, i) => ({ event, at: arrival(event, i + 7, 2) })),
+          ].sort((a, b) => a.at - b.at);
+          const records = recordsOf(timed, packing);
           const cut = Math.floor(split * records.length);
           const stores = memoryStores();
           let registry: VersionRegistry = planVersions(undefined, before, DEMO_NOW, false).registry;
           const liveOf = (of: VersionRegistry) => scopesToCount(of).get(LIVE_SCOPE)!;
+          // Live ingest takes each batch soon after its first entry arrived: none waited too long.
           const live = (of: VersionRegistry) => (batch: ReceivedRecord[]) =>
-            ingestRecords(batch, { ...stores, compiled: liveOf(of), schemas, clock: () => DEMO_NOW });
+            ingestRecords(batch, {
+              ...stores,
+              compiled: liveOf(of),
+              schemas,
+              clock: () => Math.min(...batch.map((record) => record.arrivedAt)),
+            });
 
           // Act: live ingest of the history, the change, then live traffic and the backfill at once.
           await deliver(records.slice(0, cut), batchSize, concurrency, live(registry));
@@ -174,7 +203,7 @@ describe('backfill of new definition versions', () => {
           await Promise.all([
             deliver(records.slice(cut), batchSize, concurrency, live(registry)),
             ...backfills.map((scope) =>
-              deliver(records, batchSize, concurrency, (batch) =>
+              deliver(records, backfillBatch, concurrency, (batch) =>
                 backfillRecords(batch, {
                   ...stores.inScope(scope),
                   compiled: scopes.get(scope)!,
@@ -190,8 +219,8 @@ describe('backfill of new definition versions', () => {
           // Assert: every version of the shown generation, and every version it replaced,
           // has the numbers of a pipeline defined with it from the start.
           const [withAfter, withBefore] = await Promise.all([
-            reference(after, records, batchSize),
-            reference(before, records, batchSize),
+            reference(after, records),
+            reference(before, records),
           ]);
           const shown = compileGeneration(registry.shown);
           expect(Object.values(shown.defIds)).toEqual(Object.values(compileConfig(after).defIds));

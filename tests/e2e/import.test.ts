@@ -1,0 +1,194 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import fc from 'fast-check';
+import { afterAll, describe, expect, test } from 'vitest';
+import demo from '../../config/demo.config.js';
+import type { BusEvent } from '../../local/event-bus.js';
+import { startRuntime } from '../../local/runtime.js';
+import { eventBridgeClient } from '../../shared/compose/clients.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
+import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
+import type { MetricSeries } from '../../shared/use-cases/read-api/schemas.js';
+import { runCli } from '../cli/cli-runner.js';
+import { demoProperties } from '../support/demo-events.js';
+import { allCounters } from '../support/dynamo.js';
+import type { TestEvent } from '../support/entries.js';
+import { referenceOf } from '../support/reference.js';
+
+const config = parseConfig({ ...demo, grains: ['day', 'week', 'month'] });
+const DAY = 86_400_000;
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** A steady product over the last `days` days: about 30 events a day of 60 users. */
+function history(days: number, seed: number): TestEvent[] {
+  const now = Date.now();
+  const event = fc
+    .record({
+      name: fc.constantFrom(...Object.keys(demoProperties)),
+      user: fc.integer({ min: 1, max: 60 }),
+      minutesAgo: fc.integer({ min: 60, max: days * 24 * 60 }),
+    })
+    .chain(({ name, user, minutesAgo }) =>
+      demoProperties[name]!.map((properties) => ({
+        name,
+        userId: `u${user}`,
+        occurredAt: new Date(now - minutesAgo * 60_000).toISOString(),
+        properties,
+      })),
+    );
+  return fc.sample(event, { seed, numRuns: days * 30 }).map((e, index) => ({ ...e, eventId: `h${index}` }));
+}
+
+async function send(url: string, events: readonly TestEvent[]): Promise<void> {
+  const client = eventBridgeClient(url);
+  for (let i = 0; i < events.length; i += 100) {
+    const entries = [];
+    for (let j = i; j < Math.min(i + 100, events.length); j += 10)
+      entries.push({
+        Source: 'app.web',
+        DetailType: BATCH_DETAIL_TYPE,
+        Detail: JSON.stringify({ events: events.slice(j, Math.min(j + 10, i + 100, events.length)) }),
+      });
+    const answer = await client.send(new PutEventsCommand({ Entries: entries }));
+    expect(answer.FailedEntryCount).toBe(0);
+  }
+  client.destroy();
+}
+
+const csvCell = (value: unknown) =>
+  typeof value === 'string' && /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : String(value ?? '');
+
+describe('history import on the local runtime', () => {
+  test('It should count eight imported weeks as if on time, with overlapping live events once, bands at once and no alert sent', async () => {
+    // Arrange: a runtime with two days of live traffic; an export of eight weeks that overlaps it.
+    const dataDir = await mkdtemp(join(tmpdir(), 'northstar-import-'));
+    dirs.push(dataDir);
+    const sent: BusEvent[] = [];
+    const runtime = await startRuntime({
+      config,
+      port: 0,
+      dataDir,
+      recomputeEveryMs: 0,
+      onAlert: (event) => sent.push(event),
+    });
+    try {
+      const past = history(56, 9);
+      const recent = past.filter((event) => Date.parse(event.occurredAt) > Date.now() - 2 * DAY);
+      await send(runtime.url, recent);
+      await runtime.drained();
+      await runtime.recomputeNow();
+      const payments = past.filter((event) => event.name === 'payment_succeeded');
+      const others = past.filter((event) => event.name !== 'payment_succeeded');
+      const input = join(dataDir, '..', `${join(dataDir).split('/').pop()}-export`);
+      dirs.push(input, `${input}.import`, `${input}.import.json`);
+      await rm(input, { recursive: true, force: true });
+      await import('node:fs/promises').then(({ mkdir }) => mkdir(input));
+      await writeFile(
+        join(input, 'events.ndjson'),
+        others.map((event) => `${JSON.stringify({ source: 'app.web', ...event })}\n`).join(''),
+      );
+      // The payments as a warehouse exports them: a CSV with its own column names.
+      await writeFile(
+        join(input, 'payments.csv'),
+        [
+          'id,user,at,amount,currency,plan',
+          ...payments.map((event) =>
+            [
+              event.eventId,
+              event.userId,
+              event.occurredAt,
+              ...['amount', 'currency', 'plan'].map((key) => event.properties?.[key]),
+            ]
+              .map(csvCell)
+              .join(','),
+          ),
+        ].join('\n'),
+      );
+      const startedAt = Date.now();
+      const sentBefore = sent.length;
+
+      // Act
+      const result = await runCli([
+        'import',
+        input,
+        '--source',
+        'app.web',
+        '--map',
+        'name=@payment_succeeded,eventId=id,userId=user,occurredAt=at,properties.amount:number=amount,properties.currency=currency,properties.plan=plan',
+        '--endpoint',
+        runtime.url,
+        '--api-url',
+        runtime.url,
+        '--wait',
+      ]);
+      await runtime.backfilled();
+      await runtime.recomputeNow();
+
+      // Assert: every event once, as a pipeline that had received them all on time counts.
+      expect(result.stderr).not.toMatch(/northstar import:/);
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.stdout).toContain(`${past.length - recent.length} events joined the history`);
+      expect(result.stdout).toContain(`${recent.length} already known`);
+      const counters = await allCounters(runtime.stores.client, 'northstar');
+      const shownIds = Object.values(runtime.compiled.defIds);
+      const ofShown = (all: Record<string, Record<string, number>>) =>
+        Object.fromEntries(
+          Object.entries(all)
+            .map(([item, fields]) => [
+              item,
+              Object.fromEntries(
+                Object.entries(fields).filter(([field]) => shownIds.some((id) => field.startsWith(`${id}.`))),
+              ),
+            ])
+            .filter(([, fields]) => Object.keys(fields as object).length > 0),
+        );
+      expect(ofShown(counters)).toEqual(ofShown(referenceOf(past, runtime.compiled)));
+
+      // The day metric has its band right away: the settled days of the last week are judged.
+      const response = await fetch(
+        new URL(
+          `/api/metrics/daily_signups/series?grain=day&from=${new Date(Date.now() - 8 * DAY).toISOString()}`,
+          runtime.url,
+        ),
+      );
+      const series = (await response.json()) as MetricSeries;
+      const settled = series.points.filter((point) => point.settled);
+      expect(settled.length).toBeGreaterThanOrEqual(6);
+      for (const point of settled) expect(['normal', 'deviating'], point.period).toContain(point.status);
+
+      // No deviation of a period that had settled before the import was sent to anyone (a
+      // target's pace is about the review period now, and may be).
+      const aboutHistory = sent
+        .slice(sentBefore)
+        .map((event) => event.detail as { alertId: string; kind: string; periodEnd: string })
+        .filter(
+          (alert) => alert.kind !== 'target_off_track' && Date.parse(alert.periodEnd) < startedAt - 3_600_000,
+        );
+      expect(aboutHistory.map((alert) => alert.alertId)).toEqual([]);
+
+      // A second run of the same command finds the import finished and changes nothing.
+      const again = await runCli([
+        'import',
+        input,
+        '--source',
+        'app.web',
+        '--map',
+        'name=@payment_succeeded,eventId=id,userId=user,occurredAt=at,properties.amount:number=amount,properties.currency=currency,properties.plan=plan',
+        '--endpoint',
+        runtime.url,
+        '--api-url',
+        runtime.url,
+      ]);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(await allCounters(runtime.stores.client, 'northstar')).toEqual(counters);
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
