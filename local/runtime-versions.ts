@@ -8,6 +8,7 @@ import {
   backfillScopes,
   compileGeneration,
   LIVE_SCOPE,
+  newestHistoryOf,
   planVersions,
   scopesToCount,
   showNext,
@@ -100,15 +101,7 @@ export async function startRuntimeVersions(options: RuntimeVersionsOptions): Pro
   }
 
   /** The newest history in use: an import during another's backfill builds on it. */
-  function newestHistory(): string | undefined {
-    const versions = [registry.shown, ...(registry.next ? [registry.next] : [])].flatMap((generation) =>
-      Object.values(generation.versions),
-    );
-    const names = versions
-      .map((entry) => registry.histories?.[entry.scope])
-      .filter((name) => name !== undefined);
-    return names.sort((a, b) => Number(a.match(/\d+/)?.[0]) - Number(b.match(/\d+/)?.[0])).at(-1);
-  }
+  const newestHistory = () => newestHistoryOf(registry);
 
   async function startConsumers(): Promise<void> {
     const { archive, dataDir } = options;

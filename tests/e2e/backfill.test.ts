@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
-import demo from '../../config/demo.config.js';
 import type { BusEvent } from '../../local/event-bus.js';
 import { startRuntime } from '../../local/runtime.js';
 import { eventBridgeClient } from '../../shared/compose/clients.js';
-import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import type { VersionsResponse } from '../../shared/use-cases/read-api/routes-versions.js';
@@ -17,27 +15,11 @@ import { runCli } from '../cli/cli-runner.js';
 import { demoProperties } from '../support/demo-events.js';
 import { allCounters } from '../support/dynamo.js';
 import type { TestEvent } from '../support/entries.js';
+import { demoDays, redefined } from '../support/redefined-config.js';
 import { referenceOf } from '../support/reference.js';
 
-const grains = ['day', 'week', 'month'] as const;
-const before = parseConfig({ ...demo, grains: [...grains] });
-/** A filter changed and a metric added: two definitions to backfill (and the ratio over the first). */
-const after = parseConfig({
-  ...demo,
-  grains: [...grains],
-  metrics: {
-    ...demo.metrics,
-    weekly_visitors: { ...demo.metrics.weekly_visitors, where: { channel: 'paid' } },
-    certified_learners: {
-      ...demo.metrics.weekly_learners,
-      title: 'Certified learners',
-      definition: 'Distinct users with a course_completed event with a certificate in the ISO week.',
-      where: { certificate: true },
-      parent: 'weekly_learners',
-      target: undefined,
-    },
-  },
-});
+const before = demoDays;
+const after = redefined;
 const dirs: string[] = [];
 
 afterAll(async () => {

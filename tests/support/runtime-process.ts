@@ -6,16 +6,16 @@
  * `stop` (stops as Ctrl-C does, then exits).
  */
 import { createInterface } from 'node:readline';
-import demo from '../../config/demo.config.js';
 import { startRuntime } from '../../local/runtime.js';
-import { parseConfig } from '../../shared/domain/config/validate.js';
+import { demoDays, redefined } from './redefined-config.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.removeAllListeners('warning');
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: runtime-process.ts <data dir>');
-const config = parseConfig({ ...demo, grains: ['day', 'week', 'month'] });
+// A third argument `redefined` starts it with changed definitions, to be killed during their backfill.
+const config = process.argv[3] === 'redefined' ? redefined : demoDays;
 const runtime = await startRuntime({ config, port: 0, dataDir, recomputeEveryMs: 0 });
 const say = (message: unknown) => process.stdout.write(`${JSON.stringify(message)}\n`);
 say({ url: runtime.url, pid: process.pid });

@@ -29,6 +29,19 @@ export interface Generation {
   readonly registeredAt: number;
   /** When it became the one shown: alerts about periods that settled before are history, not sent. */
   readonly shownAt: number;
+  /** Every version new, rebuilt from imported history: shown only once its backfill is done. */
+  readonly rebuild?: boolean;
+}
+
+/** The newest imported history the shown or next versions were built from. */
+export function newestHistoryOf(registry: VersionRegistry): string | undefined {
+  const versions = [registry.shown, ...(registry.next ? [registry.next] : [])].flatMap((generation) =>
+    Object.values(generation.versions),
+  );
+  const names = versions
+    .map((entry) => registry.histories?.[entry.scope])
+    .filter((name) => name !== undefined);
+  return names.sort((a, b) => Number(a.match(/\d+/)?.[0]) - Number(b.match(/\d+/)?.[0])).at(-1);
 }
 
 /** A version no longer counted: replaced by a newer one, removed, or left by a backfill that was given up. */
@@ -148,10 +161,16 @@ export function planVersions(
   const { shown, next } = existing;
   const number = Math.max(shown.number, next?.number ?? 0) + 1;
   const used = usedIds(existing);
-  const known = (key: string, print: string) =>
+  // A rebuild not yet shown holds history the shown versions lack: what follows builds on it.
+  const pendingRebuild = next?.rebuild === true;
+  const rebuild = options.rebuild === true || pendingRebuild;
+  const candidates = (key: string) =>
     options.rebuild
-      ? undefined
-      : [shown.versions[key], next?.versions[key]].find((entry) => entry?.fingerprint === print);
+      ? []
+      : pendingRebuild
+        ? [next?.versions[key]]
+        : [shown.versions[key], next?.versions[key]];
+  const known = (key: string, print: string) => candidates(key).find((entry) => entry?.fingerprint === print);
   const compiled = compileConfig(config, (key, print) => {
     const entry = known(key, print);
     if (entry) return entry.id;
@@ -169,10 +188,15 @@ export function planVersions(
         () => 'abandoned',
       )
     : [];
-  if (sameVersions(versions, shown.versions)) {
+  if (!rebuild && sameVersions(versions, shown.versions)) {
     const changed = next !== undefined || JSON.stringify(config) !== JSON.stringify(shown.config);
     return {
-      registry: { shown: { ...shown, config }, retired: [...existing.retired, ...abandoned] },
+      registry: {
+        ...existing,
+        next: undefined,
+        shown: { ...shown, config },
+        retired: [...existing.retired, ...abandoned],
+      },
       changed,
     };
   }
@@ -180,13 +204,12 @@ export function planVersions(
     const changed = JSON.stringify(config) !== JSON.stringify(next.config);
     return { registry: { ...existing, next: { ...next, config } }, changed };
   }
-  const histories = {
-    ...existing.histories,
-    ...(options.history ? { [`g${number}`]: options.history } : {}),
-  };
+  // A new namespace reads the newest imported history too: the versions it fills count it.
+  const history = options.history ?? newestHistoryOf(existing);
+  const histories = { ...existing.histories, ...(history ? { [`g${number}`]: history } : {}) };
   const planned: VersionRegistry = {
     shown,
-    next: { number, config, versions, registeredAt: now, shownAt: 0 },
+    next: { number, config, versions, registeredAt: now, shownAt: 0, ...(rebuild ? { rebuild: true } : {}) },
     retired: [...existing.retired, ...abandoned],
     ...(Object.keys(histories).length > 0 ? { histories } : {}),
   };

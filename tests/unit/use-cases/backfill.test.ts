@@ -126,6 +126,28 @@ describe('backfill of new definition versions', () => {
     expect(same.shown.config.metrics.weekly_signups?.title).toBe('Sign-ups a week');
   });
 
+  test('It should keep a rebuild from imported history across a restart, and build later changes on it', () => {
+    const first = planVersions(undefined, before, 1, false).registry;
+    const rebuilt = planVersions(first, before, 2, true, {
+      rebuild: true,
+      history: 'history-1.ndjson',
+    }).registry;
+    const ids = (of: VersionRegistry['shown'] | undefined) =>
+      Object.values(of?.versions ?? {}).map((e) => e.id);
+    expect(ids(rebuilt.next).some((id) => ids(first.shown).includes(id))).toBe(false);
+    // The same configuration again (a restart) keeps the rebuild going.
+    expect(planVersions(rebuilt, before, 3, true).registry.next).toEqual({ ...rebuilt.next, config: before });
+    // A change during the rebuild builds on it, reading the same history.
+    const changed = planVersions(rebuilt, after, 4, true).registry;
+    expect(changed.next?.versions['metric:weekly_signups']).toEqual(
+      rebuilt.next?.versions['metric:weekly_signups'],
+    );
+    expect(changed.histories?.[`g${changed.next!.number}`]).toBe('history-1.ndjson');
+    // And once shown, a later change reads it as well.
+    const later = planVersions(showNext(rebuilt, 5), after, 6, true).registry;
+    expect(later.histories?.[`g${later.next!.number}`]).toBe('history-1.ndjson');
+  });
+
   test('It should give a definition defined again after it was replaced a new version id', () => {
     const first = planVersions(undefined, before, 1, false).registry;
     const shown = showNext(planVersions(first, after, 2, true).registry, 3);
