@@ -129,13 +129,13 @@ const addCpu = (a: CpuSeconds, b: CpuSeconds): CpuSeconds => ({
 });
 
 /** A fresh runtime as `npm start` runs it (data directory, recompute off), on a clock the bench sets. */
-interface BenchRuntime {
+export interface BenchRuntime {
   readonly runtime: Runtime;
   at: number;
   close(): Promise<void>;
 }
 
-async function startBenchRuntime(config: NorthstarConfig): Promise<BenchRuntime> {
+export async function startBenchRuntime(config: NorthstarConfig): Promise<BenchRuntime> {
   const dataDir = await mkdtemp(join(tmpdir(), 'northstar-bench-'));
   const bench = { at: 0 } as { at: number };
   const runtime = await startRuntime({
@@ -160,7 +160,7 @@ async function startBenchRuntime(config: NorthstarConfig): Promise<BenchRuntime>
 const isThrottling = (error: unknown) => (error as Error | undefined)?.name === 'ThrottlingException';
 
 /** Sends every call from `SENDERS` callers, each taking the next call as soon as its last one is answered. */
-async function sendCalls(client: EventBridgeClient, calls: readonly PutEntry[][]): Promise<void> {
+export async function sendCalls(client: EventBridgeClient, calls: readonly PutEntry[][]): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: SENDERS }, async () => {
@@ -203,7 +203,7 @@ const countedOf = (totals: RuntimeTotals) => totals.accepted + totals.duplicates
  * Runs `send` and waits until drained; fails unless ingest counted exactly `events`, every one
  * accepted (the bench's events are all valid and new) and none dead-lettered.
  */
-async function timedIngest(
+export async function timedIngest(
   { runtime }: BenchRuntime,
   label: string,
   events: number,

@@ -458,7 +458,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const since = versions.report().historyFrom;
     void scheduler
       .recomputeNow(since === null ? {} : { since })
-      .catch((error) => console.error('the recompute after a backfill failed; the schedule runs it:', error));
+      .catch((error) => {
+        if (!stopping) console.error('the recompute after a backfill failed; the schedule runs it:', error);
+      });
   };
 
   return {

@@ -1,63 +1,22 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { startRuntime } from '../../local/runtime.js';
-import { eventBridgeClient } from '../../shared/compose/clients.js';
 import type { CompiledConfig } from '../../shared/domain/engine/compiled-config.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import type { VersionsResponse } from '../../shared/use-cases/read-api/routes-versions.js';
 import { runCli } from '../cli/cli-runner.js';
-import { demoProperties } from '../support/demo-events.js';
 import { allCounters } from '../support/dynamo.js';
-import type { TestEvent } from '../support/entries.js';
 import { demoDays, redefined } from '../support/redefined-config.js';
 import { referenceOf } from '../support/reference.js';
 import { type Child, kill9, startChild } from '../support/runtime-child.js';
+import { sampledEvents, sendBatches } from '../support/sampled-events.js';
 
 const dirs: string[] = [];
 
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-function eventSet(count: number, days: number, prefix: string): TestEvent[] {
-  const now = Date.now();
-  const event = fc
-    .record({
-      name: fc.constantFrom(...Object.keys(demoProperties)),
-      user: fc.integer({ min: 1, max: 120 }),
-      minutesAgo: fc.integer({ min: 1, max: days * 24 * 60 }),
-    })
-    .chain(({ name, user, minutesAgo }) =>
-      demoProperties[name]!.map((properties) => ({
-        name,
-        userId: `u${user}`,
-        occurredAt: new Date(now - minutesAgo * 60_000).toISOString(),
-        properties,
-      })),
-    );
-  return fc
-    .sample(event, { seed: 21, numRuns: count })
-    .map((e, index) => ({ ...e, eventId: `${prefix}${index}` }));
-}
-
-async function send(url: string, events: readonly TestEvent[]): Promise<void> {
-  const client = eventBridgeClient(url);
-  for (let i = 0; i < events.length; i += 100) {
-    const entries = [];
-    for (let j = i; j < Math.min(i + 100, events.length); j += 10)
-      entries.push({
-        Source: 'app.web',
-        DetailType: BATCH_DETAIL_TYPE,
-        Detail: JSON.stringify({ events: events.slice(j, Math.min(j + 10, events.length)) }),
-      });
-    expect((await client.send(new PutEventsCommand({ Entries: entries }))).FailedEntryCount).toBe(0);
-  }
-  client.destroy();
-}
 
 /** Waits until the backfill has counted some entries but not all, then kills the child. */
 async function killDuringBackfill(child: Child, dataDir: string): Promise<number> {
@@ -102,9 +61,9 @@ describe('a backfill killed with kill -9', () => {
     // Arrange: a history counted with the first definitions.
     const dataDir = await mkdtemp(join(tmpdir(), 'northstar-backfill-crash-'));
     dirs.push(dataDir);
-    const events = eventSet(3000, 5, 'e');
+    const events = sampledEvents({ count: 3000, users: 120, days: 5, seed: 21 });
     const first = await startChild(dataDir);
-    await send(first.url, events);
+    await sendBatches(first.url, events);
     await first.ask('drained');
     await first.ask('stop');
 
@@ -115,16 +74,16 @@ describe('a backfill killed with kill -9', () => {
     // Assert
     expect(percent).toBeLessThan(100);
     expect(shown).toEqual(referenceOf(events, compiled));
-  });
+  }, 150_000);
 
   test('It should resume the rebuild after an import when killed during it', async () => {
     // Arrange: live traffic of two days, and an export of three weeks that overlaps it.
     const dataDir = await mkdtemp(join(tmpdir(), 'northstar-import-crash-'));
     dirs.push(dataDir);
-    const past = eventSet(2500, 21, 'h');
+    const past = sampledEvents({ count: 2500, users: 120, days: 21, seed: 21, prefix: 'h' });
     const recent = past.filter((event) => Date.parse(event.occurredAt) > Date.now() - 2 * 86_400_000);
     const child = await startChild(dataDir);
-    await send(child.url, recent);
+    await sendBatches(child.url, recent);
     await child.ask('drained');
     const input = `${dataDir}-export.ndjson`;
     dirs.push(input, `${input}.import.json`);
@@ -141,5 +100,5 @@ describe('a backfill killed with kill -9', () => {
 
     // Assert: every event once, imported ones as if on time.
     expect(shown).toEqual(referenceOf(past, compiled));
-  });
+  }, 150_000);
 });

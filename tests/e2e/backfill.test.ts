@@ -1,22 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { BusEvent } from '../../local/event-bus.js';
 import { startRuntime } from '../../local/runtime.js';
-import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import type { VersionsResponse } from '../../shared/use-cases/read-api/routes-versions.js';
 import type { AlertList, MetricSeries, MetricTree } from '../../shared/use-cases/read-api/schemas.js';
 import { runCli } from '../cli/cli-runner.js';
-import { demoProperties } from '../support/demo-events.js';
 import { allCounters } from '../support/dynamo.js';
-import type { TestEvent } from '../support/entries.js';
 import { demoDays, redefined } from '../support/redefined-config.js';
 import { referenceOf } from '../support/reference.js';
+import { sampledEvents, sendBatches } from '../support/sampled-events.js';
 
 const before = demoDays;
 const after = redefined;
@@ -25,43 +20,6 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-/** Events of 150 users over the last five days. */
-function eventSet(count: number): TestEvent[] {
-  const now = Date.now();
-  const event = fc
-    .record({
-      name: fc.constantFrom(...Object.keys(demoProperties)),
-      user: fc.integer({ min: 1, max: 150 }),
-      minutesAgo: fc.integer({ min: 1, max: 5 * 24 * 60 }),
-    })
-    .chain(({ name, user, minutesAgo }) =>
-      demoProperties[name]!.map((properties) => ({
-        name,
-        userId: `u${user}`,
-        occurredAt: new Date(now - minutesAgo * 60_000).toISOString(),
-        properties,
-      })),
-    );
-  return fc.sample(event, { seed: 15, numRuns: count }).map((e, index) => ({ ...e, eventId: `e${index}` }));
-}
-
-/** PutEvents calls of 10 batch entries of 10 events each. */
-async function send(url: string, events: readonly TestEvent[]): Promise<void> {
-  const client = eventBridgeClient(url);
-  const entries: PutEventsRequestEntry[] = [];
-  for (let i = 0; i < events.length; i += 10)
-    entries.push({
-      Source: 'app.web',
-      DetailType: BATCH_DETAIL_TYPE,
-      Detail: JSON.stringify({ events: events.slice(i, i + 10) }),
-    });
-  for (let i = 0; i < entries.length; i += 10) {
-    const answer = await client.send(new PutEventsCommand({ Entries: entries.slice(i, i + 10) }));
-    expect(answer.FailedEntryCount).toBe(0);
-  }
-  client.destroy();
-}
 
 async function get<T>(url: string, path: string): Promise<T> {
   const response = await fetch(new URL(path, url));
@@ -90,11 +48,11 @@ describe('a redefined metric on the local runtime', () => {
     // Arrange: a runtime that has counted a history with the first definitions.
     const dataDir = await mkdtemp(join(tmpdir(), 'northstar-backfill-'));
     dirs.push(dataDir);
-    const events = eventSet(2000);
+    const events = sampledEvents({ count: 2000, users: 150, days: 5, seed: 15 });
     const history = events.slice(0, 1500);
     const live = events.slice(1500);
     const first = await startRuntime({ config: before, port: 0, dataDir, recomputeEveryMs: 0 });
-    await send(first.url, history);
+    await sendBatches(first.url, history);
     await first.drained();
     await first.recomputeNow();
     await first.stop();
@@ -113,7 +71,7 @@ describe('a redefined metric on the local runtime', () => {
       const during = await get<VersionsResponse>(runtime.url, '/api/versions');
       const tree = await get<MetricTree>(runtime.url, '/api/metrics');
       const cli = await runCli(['backfill', '--api-url', runtime.url]);
-      await send(runtime.url, [...live, ...history.slice(0, 100)]);
+      await sendBatches(runtime.url, [...live, ...history.slice(0, 100)]);
       await runtime.backfilled();
       await runtime.drained();
       await runtime.recomputeNow();
@@ -176,5 +134,5 @@ describe('a redefined metric on the local runtime', () => {
     } finally {
       await runtime.stop();
     }
-  });
+  }, 120_000);
 });

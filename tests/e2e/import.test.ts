@@ -1,65 +1,27 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
 import type { BusEvent } from '../../local/event-bus.js';
 import { startRuntime } from '../../local/runtime.js';
-import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import type { MetricSeries } from '../../shared/use-cases/read-api/schemas.js';
 import { runCli } from '../cli/cli-runner.js';
-import { demoProperties } from '../support/demo-events.js';
 import { allCounters } from '../support/dynamo.js';
-import type { TestEvent } from '../support/entries.js';
 import { referenceOf } from '../support/reference.js';
+import { sampledEvents, sendBatches } from '../support/sampled-events.js';
 
 const config = parseConfig({ ...demo, grains: ['day', 'week', 'month'] });
 const DAY = 86_400_000;
+/** The payments export's columns, as `northstar import --map` takes them. */
+const PAYMENTS_MAP =
+  'name=@payment_succeeded,eventId=id,userId=user,occurredAt=at,properties.amount:number=amount,properties.currency=currency,properties.plan=plan';
 const dirs: string[] = [];
 
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-/** A steady product over the last `days` days: about 30 events a day of 60 users. */
-function history(days: number, seed: number): TestEvent[] {
-  const now = Date.now();
-  const event = fc
-    .record({
-      name: fc.constantFrom(...Object.keys(demoProperties)),
-      user: fc.integer({ min: 1, max: 60 }),
-      minutesAgo: fc.integer({ min: 60, max: days * 24 * 60 }),
-    })
-    .chain(({ name, user, minutesAgo }) =>
-      demoProperties[name]!.map((properties) => ({
-        name,
-        userId: `u${user}`,
-        occurredAt: new Date(now - minutesAgo * 60_000).toISOString(),
-        properties,
-      })),
-    );
-  return fc.sample(event, { seed, numRuns: days * 30 }).map((e, index) => ({ ...e, eventId: `h${index}` }));
-}
-
-async function send(url: string, events: readonly TestEvent[]): Promise<void> {
-  const client = eventBridgeClient(url);
-  for (let i = 0; i < events.length; i += 100) {
-    const entries = [];
-    for (let j = i; j < Math.min(i + 100, events.length); j += 10)
-      entries.push({
-        Source: 'app.web',
-        DetailType: BATCH_DETAIL_TYPE,
-        Detail: JSON.stringify({ events: events.slice(j, Math.min(j + 10, i + 100, events.length)) }),
-      });
-    const answer = await client.send(new PutEventsCommand({ Entries: entries }));
-    expect(answer.FailedEntryCount).toBe(0);
-  }
-  client.destroy();
-}
 
 const csvCell = (value: unknown) =>
   typeof value === 'string' && /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : String(value ?? '');
@@ -78,9 +40,16 @@ describe('history import on the local runtime', () => {
       onAlert: (event) => sent.push(event),
     });
     try {
-      const past = history(56, 9);
+      const past = sampledEvents({
+        count: 56 * 30,
+        users: 60,
+        days: 56,
+        minMinutesAgo: 60,
+        seed: 9,
+        prefix: 'h',
+      });
       const recent = past.filter((event) => Date.parse(event.occurredAt) > Date.now() - 2 * DAY);
-      await send(runtime.url, recent);
+      await sendBatches(runtime.url, recent);
       await runtime.drained();
       await runtime.recomputeNow();
       const payments = past.filter((event) => event.name === 'payment_succeeded');
@@ -120,7 +89,7 @@ describe('history import on the local runtime', () => {
         '--source',
         'app.web',
         '--map',
-        'name=@payment_succeeded,eventId=id,userId=user,occurredAt=at,properties.amount:number=amount,properties.currency=currency,properties.plan=plan',
+        PAYMENTS_MAP,
         '--endpoint',
         runtime.url,
         '--api-url',
@@ -179,7 +148,7 @@ describe('history import on the local runtime', () => {
         '--source',
         'app.web',
         '--map',
-        'name=@payment_succeeded,eventId=id,userId=user,occurredAt=at,properties.amount:number=amount,properties.currency=currency,properties.plan=plan',
+        PAYMENTS_MAP,
         '--endpoint',
         runtime.url,
         '--api-url',
@@ -190,5 +159,5 @@ describe('history import on the local runtime', () => {
     } finally {
       await runtime.stop();
     }
-  });
+  }, 150_000);
 });
