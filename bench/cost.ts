@@ -9,6 +9,9 @@ export const PRICES = {
   lambdaPerMillionRequests: 0.2,
   dynamoPerMillionWriteUnits: 0.625,
   dynamoPerMillionReadUnits: 0.125,
+  /** HTTP API, the first 300 million requests a month; each 512 KB of a request counts as one. */
+  apiGatewayHttpPerMillionRequests: 1.0,
+  cloudWatchLogsPerGb: 0.5,
 } as const;
 
 /** Memory of the deployed ingest function (infra/northstar-pipeline.ts). */
@@ -44,4 +47,44 @@ export function costPerMillion(mix: MixResult): CostPerMillion {
     mix.writeUnitsPerEvent * PRICES.dynamoPerMillionWriteUnits +
     mix.readUnitsPerEvent * PRICES.dynamoPerMillionReadUnits;
   return { eventBridge, sqs, lambda, dynamoDb, total: eventBridge + sqs + lambda + dynamoDb };
+}
+
+/** The collector function's memory: the PipelineFunction default, which infra/collector.ts keeps. */
+export const COLLECTOR_MEMORY_GB = 0.5;
+/**
+ * Assumed, not measured: one PutEvents round trip from Lambda within the region. Locally the
+ * collector's PutEvents runs in process, so the measured time per request leaves it out.
+ */
+export const PUT_EVENTS_ROUND_TRIP_MS = 25;
+/** Assumed logs per request: the access log line and the function's lines (metrics, platform). */
+export const COLLECTOR_LOG_BYTES_PER_REQUEST = 2048;
+
+/** What a million events through the collector cost before the bus, from requests as the bench made them. */
+export interface CollectorTraffic {
+  readonly events: number;
+  readonly requests: number;
+  /** Billed API Gateway requests: each request per started 512 KB of its body. */
+  readonly billedRequests: number;
+  /** The collector's measured time per request locally, without PutEvents' round trip. */
+  readonly handlingMs: number;
+}
+
+export interface CollectorCostPerMillion {
+  readonly apiGateway: number;
+  readonly lambda: number;
+  readonly logs: number;
+  readonly total: number;
+}
+
+export function collectorCostPerMillion(traffic: CollectorTraffic): CollectorCostPerMillion {
+  const perMillion = 1_000_000 / traffic.events;
+  const requests = traffic.requests * perMillion;
+  const apiGateway =
+    ((traffic.billedRequests * perMillion) / 1_000_000) * PRICES.apiGatewayHttpPerMillionRequests;
+  const billedMs = Math.ceil(traffic.handlingMs + PUT_EVENTS_ROUND_TRIP_MS);
+  const lambda =
+    (requests / 1_000_000) * PRICES.lambdaPerMillionRequests +
+    ((requests * billedMs) / 1000) * COLLECTOR_MEMORY_GB * PRICES.lambdaArmPerGbSecond;
+  const logs = ((requests * COLLECTOR_LOG_BYTES_PER_REQUEST) / 1e9) * PRICES.cloudWatchLogsPerGb;
+  return { apiGateway, lambda, logs, total: apiGateway + lambda + logs };
 }

@@ -1,26 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 
-/** Exponential backoff with full jitter: attempt n waits a random time in [0, min(max, base * 2^n)). */
-export interface RetryPolicy {
-  /** Calls per entry, the first included. @default 8 */
-  readonly maxAttempts?: number;
-  /** @default 100 */
-  readonly baseDelayMs?: number;
-  /** @default 20000 */
-  readonly maxDelayMs?: number;
-}
-
-export const DEFAULT_RETRY: Required<RetryPolicy> = { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 20_000 };
-
-export function backoffDelay(
-  attempt: number,
-  policy: RetryPolicy = {},
-  random: () => number = Math.random,
-): number {
-  const base = policy.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
-  const max = policy.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
-  return Math.floor(random() * Math.min(max, base * 2 ** attempt));
-}
+export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 
 /** Per-entry codes PutEvents documents as worth another try; the others are final. */
 export const RETRYABLE_ENTRY_CODES: ReadonlySet<string> = new Set([

@@ -31,6 +31,15 @@ new NorthstarPipeline(stack, 'Pipeline', {
   busName: context('busName'),
   allowedPutEventsAccounts: listContext('allowedPutEventsAccounts'),
   alarmEmails: listContext('alarmEmails'),
+  // Only with a `collector` section in the configuration; its other options are construct props.
+  ...(context('collectorDomainName') || context('collectorCertificateArn')
+    ? {
+        collector: {
+          domainName: context('collectorDomainName'),
+          certificateArn: context('collectorCertificateArn'),
+        },
+      }
+    : {}),
 });
 
 // A validation plugin, not an aspect, in cdk-nag 3: unacknowledged findings fail the synth.

@@ -10,7 +10,8 @@ import { productEventsPattern } from '../shared/domain/bus/rule-patterns.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import { AlertRouting } from './alert-routing.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle, writeConfigFile } from './bundled-config.js';
-import { EventArchive } from './event-archive.js';
+import { Collector, type CollectorOptions } from './collector.js';
+import { DEFAULT_ARCHIVE_RETENTION, EventArchive } from './event-archive.js';
 import { acknowledgeServerlessFindings, acknowledgeTableKeyGrant } from './nag-acknowledgements.js';
 import { NorthstarState } from './northstar-state.js';
 import { PipelineFunction } from './pipeline-function.js';
@@ -76,6 +77,13 @@ export interface NorthstarPipelineProps {
    * @default Duration.days(400)
    */
   readonly archiveRetention?: Duration;
+  /**
+   * The collector's options on AWS (throttling, custom domain, write keys secret, alarm
+   * thresholds). The collector is deployed whenever the configuration has a `collector`
+   * section, as the local runtime serves it then; these options need that section.
+   * @default - the defaults of `CollectorOptions`
+   */
+  readonly collector?: CollectorOptions;
 }
 
 /** Longest one recompute run may take, when the schedule interval leaves room for it. */
@@ -100,6 +108,8 @@ export class NorthstarPipeline extends Construct {
   readonly alerts: AlertRouting;
   /** The read API behind an IAM-authorised function URL. */
   readonly readApi: ReadApi;
+  /** The Segment-style collector for web and mobile apps, when the configuration has one. */
+  readonly collector?: Collector;
   /** Alarms, the operations topic and the dashboard. */
   readonly monitoring: PipelineMonitoring;
 
@@ -233,6 +243,23 @@ export class NorthstarPipeline extends Construct {
       depsLockFilePath,
     });
 
+    if (props.collector && !config.collector)
+      throw new Error('collector: options are given, but the configuration has no collector section');
+    if (config.collector)
+      this.collector = new Collector(this, 'Collector', {
+        ...props.collector,
+        settings: config.collector,
+        bus,
+        dataKey: this.state.dataKey,
+        accessLogsBucket: this.eventArchive.accessLogs,
+        // Kept entries are events that never reached the archive: kept as long as it keeps events.
+        keptRetention: props.archiveRetention ?? DEFAULT_ARCHIVE_RETENTION,
+        configFile,
+        entry: join(PROJECT_ROOT, 'functions/collector/handler.ts'),
+        depsLockFilePath,
+      });
+    const { collector } = this;
+
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       config,
       key: this.state.notificationKey,
@@ -243,6 +270,7 @@ export class NorthstarPipeline extends Construct {
         ...(this.alerts.webhookFunction
           ? [{ name: 'AlertWebhook', function: this.alerts.webhookFunction }]
           : []),
+        ...(collector ? [{ name: 'Collector', function: collector.function }] : []),
       ],
       deadLetterQueues: [
         { name: 'IngestDeadLetterQueue', queue: ingestDeadLetterQueue },
@@ -256,6 +284,16 @@ export class NorthstarPipeline extends Construct {
       maxIngestQueueAge: props.maxIngestQueueAge,
       maxQuarantineRate: props.maxQuarantineRate,
       recomputeStaleAfter: props.recomputeStaleAfter,
+      ...(collector
+        ? {
+            collector: {
+              api: collector.api,
+              maxClientErrorRate: props.collector?.maxClientErrorRate,
+              maxServerErrorRate: props.collector?.maxServerErrorRate,
+              maxRefusedCallRate: props.collector?.maxRefusedCallRate,
+            },
+          }
+        : {}),
     });
 
     new CfnOutput(this, 'EventBusName', {
@@ -267,6 +305,25 @@ export class NorthstarPipeline extends Construct {
       description: 'Read API base URL (SigV4, service lambda)',
       value: this.readApi.url.url,
     });
+    if (collector) {
+      new CfnOutput(this, 'CollectorUrl', {
+        description: 'Base URL of the collector: the host apps give their Segment SDK',
+        value: collector.url,
+      });
+      new CfnOutput(this, 'CollectorWriteKeysSecretArn', {
+        description: 'Secret holding the write keys as JSON; revoke a key by removing it',
+        value: collector.writeKeysSecret.secretArn,
+      });
+      new CfnOutput(this, 'CollectorKeptEntriesBucket', {
+        description: 'Entries PutEvents did not take after retries, for northstar replay',
+        value: collector.keptEntries.bucketName,
+      });
+      if (collector.domainName)
+        new CfnOutput(this, 'CollectorDomainTarget', {
+          description: 'Point the custom domain here (CNAME, or an alias record)',
+          value: collector.domainName.regionalDomainName,
+        });
+    }
     new CfnOutput(this, 'OperationsTopicArn', { value: this.monitoring.operationsTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

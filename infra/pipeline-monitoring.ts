@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
+import { CALL_METRICS, COLLECTOR_SERVICE } from '../shared/use-cases/collector/call-metrics.js';
 
 /** The namespace and service dimension the handlers' Powertools metrics use. */
 export const METRICS_NAMESPACE = 'Northstar';
@@ -28,6 +30,20 @@ export interface MonitoredQueue {
   readonly queue: sqs.IQueue;
 }
 
+/** The collector's API and the shares of requests and calls past which its alarms fire. */
+export interface MonitoredCollector {
+  readonly api: apigwv2.IHttpApi;
+  /** @default 0.05 */
+  readonly maxClientErrorRate?: number;
+  /** @default 0.01 */
+  readonly maxServerErrorRate?: number;
+  /** @default 0.05 */
+  readonly maxRefusedCallRate?: number;
+}
+
+/** Fewer requests or calls than this in a period make no rate: one refused request of two is no trend. */
+export const MIN_RATE_SAMPLE = 20;
+
 export interface PipelineMonitoringProps {
   readonly config: NorthstarConfig;
   readonly key: kms.IKey;
@@ -46,6 +62,8 @@ export interface PipelineMonitoringProps {
   readonly maxQuarantineRate?: number;
   /** @default - three intervals, at least 15 minutes */
   readonly recomputeStaleAfter?: Duration;
+  /** @default - no collector, no collector alarms */
+  readonly collector?: MonitoredCollector;
 }
 
 function ingestMetric(metricName: string, label: string): cloudwatch.Metric {
@@ -57,6 +75,36 @@ function ingestMetric(metricName: string, label: string): cloudwatch.Metric {
     period: PERIOD,
     label,
   });
+}
+
+function collectorMetric(field: keyof typeof CALL_METRICS, label?: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: CALL_METRICS[field],
+    dimensionsMap: { service: COLLECTOR_SERVICE },
+    statistic: cloudwatch.Stats.SUM,
+    period: PERIOD,
+    label,
+  });
+}
+
+/** `part / whole` in each period, or 0 while `whole` is under `MIN_RATE_SAMPLE`. */
+function rateOf(
+  part: cloudwatch.IMetric,
+  whole: cloudwatch.IMetric,
+  label: string,
+): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `IF(whole >= ${MIN_RATE_SAMPLE}, part / whole, 0)`,
+    usingMetrics: { part, whole },
+    period: PERIOD,
+    label,
+  });
+}
+
+function checkedShare(name: string, value: number): number {
+  if (!(value > 0 && value < 1)) throw new Error(`${name} ${value} must be between 0 and 1`);
+  return value;
 }
 
 function recomputeMetric(metricName: string, dimensions: Record<string, string> = {}, label?: string) {
@@ -181,11 +229,96 @@ export class PipelineMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
+    if (props.collector) this.collectorAlarms(props.collector, alarm);
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(7),
       widgets: dashboardRows(props, quarantineRate, this.alarms),
     });
   }
+
+  /** Alarms on the collector: shares of requests refused (4xx) and failed (5xx), of calls refused, and any entry kept. */
+  private collectorAlarms(
+    collector: MonitoredCollector,
+    alarm: (id: string, options: cloudwatch.AlarmProps) => cloudwatch.Alarm,
+  ): void {
+    const { api } = collector;
+    const requests = api.metricCount({ period: PERIOD, statistic: cloudwatch.Stats.SUM });
+    const rates = [
+      {
+        id: 'CollectorClientErrorRate',
+        share: checkedShare('maxClientErrorRate', collector.maxClientErrorRate ?? 0.05),
+        rate: rateOf(api.metricClientError({ period: PERIOD }), requests, 'Collector 4xx rate'),
+        what: 'requests are refused (4xx: keys, limits, bodies; see the access logs)',
+      },
+      {
+        id: 'CollectorServerErrorRate',
+        share: checkedShare('maxServerErrorRate', collector.maxServerErrorRate ?? 0.01),
+        rate: rateOf(api.metricServerError({ period: PERIOD }), requests, 'Collector 5xx rate'),
+        what: 'requests fail (5xx): apps send them again, but the collector or what it calls is down',
+      },
+      {
+        id: 'CollectorRefusedCallRate',
+        share: checkedShare('maxRefusedCallRate', collector.maxRefusedCallRate ?? 0.05),
+        rate: rateOf(
+          collectorMetric('refusedCalls', 'refused'),
+          collectorMetric('calls', 'calls'),
+          'Refused calls',
+        ),
+        what: "calls are refused (no messageId, no user, a bad timestamp): an app's instrumentation is off",
+      },
+    ];
+    for (const { id, share, rate, what } of rates)
+      alarm(id, {
+        alarmDescription: `Over ${share * 100}% of collector ${what}`,
+        metric: rate,
+        threshold: share,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    alarm('CollectorEntriesKept', {
+      alarmDescription:
+        'Collector: PutEvents did not take entries after retries; they are kept in the kept-entries bucket: replay them (docs/collector.md)',
+      // No label: a labelled metric renders as metric math, which the alarm does not need.
+      metric: collectorMetric('entriesKept'),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
+
+function collectorRow(collector: MonitoredCollector): cloudwatch.IWidget[] {
+  const { api } = collector;
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Collector: requests',
+      left: [
+        api.metricCount({ period: PERIOD, label: 'requests' }),
+        api.metricClientError({ period: PERIOD, label: '4xx' }),
+        api.metricServerError({ period: PERIOD, label: '5xx' }),
+      ],
+      right: [api.metricLatency({ period: PERIOD, statistic: 'p95', label: 'latency p95 (ms)' })],
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Collector: calls and entries',
+      left: [
+        collectorMetric('calls', 'calls'),
+        collectorMetric('events', 'events'),
+        collectorMetric('refusedCalls', 'calls refused'),
+      ],
+      right: [
+        collectorMetric('entriesPut', 'entries put'),
+        collectorMetric('entriesRetried', 'entries retried'),
+        collectorMetric('entriesKept', 'entries kept'),
+      ],
+      width: 12,
+    }),
+  ];
 }
 
 function dashboardRows(
@@ -273,6 +406,7 @@ function dashboardRows(
         width,
       }),
     ],
+    ...(props.collector ? [collectorRow(props.collector)] : []),
     [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms], width: 24 })],
   ];
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MAX_CALL_BYTES, MAX_CALL_ENTRIES, putEventsEntrySize } from '../client/pack-entries.js';
+import { MAX_DETAIL_DEPTH, nestingDepth } from '../shared/domain/bus/detail-depth.js';
 
 /** An event as EventBridge delivers it to a rule's target. */
 export interface BusEvent {
@@ -36,8 +37,6 @@ export interface LocalEventBusOptions {
  * without being kept; any smaller one is judged by its entries, as EventBridge counts them.
  */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
-/** PutEvents processes nested JSON up to 1,100 levels deep; a deeper `Detail` is refused (`MalformedDetail`). */
-export const MAX_DETAIL_DEPTH = 1100;
 const OVER_THE_LIMIT = 'Total size of the entries in the request is over the limit.';
 
 interface PutEventsEntry {
@@ -96,24 +95,6 @@ const isResourceList = (resources: unknown): boolean =>
   resources === undefined ||
   resources === null ||
   (Array.isArray(resources) && resources.every((resource) => typeof resource === 'string'));
-
-/** How deep the arrays and objects of a JSON text nest (`{}` is 1); a scan, so no depth overflows a stack. */
-export function nestingDepth(json: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const code = json.charCodeAt(i);
-    if (inString) {
-      // A backslash escapes the next character, a quote among them.
-      if (code === 0x5c) i++;
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) inString = true;
-    else if (code === 0x7b || code === 0x5b) deepest = Math.max(deepest, ++depth);
-    else if (code === 0x7d || code === 0x5d) depth--;
-  }
-  return deepest;
-}
 
 function parseDetail(detail: string): unknown {
   try {

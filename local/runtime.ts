@@ -456,11 +456,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // The backfilled history gets its rollups and bands in order, oldest first; what it
     // finds in periods settled before now is kept as history, not sent.
     const since = versions.report().historyFrom;
-    void scheduler
-      .recomputeNow(since === null ? {} : { since })
-      .catch((error) => {
-        if (!stopping) console.error('the recompute after a backfill failed; the schedule runs it:', error);
-      });
+    void scheduler.recomputeNow(since === null ? {} : { since }).catch((error) => {
+      if (!stopping) console.error('the recompute after a backfill failed; the schedule runs it:', error);
+    });
   };
 
   return {

@@ -1,10 +1,32 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 const localClientSettings = (endpoint: string) => ({
   endpoint,
   region: process.env.AWS_REGION ?? 'us-east-1',
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
+/** For a caller someone waits on (the collector behind API Gateway): fewer attempts, each bounded in time. */
+export interface ClientTuning {
+  /** @default 8 */
+  readonly maxAttempts?: number;
+  /** Longest one attempt may wait for its answer. @default - the SDK's: no limit */
+  readonly requestTimeoutMs?: number;
+}
+
+const tuned = (tuning: ClientTuning) => ({
+  maxAttempts: tuning.maxAttempts ?? 8,
+  ...(tuning.requestTimeoutMs === undefined
+    ? {}
+    : {
+        requestHandler: {
+          requestTimeout: tuning.requestTimeoutMs,
+          connectionTimeout: tuning.requestTimeoutMs,
+        },
+      }),
 });
 
 /** One client per process, endpoint from configuration: local and AWS differ only there. */
@@ -16,10 +38,23 @@ export function dynamoClient(endpoint?: string): DynamoDBClient {
  * With a `token`, calls to the local runtime are signed with it as the secret access key, which
  * is what a runtime started with that token (`npm start -- --token`) checks.
  */
-export function eventBridgeClient(endpoint?: string, token?: string): EventBridgeClient {
+export function eventBridgeClient(
+  endpoint?: string,
+  token?: string,
+  tuning: ClientTuning = {},
+): EventBridgeClient {
   return new EventBridgeClient({
-    maxAttempts: 8,
+    ...tuned(tuning),
     ...(endpoint ? localClientSettings(endpoint) : {}),
     ...(endpoint && token ? { credentials: { accessKeyId: 'northstar', secretAccessKey: token } } : {}),
   });
+}
+
+/** AWS only: the local runtime keeps nothing in S3 or Secrets Manager. */
+export function s3Client(tuning: ClientTuning = {}): S3Client {
+  return new S3Client(tuned(tuning));
+}
+
+export function secretsManagerClient(tuning: ClientTuning = {}): SecretsManagerClient {
+  return new SecretsManagerClient(tuned(tuning));
 }

@@ -2,14 +2,19 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { EventBridgeAlertBus } from '../adapters/eventbridge/alert-bus.js';
 import { invokeRecomputeFunction } from '../adapters/lambda/recompute-function.js';
+import { s3KeptEntries } from '../adapters/s3/kept-entries.js';
+import { secretText } from '../adapters/secrets-manager/secret-text.js';
 import { WebhookRoutes } from '../domain/alerts/webhook-routes.js';
+import type { TrackingApi } from '../use-cases/collector/tracking-api.js';
 import type { IngestRecordsDeps } from '../use-cases/ingest/ingest-records.js';
 import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
 import type { RecomputeDeps } from '../use-cases/recompute/recompute.js';
-import { dynamoClient, eventBridgeClient } from './clients.js';
+import { dynamoClient, eventBridgeClient, s3Client, secretsManagerClient } from './clients.js';
+import { composeCollector } from './collector.js';
 import { composePipeline, type Pipeline } from './pipeline.js';
 import {
   ApiEnv,
+  CollectorEnv,
   loadConfigFile,
   PipelineEnv,
   parseEnv,
@@ -67,4 +72,28 @@ export function webhookRoutesFromEnv(env: NodeJS.ProcessEnv): WebhookRoutes {
       cause: routes.error,
     });
   return routes.data;
+}
+
+/**
+ * Each AWS call of the collector gives up within seconds: API Gateway waits 30 s at most, and
+ * what PutEvents does not take in time is kept rather than left to that timeout.
+ */
+const COLLECTOR_CLIENT_TUNING = { maxAttempts: 3, requestTimeoutMs: 3000 };
+
+export function collectorFromEnv(env: NodeJS.ProcessEnv, log: (message: string) => void): TrackingApi {
+  const settings = parseEnv(CollectorEnv, env);
+  const { collector } = loadConfigFile(settings.NORTHSTAR_CONFIG_FILE);
+  if (!collector)
+    throw new SettingsError(
+      `Invalid environment: the configuration in ${settings.NORTHSTAR_CONFIG_FILE} has no collector section`,
+    );
+  return composeCollector({
+    settings: collector,
+    client: eventBridgeClient(settings.EVENTBRIDGE_ENDPOINT, undefined, COLLECTOR_CLIENT_TUNING),
+    busName: settings.EVENT_BUS_NAME,
+    readSecret: secretText(secretsManagerClient(COLLECTOR_CLIENT_TUNING), settings.WRITE_KEYS_SECRET_ID),
+    cacheMs: settings.WRITE_KEYS_CACHE_SECONDS * 1000,
+    keeper: s3KeptEntries(s3Client(COLLECTOR_CLIENT_TUNING), settings.KEPT_ENTRIES_BUCKET),
+    log,
+  });
 }

@@ -25,6 +25,24 @@ export type RecomputeEnv = z.infer<typeof RecomputeEnv>;
 export const ApiEnv = PipelineEnv.extend({ RECOMPUTE_FUNCTION_NAME: z.string().min(1) });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 
+/**
+ * The collector reads only the configuration (its `collector` section), not the table: it puts
+ * what it takes on the bus, keeps what it cannot put in a bucket, and reads write keys from a
+ * secret as well as from the configuration.
+ */
+export const CollectorEnv = z.object({
+  NORTHSTAR_CONFIG_FILE: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+  KEPT_ENTRIES_BUCKET: z.string().min(3),
+  /** The secret that holds write keys as JSON (the shape of `collector.writeKeys`). */
+  WRITE_KEYS_SECRET_ID: z.string().min(1),
+  /** How long a read of the secret is used: revoking a key takes effect within this. */
+  WRITE_KEYS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600),
+  /** Set only for tests. */
+  EVENTBRIDGE_ENDPOINT: z.url().optional(),
+});
+export type CollectorEnv = z.infer<typeof CollectorEnv>;
+
 /** Which chat webhooks each owner team's topic posts to; from the metric configuration. */
 export const WebhookEnv = z.object({ WEBHOOK_ROUTES: z.string().min(2) });
 

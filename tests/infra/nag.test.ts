@@ -7,11 +7,13 @@ import {
   SYNTH_TIMEOUT,
   type Synthesised,
   synthesise,
+  withCollector,
   withGrowthWebhook,
 } from './template-helpers.js';
 
 let demo: Synthesised;
 let webhook: Synthesised;
+let collecting: Synthesised;
 
 beforeAll(async () => {
   const config = await demoConfig();
@@ -21,6 +23,14 @@ beforeAll(async () => {
     alarmEmails: ['oncall@example.com'],
   });
   webhook = synthesise({ config: withGrowthWebhook(config) });
+  collecting = synthesise({
+    config: withCollector(config),
+    collector: {
+      domainName: 'collect.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/5a1c0e4e-7d1b-4b8e-9f3a-2c6d8e0f1a2b',
+      routeThrottles: { '/v1/batch': { rateLimit: 100, burstLimit: 200 } },
+    },
+  });
 }, SYNTH_TIMEOUT);
 
 /** Findings left as error or warning, i.e. neither fixed nor acknowledged. */
@@ -36,18 +46,23 @@ function findings(pack: AwsSolutionsChecks | ServerlessChecks, { stack }: Synthe
 }
 
 describe('NorthstarPipeline: cdk-nag', () => {
-  it('AwsSolutions: every finding is fixed or acknowledged, with and without a webhook formatter', () => {
+  it('AwsSolutions: every finding is fixed or acknowledged, with and without a webhook formatter and a collector', () => {
     expect(findings(new AwsSolutionsChecks(), demo)).toEqual([]);
     expect(findings(new AwsSolutionsChecks(), webhook)).toEqual([]);
+    expect(findings(new AwsSolutionsChecks(), collecting)).toEqual([]);
   });
 
-  it('Serverless: every finding is fixed or acknowledged, with and without a webhook formatter', () => {
+  it('Serverless: every finding is fixed or acknowledged, with and without a webhook formatter and a collector', () => {
     expect(findings(new ServerlessChecks(), demo)).toEqual([]);
     expect(findings(new ServerlessChecks(), webhook)).toEqual([]);
+    expect(findings(new ServerlessChecks(), collecting)).toEqual([]);
   });
 
   it('Acknowledgements: each carries a written reason', () => {
-    const acknowledgements = acknowledgementsUnder(webhook.stack);
+    const acknowledgements = [
+      ...acknowledgementsUnder(webhook.stack),
+      ...acknowledgementsUnder(collecting.stack),
+    ];
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledgements) {
       expect(id).toMatch(/ ((AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?|CloudFormation-Validate::W\d+)$/);
@@ -96,6 +111,29 @@ describe('NorthstarPipeline: cdk-nag', () => {
           `AwsSolutions-IAM5[Resource::<${idOf(webhook.pipeline.eventArchive.bucket)}.Arn>/*]`,
         ),
       ].sort(),
+    );
+  });
+
+  it('Acknowledgements: the collector adds only its reviewed findings, each where it arises', () => {
+    const acknowledged = acknowledgementsUnder(collecting.stack).map(([id]) => id);
+    const collector = collecting.pipeline.collector;
+    if (!collector) throw new Error('the configuration has a collector section');
+    const at = (path: string, ...ids: string[]) =>
+      ids.map((id) => `Northstar/Pipeline/Collector/${path} ${id}`);
+    expect(acknowledged.filter((id) => id.startsWith('Northstar/Pipeline/Collector/')).sort()).toEqual(
+      [
+        ...at('WriteKeys', 'AwsSolutions-SMG4'),
+        ...at('Api', 'AwsSolutions-APIG4'),
+        ...at('Function', 'Serverless-LambdaDLQ'),
+        ...at('FunctionTracingPolicy', 'AwsSolutions-IAM5[Resource::*]'),
+        ...at('FunctionRole', `AwsSolutions-IAM5[Resource::<${idOf(collector.keptEntries)}.Arn>/kept/*]`),
+      ].sort(),
+    );
+    // Everything else is what the pipeline acknowledges without a collector.
+    expect(acknowledged.filter((id) => !id.startsWith('Northstar/Pipeline/Collector/')).sort()).toEqual(
+      acknowledgementsUnder(demo.stack)
+        .map(([id]) => id)
+        .sort(),
     );
   });
 });

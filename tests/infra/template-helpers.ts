@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { NorthstarPipeline, type NorthstarPipelineProps } from '../../infra/northstar-pipeline.js';
 import { loadConfig } from '../../shared/domain/config/load.js';
 import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
+import { parseConfig } from '../../shared/domain/config/validate.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.config.ts', import.meta.url));
 export const GROWTH_WEBHOOK = 'https://chat.example.com/hooks/growth';
@@ -43,6 +44,24 @@ export function withGrowthWebhook(config: NorthstarConfig): NorthstarConfig {
       daily_signups: { ...daily, owner: { ...daily.owner, contact: GROWTH_WEBHOOK } },
     },
   };
+}
+
+export const COLLECTOR_ORIGIN = 'https://app.example.com';
+
+/** The demo configuration with a collector: one key listed, pages of one origin allowed. */
+export function withCollector(
+  config: NorthstarConfig,
+  collector: Record<string, unknown> = {},
+): NorthstarConfig {
+  return parseConfig({
+    ...config,
+    collector: {
+      writeKeys: { 'web-key-7f3a9c21': { source: 'app.web' } },
+      names: { 'Signed Up': 'signed_up' },
+      allowedOrigins: [COLLECTOR_ORIGIN],
+      ...collector,
+    },
+  });
 }
 
 /** Synthesis (and, where a test reads bundles, esbuild) of a few stacks on a busy machine. */

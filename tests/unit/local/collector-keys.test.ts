@@ -2,9 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openWriteKeys, WriteKeysUnavailableError } from '../../../local/collector-keys.js';
+import { openWriteKeys } from '../../../local/collector-keys.js';
 import { CollectorSettings } from '../../../shared/domain/config/schema.js';
 import { ConfigError } from '../../../shared/domain/config/validate.js';
+import { WriteKeysUnavailableError } from '../../../shared/use-cases/collector/write-keys.js';
 
 let dir: string;
 const settings = (fields: Record<string, unknown>) => CollectorSettings.parse(fields);

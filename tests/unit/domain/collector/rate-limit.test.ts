@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createRateLimiter } from '../../../local/rate-limit.js';
+import { createRateLimiter } from '../../../../shared/domain/collector/rate-limit.js';
 
 const LIMIT = { eventsPerSecond: 10, burst: 20 };
 

@@ -1,4 +1,4 @@
-import type { CollectorRateLimit } from '../shared/domain/config/schema.js';
+import type { CollectorRateLimit } from '../config/schema.js';
 
 /** Taken, or refused with the whole seconds to wait before the same request can be taken. */
 export type RateDecision =
@@ -19,6 +19,8 @@ interface Bucket {
  * A token bucket per key: `burst` events at once, refilled at `eventsPerSecond`. A request of
  * more events than the burst is taken once the bucket is full and leaves it in debt, so a big
  * batch is slowed, never refused for good. Runs on the wall clock, whatever the pipeline's says.
+ * The buckets live in one process: on AWS each function instance keeps its own, so there the
+ * limit is best effort (about the instance count times the limit), behind API Gateway's throttling.
  */
 export function createRateLimiter(now: () => number = () => performance.now()): RateLimiter {
   const buckets = new Map<string, Bucket>();
