@@ -209,6 +209,7 @@ describe('read API OpenAPI document', () => {
       '/api/alerts',
       '/api/alerts/{id}/ack',
       '/api/funnels/{id}',
+      '/api/imports/{id}/finish',
       '/api/journey',
       '/api/metrics',
       '/api/metrics/{id}/series',
