@@ -8,7 +8,7 @@ import type { VersionsResponse } from '../../shared/use-cases/read-api/routes-ve
 import { runCli } from '../cli/cli-runner.js';
 import { allCounters } from '../support/dynamo.js';
 import { demoDays, redefined } from '../support/redefined-config.js';
-import { referenceOf } from '../support/reference.js';
+import { ofVersions, referenceOf } from '../support/reference.js';
 import { type Child, kill9, startChild } from '../support/runtime-child.js';
 import { sampledEvents, sendBatches } from '../support/sampled-events.js';
 
@@ -40,16 +40,7 @@ async function afterRestart(dataDir: string, config = redefined) {
     const compiled: CompiledConfig = runtime.compiled;
     const ids = Object.values(compiled.defIds);
     const counters = await allCounters(runtime.stores.client, 'northstar');
-    const shown = Object.fromEntries(
-      Object.entries(counters)
-        .map(([item, fields]) => [
-          item,
-          Object.fromEntries(
-            Object.entries(fields).filter(([field]) => ids.some((id) => field.startsWith(`${id}.`))),
-          ),
-        ])
-        .filter(([, fields]) => Object.keys(fields as object).length > 0),
-    );
+    const shown = ofVersions(counters, ids);
     return { shown, compiled };
   } finally {
     await runtime.stop();

@@ -10,7 +10,7 @@ import type { AlertList, MetricSeries, MetricTree } from '../../shared/use-cases
 import { runCli } from '../cli/cli-runner.js';
 import { allCounters } from '../support/dynamo.js';
 import { demoDays, redefined } from '../support/redefined-config.js';
-import { referenceOf } from '../support/reference.js';
+import { ofVersions, referenceOf } from '../support/reference.js';
 import { sampledEvents, sendBatches } from '../support/sampled-events.js';
 
 const before = demoDays;
@@ -28,21 +28,6 @@ async function get<T>(url: string, path: string): Promise<T> {
 }
 
 /** The counters of some version ids. */
-const only = (counters: Record<string, Record<string, number>>, ids: readonly string[]) =>
-  Object.fromEntries(
-    Object.entries(counters)
-      .map(
-        ([item, fields]) =>
-          [
-            item,
-            Object.fromEntries(
-              Object.entries(fields).filter(([field]) => ids.some((id) => field.startsWith(`${id}.`))),
-            ),
-          ] as const,
-      )
-      .filter(([, fields]) => Object.keys(fields).length > 0),
-  );
-
 describe('a redefined metric on the local runtime', () => {
   test('It should backfill the new definition from the archive while live traffic flows, show it once done, and keep the old one readable', async () => {
     // Arrange: a runtime that has counted a history with the first definitions.
@@ -98,7 +83,7 @@ describe('a redefined metric on the local runtime', () => {
       ];
       expect(newIds[0]).toBe(newId);
       const counters = await allCounters(runtime.stores.client, 'northstar');
-      expect(only(counters, newIds)).toEqual(only(referenceOf(events, compiled), newIds));
+      expect(ofVersions(counters, newIds)).toEqual(ofVersions(referenceOf(events, compiled), newIds));
 
       // Then it is shown; the old one answers with ?version=.
       const done = await get<VersionsResponse>(runtime.url, '/api/versions');

@@ -2,7 +2,6 @@ import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import demo from '../../config/demo.config.js';
 import { startRuntime } from '../../local/runtime.js';
@@ -10,11 +9,11 @@ import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
-import { demoProperties } from '../support/demo-events.js';
 import type { TestEvent } from '../support/entries.js';
 import { seededRandom } from '../support/faults.js';
 import { referenceOf } from '../support/reference.js';
 import { kill9, startChild } from '../support/runtime-child.js';
+import { sampledEvents } from '../support/sampled-events.js';
 
 // The child runs the same configuration (tests/support/runtime-process.ts).
 const compiled = compileConfig(parseConfig({ ...demo, grains: ['day', 'week', 'month'] }));
@@ -27,24 +26,7 @@ afterAll(async () => {
 });
 
 /** Events of 80 users over the last day; every event is sent twice, in different calls. */
-function eventSet(seed: number, count: number): TestEvent[] {
-  const now = Date.now();
-  const event = fc
-    .record({
-      name: fc.constantFrom(...Object.keys(demoProperties)),
-      user: fc.integer({ min: 1, max: 80 }),
-      minutesAgo: fc.integer({ min: 1, max: 24 * 60 }),
-    })
-    .chain(({ name, user, minutesAgo }) =>
-      demoProperties[name]!.map((properties) => ({
-        name,
-        userId: `u${user}`,
-        occurredAt: new Date(now - minutesAgo * 60_000).toISOString(),
-        properties,
-      })),
-    );
-  return fc.sample(event, { seed, numRuns: count }).map((e, index) => ({ ...e, eventId: `e${index}` }));
-}
+const eventSet = (seed: number, count: number) => sampledEvents({ count, users: 80, days: 1, seed });
 
 /** PutEvents calls of up to 10 entries: batch entries of 1-20 events and single-event entries, mixed. */
 function callsOf(events: readonly TestEvent[], random: () => number): PutEventsRequestEntry[][] {

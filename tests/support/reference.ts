@@ -105,3 +105,13 @@ export function referenceOf(events: readonly TestEvent[], compiled: CompiledConf
     compiled,
   );
 }
+
+/** The counters of some definition versions only: their fields, by counter item. */
+export function ofVersions(counters: Counters, ids: readonly string[]): Counters {
+  const found: Counters = {};
+  for (const [item, fields] of Object.entries(counters)) {
+    const kept = Object.entries(fields).filter(([field]) => ids.some((id) => field.startsWith(`${id}.`)));
+    if (kept.length > 0) found[item] = Object.fromEntries(kept);
+  }
+  return found;
+}
