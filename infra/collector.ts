@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -7,7 +7,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { KEPT_ENTRIES_PREFIX } from '../shared/adapters/s3/kept-entries.js';
@@ -19,6 +19,7 @@ import {
   ROUTES,
 } from '../shared/use-cases/collector/segment-request.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle } from './bundled-config.js';
+import { dataBucket } from './data-bucket.js';
 import { PipelineFunction } from './pipeline-function.js';
 
 /** Requests per second across the stage, and at once. */
@@ -167,17 +168,11 @@ export class Collector extends Construct {
           'Write keys are public identifiers that ship inside apps, not credentials: a key is rotated by adding a new one and revoking the old one in the secret, which no rotation function can do for the apps.',
       });
 
-    this.keptEntries = new s3.Bucket(this, 'KeptEntries', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.dataKey,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: props.accessLogsBucket,
-      serverAccessLogsPrefix: 'collector-kept/',
+    this.keptEntries = dataBucket(this, 'KeptEntries', {
+      dataKey: props.dataKey,
+      accessLogs: props.accessLogsBucket,
+      accessLogsPrefix: 'collector-kept/',
       lifecycleRules: [{ id: 'Retention', expiration: props.keptRetention }],
-      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     this.function = new PipelineFunction(this, 'Function', {

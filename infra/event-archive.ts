@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { dataBucket } from './data-bucket.js';
 
 /** How long archived events are kept by default: a year and a month, so last year's same month can be backfilled. */
 export const DEFAULT_ARCHIVE_RETENTION = Duration.days(400);
@@ -79,19 +80,13 @@ export class EventArchive extends Construct {
         "It is the access log bucket of the event archive; logging its own access would log the logs' writes.",
     });
 
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.dataKey,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: this.accessLogs,
-      serverAccessLogsPrefix: 'archive/',
+    this.bucket = dataBucket(this, 'Bucket', {
+      dataKey: props.dataKey,
+      accessLogs: this.accessLogs,
+      accessLogsPrefix: 'archive/',
       lifecycleRules: [
         { id: 'Retention', expiration: retention, abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     this.deliveryStream = new firehose.DeliveryStream(this, 'Delivery', {
