@@ -78,6 +78,12 @@ export interface RuntimeOptions {
   readonly maxBacklogBytes?: number;
   /** The ingest's clock; the demo moves it through history. @default Date.now */
   readonly clock?: () => number;
+  /**
+   * Turns TTL on for a table this runtime creates. DynamoDB Local deletes expired items by
+   * the real time, which a runtime on a clock of its own must not have done to its dirty
+   * marks and rounds. @default true with the real clock, false with `clock`
+   */
+  readonly expireItems?: boolean;
   readonly onAlert?: (event: BusEvent) => void;
   readonly onSummary?: (summary: IngestSummary) => void;
   /** The built dashboard served at `/`. @default web/dist of this project */
@@ -195,7 +201,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {},
   );
   const client = dynamoClient(dynamo.endpoint);
-  await ensureTable(client, TABLE);
+  await ensureTable(client, TABLE, { expireItems: options.expireItems ?? options.clock === undefined });
   // The runtime is its table's one writer: the status it writes is kept in memory too.
   const written = await withStatusInMemory(storesFor(options.config, client, TABLE));
   const clock = options.clock ?? Date.now;

@@ -128,6 +128,8 @@ const runtime = await startRuntime({
   token: args.token,
   ...(dataDir ? { dataDir } : {}),
   clock: () => (live ? Date.now() : now),
+  // The demo's history carries expiry times of its own clock, long past by the real time.
+  expireItems: Boolean(args['no-demo']),
   recomputeEveryMs: 0,
   callerRecomputeEveryMs: RECOMPUTE_EVERY_MS,
   maxBacklogEntries,

@@ -12,10 +12,13 @@ export function localClient(): DynamoDBClient {
   return dynamoClient(inject('dynamoEndpoint'));
 }
 
-/** A fresh table per test keeps tests independent on one DynamoDB Local. */
+/**
+ * A fresh table per test keeps tests independent on one DynamoDB Local. Tests run on fixed
+ * clocks, so TTL stays off: DynamoDB Local would delete their items by the real time.
+ */
 export async function freshTable(client: DynamoDBClient): Promise<string> {
   const name = `t-${randomUUID()}`;
-  await ensureTable(client, name);
+  await ensureTable(client, name, { expireItems: false });
   return name;
 }
 

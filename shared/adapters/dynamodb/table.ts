@@ -9,8 +9,21 @@ import {
 /** One table holds every item type; see docs/data-model.md. The CDK stack declares the same keys. */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' } as const;
 
+export interface TableOptions {
+  /**
+   * Turns TTL on. DynamoDB (DynamoDB Local too, a few items a second) deletes expired items by
+   * the real time, so a writer on a clock of its own (a test, a replay) keeps it off: its dirty
+   * marks and rounds carry expiry times of that clock. @default true
+   */
+  readonly expireItems?: boolean;
+}
+
 /** Creates the table (local runtime and tests) unless it exists. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  { expireItems = true }: TableOptions = {},
+): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
@@ -31,6 +44,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       ],
     }),
   );
+  if (!expireItems) return;
   await client.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
