@@ -6,13 +6,15 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KEPT_ENTRIES_PREFIX } from '../shared/adapters/s3/kept-entries.js';
 import type { CollectorSettings } from '../shared/domain/config/schema.js';
-import { COLLECTOR_SERVICE } from '../shared/use-cases/collector/call-metrics.js';
+import { COLLECTOR_SERVICE, PACKER_SERVICE } from '../shared/use-cases/collector/call-metrics.js';
 import {
   ALLOWED_HEADERS,
   PREFLIGHT_MAX_AGE_SECONDS,
@@ -80,6 +82,17 @@ export interface CollectorOptions {
    * @default 0.05
    */
   readonly maxRefusedCallRate?: number;
+  /**
+   * Queued requests the packer takes at once: the more, the fuller the entries it puts on
+   * the bus (up to 10,000; a batch is also at most 6 MB).
+   * @default 1000
+   */
+  readonly packerBatchSize?: number;
+  /**
+   * How long the packer waits to fill a batch: the most it adds to an event's way to the bus.
+   * @default Duration.seconds(5)
+   */
+  readonly packerBatchingWindow?: Duration;
 }
 
 export interface CollectorProps extends CollectorOptions {
@@ -94,14 +107,21 @@ export interface CollectorProps extends CollectorOptions {
   /** The configuration file written for bundling. */
   readonly configFile: string;
   readonly entry: string;
+  /** The packer function's handler file. */
+  readonly packerEntry: string;
   readonly depsLockFilePath: string;
 }
 
 export const DEFAULT_COLLECTOR_THROTTLE: CollectorThrottle = { rateLimit: 1000, burstLimit: 2000 };
 export const DEFAULT_WRITE_KEYS_CACHE_TTL = Duration.seconds(30);
+export const DEFAULT_PACKER_BATCH_SIZE = 1000;
+export const DEFAULT_PACKER_BATCHING_WINDOW = Duration.seconds(5);
+const PACKER_TIMEOUT = Duration.seconds(60);
+/** A message that fails this many receives (its entries refused every time) goes to the dead-letter queue. */
+export const PACKER_MAX_RECEIVES = 5;
 
 /** One JSON object per request: what an operator needs to follow a refused or failed call. */
-const ACCESS_LOG_FORMAT = JSON.stringify({
+export const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',
   time: '$context.requestTime',
   ip: '$context.identity.sourceIp',
@@ -121,17 +141,25 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
  * The collector on AWS: the Segment tracking API for web and mobile apps, as an API Gateway
  * HTTP API (throttled, access-logged, CORS from the configuration's allowed origins, an
  * optional custom domain) in front of one function that runs the same tracking API as the
- * local runtime. It puts what it takes on the bus, retries the entries PutEvents refuses, and
- * keeps what is left in an S3 bucket for replay. Write keys come from the configuration and
- * from a secret read again every `writeKeysCacheTtl`, so revoking a key needs no deploy.
+ * local runtime. It queues each request's entries (or keeps them in an S3 bucket for replay
+ * when the queue is down); a packer function takes many queued requests at once and puts their
+ * events on the bus in full entries, which is what makes a few events a request as cheap as
+ * server traffic. Entries PutEvents refuses are retried; their messages are received again,
+ * then dead-lettered. Write keys come from the configuration and from a secret read again every
+ * `writeKeysCacheTtl`, so revoking a key needs no deploy.
  */
 export class Collector extends Construct {
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   readonly function: PipelineFunction;
+  /** Each accepted request's entries, until the packer put them on the bus. */
+  readonly queue: sqs.Queue;
+  /** Queued requests whose entries PutEvents refused at every receive. */
+  readonly deadLetterQueue: sqs.Queue;
+  readonly packer: PipelineFunction;
   readonly accessLogs: logs.LogGroup;
   readonly writeKeysSecret: secretsmanager.ISecret;
-  /** Entries PutEvents did not take after retries, as NDJSON that `northstar replay` sends again. */
+  /** Entries the queue did not take after retries, as NDJSON that `northstar replay` sends again. */
   readonly keptEntries: s3.Bucket;
   readonly domainName?: apigwv2.DomainName;
   /** The base URL apps send to: the custom domain's when there is one. */
@@ -175,15 +203,35 @@ export class Collector extends Construct {
       lifecycleRules: [{ id: 'Retention', expiration: props.keptRetention }],
     });
 
+    const batchSize = props.packerBatchSize ?? DEFAULT_PACKER_BATCH_SIZE;
+    if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000))
+      throw new Error(`collector.packerBatchSize ${batchSize} must be a whole number from 1 to 10000`);
+    const batchingWindow = props.packerBatchingWindow ?? DEFAULT_PACKER_BATCHING_WINDOW;
+    this.deadLetterQueue = new sqs.Queue(this, 'QueueDeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.dataKey,
+      enforceSSL: true,
+      // Six times the timeout leaves room for throttled retries (AWS guidance), plus the batching window.
+      visibilityTimeout: Duration.seconds(PACKER_TIMEOUT.toSeconds() * 6 + batchingWindow.toSeconds()),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: PACKER_MAX_RECEIVES },
+    });
+
     this.function = new PipelineFunction(this, 'Function', {
       entry: props.entry,
       depsLockFilePath: props.depsLockFilePath,
-      description: 'Northstar collector: Segment tracking API calls to batch entries on the bus',
+      description: 'Northstar collector: Segment tracking API calls to batch entries in the packer queue',
       // Under API Gateway's 30 s: every AWS call it makes gives up within seconds.
       timeout: Duration.seconds(25),
       environment: {
         NORTHSTAR_CONFIG_FILE: BUNDLED_CONFIG_FILE,
-        EVENT_BUS_NAME: props.bus.eventBusName,
+        COLLECTOR_QUEUE_URL: this.queue.queueUrl,
         KEPT_ENTRIES_BUCKET: this.keptEntries.bucketName,
         WRITE_KEYS_SECRET_ID: this.writeKeysSecret.secretArn,
         WRITE_KEYS_CACHE_SECONDS: String(
@@ -194,8 +242,60 @@ export class Collector extends Construct {
       },
       commandHooks: copyConfigIntoBundle(props.configFile),
     });
-    // events:PutEvents on this bus alone.
-    props.bus.grantPutEventsTo(this.function);
+    // sqs:SendMessage on this queue alone; SQS encrypts with the data key on the function's behalf.
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'QueueRequests',
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptQueuedRequests',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.dataKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+
+    this.packer = new PipelineFunction(this, 'Packer', {
+      entry: props.packerEntry,
+      depsLockFilePath: props.depsLockFilePath,
+      description: 'Northstar collector packer: queued requests to full batch entries on the bus',
+      timeout: PACKER_TIMEOUT,
+      environment: {
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        POWERTOOLS_SERVICE_NAME: PACKER_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
+      },
+    });
+    // events:PutEvents on this bus alone; the event source grants receive and delete on the queue.
+    props.bus.grantPutEventsTo(this.packer);
+    this.packer.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize,
+        maxBatchingWindow: batchingWindow,
+        reportBatchItemFailures: true,
+      }),
+    );
+    Validations.of(this.packer).acknowledge(
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          "Invoked by its SQS event source only: a message it cannot finish moves to the collector queue's dead-letter queue after its receives.",
+      },
+      {
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason: `SQS event source mappings take no on-failure destination: the collector queue's redrive policy dead-letters a message after ${PACKER_MAX_RECEIVES} receives.`,
+      },
+    );
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'A dead-letter queue is the end of its path: an alarm fires on its first message, and an operator redrives it to the collector queue (docs/collector.md).',
+    });
+
     this.writeKeysSecret.grantRead(this.function);
     // Only new objects under the kept prefix: it cannot read, list or delete what is kept.
     this.function.addToRolePolicy(

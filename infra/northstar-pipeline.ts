@@ -256,6 +256,7 @@ export class NorthstarPipeline extends Construct {
         keptRetention: props.archiveRetention ?? DEFAULT_ARCHIVE_RETENTION,
         configFile,
         entry: join(PROJECT_ROOT, 'functions/collector/handler.ts'),
+        packerEntry: join(PROJECT_ROOT, 'functions/collector/packer.ts'),
         depsLockFilePath,
       });
     const { collector } = this;
@@ -270,12 +271,18 @@ export class NorthstarPipeline extends Construct {
         ...(this.alerts.webhookFunction
           ? [{ name: 'AlertWebhook', function: this.alerts.webhookFunction }]
           : []),
-        ...(collector ? [{ name: 'Collector', function: collector.function }] : []),
+        ...(collector
+          ? [
+              { name: 'Collector', function: collector.function },
+              { name: 'CollectorPacker', function: collector.packer },
+            ]
+          : []),
       ],
       deadLetterQueues: [
         { name: 'IngestDeadLetterQueue', queue: ingestDeadLetterQueue },
         { name: 'RecomputeDeadLetterQueue', queue: recomputeDeadLetterQueue },
         { name: 'AlertDeadLetterQueue', queue: this.state.alertDeadLetterQueue },
+        ...(collector ? [{ name: 'CollectorDeadLetterQueue', queue: collector.deadLetterQueue }] : []),
       ],
       ingestQueue,
       notificationDeadLetterQueue: this.state.alertDeadLetterQueue,

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 const localClientSettings = (endpoint: string) => ({
   endpoint,
@@ -50,11 +51,15 @@ export function eventBridgeClient(
   });
 }
 
-/** AWS only: the local runtime keeps nothing in S3 or Secrets Manager. */
+/** AWS only: the local runtime keeps nothing in S3, Secrets Manager or SQS. */
 export function s3Client(tuning: ClientTuning = {}): S3Client {
   return new S3Client(tuned(tuning));
 }
 
 export function secretsManagerClient(tuning: ClientTuning = {}): SecretsManagerClient {
   return new SecretsManagerClient(tuned(tuning));
+}
+
+export function sqsClient(tuning: ClientTuning = {}): SQSClient {
+  return new SQSClient(tuned(tuning));
 }

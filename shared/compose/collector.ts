@@ -1,20 +1,24 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { retriedPutEvents } from '../adapters/eventbridge/bus-entries.js';
 import type { SecretText } from '../adapters/secrets-manager/secret-text.js';
+import { queuedEntries } from '../adapters/sqs/queued-entries.js';
 import { createRateLimiter } from '../domain/collector/rate-limit.js';
 import type { CollectorSettings } from '../domain/config/schema.js';
-import type { KeptEntries } from '../ports/bus-entries.js';
+import type { BusEntry, KeptEntries } from '../ports/bus-entries.js';
+import type { PutOrLeave } from '../use-cases/collector/repack.js';
 import { createTrackingApi, type TrackingApi } from '../use-cases/collector/tracking-api.js';
 import { cachedWriteKeys, mergeWriteKeys, parseWriteKeys } from '../use-cases/collector/write-keys.js';
 
 export interface CollectorParts {
   readonly settings: CollectorSettings;
-  readonly client: EventBridgeClient;
-  readonly busName: string;
+  /** The queue between the collector and its packer. */
+  readonly client: SQSClient;
+  readonly queueUrl: string;
   /** The secret's text: write keys as JSON, read again once `cacheMs` passed. */
   readonly readSecret: SecretText;
   readonly cacheMs: number;
-  /** Where entries go that PutEvents did not take after retries. */
+  /** Where a request's entries go that the queue did not take after retries. */
   readonly keeper: KeptEntries;
   /** Where it says that write keys cannot be read, and that they can again. */
   readonly log: (message: string) => void;
@@ -24,7 +28,8 @@ export interface CollectorParts {
 
 /**
  * The tracking API as the Lambda function serves it: keys from the configuration and the
- * secret together, a rate limiter of this instance, PutEvents with retries and a keeper.
+ * secret together, a rate limiter of this instance, each request's entries to the packer's
+ * queue (or kept).
  */
 export function composeCollector(parts: CollectorParts): TrackingApi {
   const { settings } = parts;
@@ -38,7 +43,27 @@ export function composeCollector(parts: CollectorParts): TrackingApi {
       log: parts.log,
     }),
     limiter: createRateLimiter(),
-    putEntries: retriedPutEvents({ client: parts.client, busName: parts.busName, keeper: parts.keeper }),
+    putEntries: queuedEntries({ client: parts.client, queueUrl: parts.queueUrl, keeper: parts.keeper }),
     clock: parts.clock ?? Date.now,
   });
+}
+
+/**
+ * The packer's PutEvents: each entry PutEvents refuses retried with backoff; what is left
+ * after the retries is answered, so its messages are received again rather than kept.
+ */
+export function packerPut(client: EventBridgeClient, busName: string): PutOrLeave {
+  return async (entries) => {
+    const left: BusEntry[] = [];
+    await retriedPutEvents({
+      client,
+      busName,
+      keeper: {
+        async keep(kept) {
+          left.push(...kept);
+        },
+      },
+    })(entries);
+    return left;
+  };
 }

@@ -5,17 +5,19 @@ import { invokeRecomputeFunction } from '../adapters/lambda/recompute-function.j
 import { s3KeptEntries } from '../adapters/s3/kept-entries.js';
 import { secretText } from '../adapters/secrets-manager/secret-text.js';
 import { WebhookRoutes } from '../domain/alerts/webhook-routes.js';
+import type { PutOrLeave } from '../use-cases/collector/repack.js';
 import type { TrackingApi } from '../use-cases/collector/tracking-api.js';
 import type { IngestRecordsDeps } from '../use-cases/ingest/ingest-records.js';
 import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
 import type { RecomputeDeps } from '../use-cases/recompute/recompute.js';
-import { dynamoClient, eventBridgeClient, s3Client, secretsManagerClient } from './clients.js';
-import { composeCollector } from './collector.js';
+import { dynamoClient, eventBridgeClient, s3Client, secretsManagerClient, sqsClient } from './clients.js';
+import { composeCollector, packerPut } from './collector.js';
 import { composePipeline, type Pipeline } from './pipeline.js';
 import {
   ApiEnv,
   CollectorEnv,
   loadConfigFile,
+  PackerEnv,
   PipelineEnv,
   parseEnv,
   RecomputeEnv,
@@ -76,7 +78,7 @@ export function webhookRoutesFromEnv(env: NodeJS.ProcessEnv): WebhookRoutes {
 
 /**
  * Each AWS call of the collector gives up within seconds: API Gateway waits 30 s at most, and
- * what PutEvents does not take in time is kept rather than left to that timeout.
+ * what the queue does not take in time is kept rather than left to that timeout.
  */
 const COLLECTOR_CLIENT_TUNING = { maxAttempts: 3, requestTimeoutMs: 3000 };
 
@@ -89,11 +91,16 @@ export function collectorFromEnv(env: NodeJS.ProcessEnv, log: (message: string) 
     );
   return composeCollector({
     settings: collector,
-    client: eventBridgeClient(settings.EVENTBRIDGE_ENDPOINT, undefined, COLLECTOR_CLIENT_TUNING),
-    busName: settings.EVENT_BUS_NAME,
+    client: sqsClient(COLLECTOR_CLIENT_TUNING),
+    queueUrl: settings.COLLECTOR_QUEUE_URL,
     readSecret: secretText(secretsManagerClient(COLLECTOR_CLIENT_TUNING), settings.WRITE_KEYS_SECRET_ID),
     cacheMs: settings.WRITE_KEYS_CACHE_SECONDS * 1000,
     keeper: s3KeptEntries(s3Client(COLLECTOR_CLIENT_TUNING), settings.KEPT_ENTRIES_BUCKET),
     log,
   });
+}
+
+export function packerFromEnv(env: NodeJS.ProcessEnv): PutOrLeave {
+  const settings = parseEnv(PackerEnv, env);
+  return packerPut(eventBridgeClient(settings.EVENTBRIDGE_ENDPOINT), settings.EVENT_BUS_NAME);
 }

@@ -32,16 +32,22 @@ export type ApiEnv = z.infer<typeof ApiEnv>;
  */
 export const CollectorEnv = z.object({
   NORTHSTAR_CONFIG_FILE: z.string().min(1),
-  EVENT_BUS_NAME: z.string().min(1),
+  /** The queue the packer reads: each request's entries are one message. */
+  COLLECTOR_QUEUE_URL: z.url(),
   KEPT_ENTRIES_BUCKET: z.string().min(3),
   /** The secret that holds write keys as JSON (the shape of `collector.writeKeys`). */
   WRITE_KEYS_SECRET_ID: z.string().min(1),
   /** How long a read of the secret is used: revoking a key takes effect within this. */
   WRITE_KEYS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600),
+});
+export type CollectorEnv = z.infer<typeof CollectorEnv>;
+
+/** The collector's packer: from its queue to the bus. */
+export const PackerEnv = z.object({
+  EVENT_BUS_NAME: z.string().min(1),
   /** Set only for tests. */
   EVENTBRIDGE_ENDPOINT: z.url().optional(),
 });
-export type CollectorEnv = z.infer<typeof CollectorEnv>;
 
 /** Which chat webhooks each owner team's topic posts to; from the metric configuration. */
 export const WebhookEnv = z.object({ WEBHOOK_ROUTES: z.string().min(2) });

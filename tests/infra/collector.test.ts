@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_FILE } from '../../infra/bundled-config.js';
 import type { Collector } from '../../infra/collector.js';
@@ -154,34 +155,87 @@ describe('NorthstarPipeline: the collector', () => {
     expect(closed.Properties.CorsConfiguration).toBeUndefined();
   });
 
-  it('It should let the function put events on the bus alone, read the keys secret and only add kept objects', () => {
+  /** Each action a function's role allows, with its resource and condition, in a stable order. */
+  const grantsOf = (fn: IConstruct) =>
+    statementsOf(collecting.template, roleIdOf(resource(collecting.template, idOf(fn))))
+      .flatMap((statement) =>
+        asList(statement.Action).map((action) => [action, statement.Resource, statement.Condition]),
+      )
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const viaService = (service: string) => ({
+    StringEquals: {
+      'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+    },
+  });
+  const sorted = (grants: unknown[][]) =>
+    grants.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+  it('It should let the function queue requests alone, read the keys secret and only add kept objects', () => {
+    const { pipeline } = collecting;
+    const collector = collectorOf(collecting);
+    const secret = { Ref: idOf(collector.writeKeysSecret) };
+    const dataKey = getAtt(idOf(pipeline.state.dataKey));
+    expect(grantsOf(collector.function)).toEqual(
+      sorted([
+        ['logs:CreateLogStream', getAtt(idOf(collector.function.logGroup)), undefined],
+        ['logs:PutLogEvents', getAtt(idOf(collector.function.logGroup)), undefined],
+        ['xray:PutTraceSegments', '*', undefined],
+        ['xray:PutTelemetryRecords', '*', undefined],
+        ['sqs:SendMessage', getAtt(idOf(collector.queue)), undefined],
+        ['kms:GenerateDataKey', dataKey, viaService('sqs')],
+        ['kms:Decrypt', dataKey, viaService('sqs')],
+        ['secretsmanager:GetSecretValue', secret, undefined],
+        ['secretsmanager:DescribeSecret', secret, undefined],
+        ['s3:PutObject', { 'Fn::Join': ['', [getAtt(idOf(collector.keptEntries)), '/kept/*']] }, undefined],
+        ['kms:GenerateDataKey', dataKey, viaService('s3')],
+      ]),
+    );
+  });
+
+  it('It should let the packer take from the queue and put events on the bus alone, no more', () => {
     const { pipeline, template } = collecting;
     const collector = collectorOf(collecting);
-    const statements = statementsOf(template, roleIdOf(resource(template, idOf(collector.function))));
-    const byAction = Object.fromEntries(
-      statements.flatMap((statement) =>
-        asList(statement.Action).map((action) => [action, [statement.Resource, statement.Condition]]),
-      ),
+    const queue = getAtt(idOf(collector.queue));
+    const dataKey = getAtt(idOf(pipeline.state.dataKey));
+    expect(grantsOf(collector.packer)).toEqual(
+      sorted([
+        ['logs:CreateLogStream', getAtt(idOf(collector.packer.logGroup)), undefined],
+        ['logs:PutLogEvents', getAtt(idOf(collector.packer.logGroup)), undefined],
+        ['xray:PutTraceSegments', '*', undefined],
+        ['xray:PutTelemetryRecords', '*', undefined],
+        ['events:PutEvents', getAtt(idOf(pipeline.state.bus)), undefined],
+        ['sqs:ReceiveMessage', queue, undefined],
+        ['sqs:ChangeMessageVisibility', queue, undefined],
+        ['sqs:GetQueueUrl', queue, undefined],
+        ['sqs:DeleteMessage', queue, undefined],
+        ['sqs:GetQueueAttributes', queue, undefined],
+        ['kms:Decrypt', dataKey, undefined],
+      ]),
     );
-    const secret = { Ref: idOf(collector.writeKeysSecret) };
-    expect(byAction).toEqual({
-      'logs:CreateLogStream': [getAtt(idOf(collector.function.logGroup)), undefined],
-      'logs:PutLogEvents': [getAtt(idOf(collector.function.logGroup)), undefined],
-      'xray:PutTraceSegments': ['*', undefined],
-      'xray:PutTelemetryRecords': ['*', undefined],
-      'events:PutEvents': [getAtt(idOf(pipeline.state.bus)), undefined],
-      'secretsmanager:GetSecretValue': [secret, undefined],
-      'secretsmanager:DescribeSecret': [secret, undefined],
-      's3:PutObject': [{ 'Fn::Join': ['', [getAtt(idOf(collector.keptEntries)), '/kept/*']] }, undefined],
-      'kms:GenerateDataKey': [
-        getAtt(idOf(pipeline.state.dataKey)),
-        {
-          StringEquals: {
-            'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
-          },
-        },
-      ],
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: queue,
+      FunctionName: { Ref: idOf(collector.packer) },
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+    // Encrypted with the data key, dead-lettered after five receives, alarmed on its first dead letter.
+    expect(resource(template, idOf(collector.queue)).Properties).toMatchObject({
+      KmsMasterKeyId: dataKey,
+      VisibilityTimeout: 365,
+      RedrivePolicy: { deadLetterTargetArn: getAtt(idOf(collector.deadLetterQueue)), maxReceiveCount: 5 },
+    });
+    expect(resource(template, idOf(collector.deadLetterQueue)).Properties).toMatchObject({
+      KmsMasterKeyId: dataKey,
+    });
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    expect(
+      Object.values(alarms).some(
+        (alarm) =>
+          JSON.stringify(alarm.Properties.Dimensions ?? []).includes(idOf(collector.deadLetterQueue)) &&
+          alarm.Properties.Threshold === 1,
+      ),
+    ).toBe(true);
   });
 
   it('It should keep what PutEvents refused in a private bucket under the data key, logged, for the archive retention', () => {
@@ -227,7 +281,7 @@ describe('NorthstarPipeline: the collector', () => {
     expect(environmentOf(fn)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       NORTHSTAR_CONFIG_FILE: BUNDLED_CONFIG_FILE,
-      EVENT_BUS_NAME: { Ref: idOf(collecting.pipeline.state.bus) },
+      COLLECTOR_QUEUE_URL: { Ref: idOf(collector.queue) },
       KEPT_ENTRIES_BUCKET: { Ref: idOf(collector.keptEntries) },
       WRITE_KEYS_SECRET_ID: { Ref: idOf(collector.writeKeysSecret) },
       WRITE_KEYS_CACHE_SECONDS: '30',

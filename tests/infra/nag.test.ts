@@ -127,6 +127,9 @@ describe('NorthstarPipeline: cdk-nag', () => {
         ...at('Function', 'Serverless-LambdaDLQ'),
         ...at('FunctionTracingPolicy', 'AwsSolutions-IAM5[Resource::*]'),
         ...at('FunctionRole', `AwsSolutions-IAM5[Resource::<${idOf(collector.keptEntries)}.Arn>/kept/*]`),
+        ...at('Packer', 'Serverless-LambdaDLQ', 'Serverless-LambdaEventSourceMappingDestination'),
+        ...at('PackerTracingPolicy', 'AwsSolutions-IAM5[Resource::*]'),
+        ...at('QueueDeadLetters', 'Serverless-SQSRedrivePolicy'),
       ].sort(),
     );
     // Everything else is what the pipeline acknowledges without a collector.

@@ -12,3 +12,13 @@ export const CALL_METRICS: Readonly<Record<keyof CallTally, string>> = {
   entriesRetried: 'EntriesRetried',
   entriesKept: 'EntriesKept',
 };
+
+/** The service dimension of the packer's metrics, between the collector's queue and the bus. */
+export const PACKER_SERVICE = 'northstar-collector-packer';
+
+export const PACKER_METRICS = {
+  messages: 'MessagesPacked',
+  events: 'EventsPacked',
+  entriesPut: 'EntriesPut',
+  messagesFailed: 'MessagesFailed',
+} as const;

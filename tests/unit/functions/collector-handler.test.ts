@@ -6,15 +6,23 @@ import type {
   PutEventsCommandInput,
   PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  SQSBatchResponse,
+  SQSRecord,
+} from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BATCH_DETAIL_TYPE } from '../../../client/pack-entries.js';
 import { createCollectorHandler } from '../../../functions/collector/handler.js';
+import { createPackerHandler } from '../../../functions/collector/packer.js';
 import { type Runtime, startRuntime } from '../../../local/runtime.js';
 import { eventBridgeClient } from '../../../shared/compose/clients.js';
-import { composeCollector } from '../../../shared/compose/collector.js';
+import { composeCollector, packerPut } from '../../../shared/compose/collector.js';
 import type { KeptEntry } from '../../../shared/ports/bus-entries.js';
-import { CALL_METRICS } from '../../../shared/use-cases/collector/call-metrics.js';
+import { CALL_METRICS, PACKER_METRICS } from '../../../shared/use-cases/collector/call-metrics.js';
 import {
   basicAuth,
   collectorProductConfig,
@@ -22,7 +30,12 @@ import {
   type SourcedEvent,
 } from '../../support/collector-product.js';
 
-/** The Lambda handler with a real API Gateway HTTP API (payload 2.0) event, PutEvents to the local runtime. */
+/**
+ * The collector's Lambda handler with a real API Gateway HTTP API (payload 2.0) event, its
+ * messages taken from the queue by the packer's handler, whose PutEvents go to the local
+ * runtime. SQS has no local counterpart: the queue is a list here, delivering again what the
+ * packer reports failed.
+ */
 
 const WEB_KEY = 'web-key-7f3a9c21';
 const LISTED_KEY = 'listed-key-0c55d2e1';
@@ -39,18 +52,31 @@ let secret: string | undefined;
 /** What the keeper was given, and whether it fails. */
 let kept: KeptEntry[][];
 let keeperDown: boolean;
+/** Messages waiting in the collector's queue, and whether SendMessage fails. */
+let queued: { messageId: string; body: string }[];
+let queueDown: boolean;
+let sent = 0;
 /** PutEvents faults: entries answered failed in their place (not sent), or the whole service down. */
 let refuseEntries: number;
 let busDown: boolean;
 let published: [string, number][];
 let handle: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+let packer: (records: SQSRecord[]) => Promise<SQSBatchResponse>;
+
+/** Metrics each function publishes, by the function's service. */
+let publishedByPacker: [string, number][];
 
 class RecordingMetrics extends Metrics {
+  /** Set once constructed: the base constructor publishes nothing the test looks at. */
+  into?: () => [string, number][];
+
   override addMetric(...[name, , value]: Parameters<Metrics['addMetric']>): this {
-    published.push([name, value]);
+    this.into?.().push([name, value]);
     return this;
   }
 }
+const recording = (into: () => [string, number][]) =>
+  Object.assign(new RecordingMetrics({ namespace: 'Test' }), { into });
 
 /**
  * EventBridge under load answers some entries with `ThrottlingException` in their place; the
@@ -88,6 +114,53 @@ function injectPutEventsFaults(bus: EventBridgeClient) {
   );
 }
 
+/** SQS as the collector sees it: SendMessage takes a message into `queued`, or fails. */
+function queueClient(): SQSClient {
+  const sqs = new SQSClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  sqs.middlewareStack.add(
+    () => async (args) => {
+      if (queueDown)
+        throw Object.assign(new Error('injected: queue unavailable'), { name: 'ServiceUnavailable' });
+      const { MessageBody } = args.input as SendMessageCommand['input'];
+      const messageId = `message-${++sent}`;
+      queued.push({ messageId, body: MessageBody! });
+      return { output: { $metadata: {}, MessageId: messageId }, response: {} } as never;
+    },
+    { step: 'initialize', name: 'queueInMemory' },
+  );
+  return sqs;
+}
+
+const recordOf = ({ messageId, body }: { messageId: string; body: string }): SQSRecord => ({
+  messageId,
+  receiptHandle: `handle-${messageId}`,
+  body,
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: String(RECEIVED),
+    SenderId: 'collector',
+    ApproximateFirstReceiveTimestamp: String(RECEIVED),
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:111111111111:northstar-collector',
+  awsRegion: 'us-east-1',
+});
+
+/** One receive of everything queued; what the packer reports failed stays queued, as SQS delivers it again. */
+async function pack(): Promise<SQSBatchResponse> {
+  const batch = queued;
+  queued = [];
+  const answer = await packer(batch.map(recordOf));
+  const failed = new Set(answer.batchItemFailures.map((failure) => failure.itemIdentifier));
+  queued.push(...batch.filter((message) => failed.has(message.messageId)));
+  return answer;
+}
+
 beforeAll(async () => {
   const config = collectorProductConfig({
     writeKeys: { [LISTED_KEY]: { source: 'app.server', rateLimit: { eventsPerSecond: 1, burst: 3 } } },
@@ -98,8 +171,8 @@ beforeAll(async () => {
   injectPutEventsFaults(client);
   const api = composeCollector({
     settings: config.collector!,
-    client,
-    busName: 'northstar',
+    client: queueClient(),
+    queueUrl: 'https://sqs.us-east-1.amazonaws.com/111111111111/northstar-collector',
     readSecret: async () => {
       if (secret === undefined) throw new Error('AccessDeniedException: not allowed to read the secret');
       return secret;
@@ -114,11 +187,18 @@ beforeAll(async () => {
     log: () => {},
     clock: () => RECEIVED,
   });
+  const logger = new Logger({ serviceName: 'test' });
   handle = (event) =>
-    createCollectorHandler(() => api, {
-      logger: new Logger({ serviceName: 'test' }),
-      metrics: new RecordingMetrics({ namespace: 'Test' }),
-    })(event, context) as Promise<APIGatewayProxyStructuredResultV2>;
+    createCollectorHandler(() => api, { logger, metrics: recording(() => published) })(
+      event,
+      context,
+    ) as Promise<APIGatewayProxyStructuredResultV2>;
+  const put = packerPut(client, 'northstar');
+  packer = (records) =>
+    createPackerHandler(() => put, { logger, metrics: recording(() => publishedByPacker) })(
+      { Records: records },
+      context,
+    ) as Promise<SQSBatchResponse>;
 });
 
 afterAll(async () => {
@@ -130,9 +210,12 @@ beforeEach(() => {
   secret = JSON.stringify({ [WEB_KEY]: { source: 'app.web' } });
   kept = [];
   keeperDown = false;
+  queued = [];
+  queueDown = false;
   refuseEntries = 0;
   busDown = false;
   published = [];
+  publishedByPacker = [];
 });
 
 /** The fixture with another body (JSON, base64-encoded as API Gateway does for binary types) and headers. */
@@ -158,18 +241,22 @@ const errorOf = (result: APIGatewayProxyStructuredResultV2) => [
   result.statusCode,
   (JSON.parse(result.body ?? '{}') as { error?: { code: string } }).error?.code,
 ];
-const metric = (name: string) =>
-  published.filter(([published]) => published === name).reduce((sum, [, value]) => sum + value, 0);
+const sumOf = (metrics: [string, number][], name: string) =>
+  metrics.filter(([published]) => published === name).reduce((sum, [, value]) => sum + value, 0);
+const metric = (name: string) => sumOf(published, name);
+const packerMetric = (name: string) => sumOf(publishedByPacker, name);
 
 describe('collector handler', () => {
-  test('It should put a batch from a key in the secret on the bus, counted exactly once ingested', async () => {
+  test('It should queue a batch from a key in the secret, and the packer put it on the bus, counted exactly once ingested', async () => {
     // Act
     const result = await handle(fixture);
     const again = await handle(fixture);
+    const packed = await pack();
 
     // Assess
     expect(result).toMatchObject({ statusCode: 200, body: '{"success":true}' });
     expect(again.statusCode).toBe(200);
+    expect(packed.batchItemFailures).toEqual([]);
     const events: SourcedEvent[] = [
       ['visited', 'page-0001', 'anon-1', '2026-10-07T11:00:30.000Z'],
       ['signed_up', 'track-0001', 'ann', '2026-10-07T11:06:30.000Z'],
@@ -190,6 +277,36 @@ describe('collector handler', () => {
     expect(metric(CALL_METRICS.events)).toBe(8);
     expect(metric(CALL_METRICS.entriesPut)).toBe(2);
     expect(metric(CALL_METRICS.entriesKept)).toBe(0);
+    // Two requests' entries, one entry on the bus.
+    expect(packerMetric(PACKER_METRICS.messages)).toBe(2);
+    expect(packerMetric(PACKER_METRICS.events)).toBe(8);
+    expect(packerMetric(PACKER_METRICS.entriesPut)).toBe(1);
+  });
+
+  test('It should pack the events of many requests and users into full entries', async () => {
+    // Prepare: 60 requests of 2 events of about 1 KB from 60 users: 60 entries as sent.
+    for (let i = 0; i < 60; i++)
+      await handle(
+        eventWith({
+          batch: [0, 1].map((j) => ({
+            ...track(`pack-${i}-${j}`, `packed-${i}`),
+            properties: { note: 'x'.repeat(900) },
+          })),
+        }),
+      );
+    await runtime.drained();
+    const before = runtime.totals.accepted;
+
+    // Act
+    const packed = await pack();
+
+    // Assess: 120 KB of events fill two entries of 64 KB.
+    expect(packed.batchItemFailures).toEqual([]);
+    expect(metric(CALL_METRICS.entriesPut)).toBe(60);
+    expect(packerMetric(PACKER_METRICS.messages)).toBe(60);
+    expect(packerMetric(PACKER_METRICS.entriesPut)).toBe(2);
+    await runtime.drained();
+    expect(runtime.totals.accepted - before).toBe(120);
   });
 
   test('It should take keys listed in the configuration too, and refuse a key revoked in the secret at once', async () => {
@@ -221,44 +338,73 @@ describe('collector handler', () => {
 
     // Act
     const result = await handle(eventWith({ batch: calls }));
+    const packed = await pack();
 
     // Assess
     expect(result.statusCode).toBe(200);
-    expect(kept).toEqual([]);
-    expect(metric(CALL_METRICS.entriesRetried)).toBe(3);
-    expect(metric(CALL_METRICS.entriesPut)).toBe(4);
+    expect(packed.batchItemFailures).toEqual([]);
+    expect(packerMetric(PACKER_METRICS.entriesPut)).toBe(4);
     await runtime.drained();
     expect(runtime.totals.accepted - before).toBe(80);
   });
 
-  test('It should keep for replay what PutEvents did not take after retries, and answer 200', async () => {
-    // Refused at every attempt; then the service down altogether.
+  test('It should have SQS deliver again the messages whose entries PutEvents did not take, until they are put', async () => {
+    // Prepare: refused at every attempt, then the service down altogether.
+    await handle(eventWith({ batch: [track('again-1', 'ann'), track('again-2', 'bob')] }));
+    await handle(eventWith({ batch: [track('again-3', 'cid')] }));
+    await runtime.drained();
+    const before = runtime.totals.accepted;
+
+    // Act
     refuseEntries = Number.POSITIVE_INFINITY;
-    const refused = await handle(eventWith({ batch: [track('kept-1', 'ann'), track('kept-2', 'bob')] }));
+    const refused = await pack();
     refuseEntries = 0;
     busDown = true;
-    const down = await handle(eventWith({ batch: [track('kept-3', 'cid')] }));
+    const down = await pack();
+    busDown = false;
+    const recovered = await pack();
 
-    expect(refused.statusCode).toBe(200);
-    expect(down.statusCode).toBe(200);
-    expect(kept).toHaveLength(2);
+    // Assess
+    expect(refused.batchItemFailures).toHaveLength(2);
+    expect(down.batchItemFailures).toHaveLength(2);
+    expect(recovered.batchItemFailures).toEqual([]);
+    expect(queued).toEqual([]);
+    expect(kept).toEqual([]);
+    await runtime.drained();
+    expect(runtime.totals.accepted - before).toBe(3);
+  });
+
+  test('It should report a message that is not the collector’s as failed, for the dead-letter queue', async () => {
+    queued.push({ messageId: 'foreign-1', body: '{"hello":"world"}' });
+    await handle(eventWith({ batch: [track('beside-1', 'ann')] }));
+    const answer = await pack();
+    expect(answer.batchItemFailures).toEqual([{ itemIdentifier: 'foreign-1' }]);
+    expect(packerMetric(PACKER_METRICS.entriesPut)).toBe(1);
+  });
+
+  test('It should keep for replay what the queue did not take, and answer 200', async () => {
+    queueDown = true;
+    const result = await handle(eventWith({ batch: [track('kept-1', 'ann'), track('kept-2', 'bob')] }));
+
+    expect(result.statusCode).toBe(200);
+    expect(kept).toHaveLength(1);
     expect(kept[0]).toEqual([
       expect.objectContaining({
         Source: 'app.web',
         DetailType: BATCH_DETAIL_TYPE,
-        ErrorCode: 'ThrottlingException',
-        ErrorMessage: 'Rate exceeded',
+        ErrorCode: 'ServiceUnavailable',
+        ErrorMessage: 'injected: queue unavailable',
       }),
     ]);
     expect(JSON.parse(kept[0]![0]!.Detail).events.map((event: { eventId: string }) => event.eventId)).toEqual(
       ['kept-1', 'kept-2'],
     );
-    expect(kept[1]![0]).toMatchObject({ ErrorCode: 'InternalException' });
-    expect(metric(CALL_METRICS.entriesKept)).toBe(2);
+    expect(metric(CALL_METRICS.entriesKept)).toBe(1);
+    expect(queued).toEqual([]);
   });
 
-  test('It should answer 503 when entries could be neither put nor kept, so the app sends them again', async () => {
-    busDown = true;
+  test('It should answer 503 when entries could be neither queued nor kept, so the app sends them again', async () => {
+    queueDown = true;
     keeperDown = true;
     const result = await handle(eventWith({ batch: [track('lost-1', 'ann')] }));
     expect(errorOf(result)).toEqual([503, 'unavailable']);
