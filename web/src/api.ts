@@ -1,3 +1,4 @@
+import type { VersionsResponse } from '../../shared/use-cases/read-api/routes-versions.js';
 import type {
   AlertList,
   AlertSummary,
@@ -10,6 +11,13 @@ import type {
   QuarantineReport,
 } from '../../shared/use-cases/read-api/schemas.js';
 import { accessToken } from './access-token.js';
+
+export type { VersionsResponse };
+
+/** The next generation's backfill: how far it has counted the archive. */
+export type BackfillStatus = NonNullable<VersionsResponse['backfill']>;
+/** One version of a definition: shown, backfilling or retired. */
+export type DefinitionVersion = VersionsResponse['definitions'][number]['versions'][number];
 
 export type {
   AlertList,
@@ -72,7 +80,8 @@ async function request<T>(path: string, query: Query = {}, init: RequestInit = {
 
 export const readApi = {
   metricTree: () => request<MetricTree>('metrics'),
-  series: (id: string, query: { grain?: string; from?: string; to?: string } = {}) =>
+  /** `version`: another definition version of the metric than the one shown. */
+  series: (id: string, query: { grain?: string; from?: string; to?: string; version?: string } = {}) =>
     request<MetricSeries>(`metrics/${encodeURIComponent(id)}/series`, query),
   funnel: (id: string, query: { grain?: string; from?: string; to?: string } = {}) =>
     request<FunnelReport>(`funnels/${encodeURIComponent(id)}`, query),
@@ -89,6 +98,7 @@ export const readApi = {
     ),
   quarantine: (days = 7) => request<QuarantineReport>('quarantine', { days: String(days) }),
   status: () => request<PipelineStatus>('status'),
+  versions: () => request<VersionsResponse>('versions'),
   openApi: () => request<OpenApiPaths>('openapi.json'),
 };
 

@@ -21,6 +21,8 @@ const COLOURS = {
   deviating: '#c0262d',
   target: '#b7791f',
   highlight: 'rgba(192, 38, 45, 0.12)',
+  other: '#c05621',
+  otherFill: '#fbd3b5',
 };
 
 /** Marks one period with a shaded column behind the lines. */
@@ -100,14 +102,95 @@ export function trendChart(options: TrendOptions): HTMLElement {
     legend: { show: true },
     plugins: [highlightPlugin(highlight >= 0 ? highlight : undefined)],
   };
+  return mount(chartOptions, data, container);
+}
+
+/** Draws the chart into its container, resizing with it, released with the render. */
+function mount(chartOptions: uPlot.Options, data: uPlot.AlignedData, container: HTMLElement): HTMLElement {
   const chart = new uPlot(chartOptions, data, container);
   const resize = new ResizeObserver(([entry]) => {
     const width = Math.floor(entry?.contentRect.width ?? 0);
-    if (width > 0 && width !== chart.width) chart.setSize({ width, height: chartOptions.height ?? 260 });
+    if (width > 0 && width !== chart.width) chart.setSize({ width, height: chartOptions.height });
   });
   resize.observe(container);
   drawn.add({ chart, resize });
   return container;
+}
+
+/** One version's line in a comparison. */
+export interface VersionLine {
+  readonly label: string;
+  readonly points: readonly PeriodValue[];
+}
+
+/** The periods of two versions' series, by start, with each one's value (null where it has none). */
+export function alignedPeriods(
+  shown: readonly PeriodValue[],
+  other: readonly PeriodValue[],
+): { period: string; start: string; shown: PeriodValue | undefined; other: PeriodValue | undefined }[] {
+  const byPeriod = new Map<
+    string,
+    { period: string; start: string; shown?: PeriodValue; other?: PeriodValue }
+  >();
+  for (const point of shown)
+    byPeriod.set(point.period, { period: point.period, start: point.start, shown: point });
+  for (const point of other) {
+    const row = byPeriod.get(point.period);
+    if (row) row.other = point;
+    else byPeriod.set(point.period, { period: point.period, start: point.start, other: point });
+  }
+  return [...byPeriod.values()]
+    .sort((a, b) => Date.parse(a.start) - Date.parse(b.start))
+    .map((row) => ({ period: row.period, start: row.start, shown: row.shown, other: row.other }));
+}
+
+/**
+ * Two versions of a metric over the same periods: the shown one solid, the other dashed
+ * in another colour with larger points, so they differ without colour too.
+ */
+export function versionChart(options: {
+  readonly shown: VersionLine;
+  readonly other: VersionLine;
+  readonly kind: MetricKind;
+  readonly height?: number;
+}): HTMLElement {
+  const { shown, other, kind } = options;
+  const container = h('div', {
+    class: 'chart',
+    role: 'img',
+    'aria-label': `${shown.label} against ${other.label}; the table below has the same numbers`,
+  });
+  const rows = alignedPeriods(shown.points, other.points);
+  if (rows.length === 0) return container;
+  const data: uPlot.AlignedData = [
+    rows.map((row) => Date.parse(row.start) / 1000),
+    rows.map((row) => row.shown?.value ?? null),
+    rows.map((row) => row.other?.value ?? null),
+  ];
+  const value = (_: uPlot, raw: number | null) => formatValue(raw, kind);
+  const chartOptions: uPlot.Options = {
+    width: 600,
+    height: options.height ?? 240,
+    series: [
+      {
+        label: 'Period start',
+        value: (_, raw) => (raw === null ? '' : new Date(raw * 1000).toISOString().slice(0, 10)),
+      },
+      { label: shown.label, stroke: COLOURS.value, width: 2, points: { show: true, size: 6 }, value },
+      {
+        label: other.label,
+        stroke: COLOURS.other,
+        width: 2,
+        dash: [6, 4],
+        points: { show: true, size: 8, stroke: COLOURS.other, fill: COLOURS.otherFill },
+        value,
+      },
+    ],
+    axes: [{}, { values: (_, splits) => splits.map((split) => formatValue(split, kind)), size: 70 }],
+    scales: { x: { time: true } },
+    legend: { show: true },
+  };
+  return mount(chartOptions, data, container);
 }
 
 interface DrawnChart {

@@ -32,3 +32,25 @@ export function notice(kind: 'loading' | 'empty' | 'error', message: string, ...
     ...extra,
   );
 }
+
+/** A labelled select whose choice the caller puts in the URL. */
+export function picker(
+  label: string,
+  id: string,
+  options: readonly { value: string; label: string }[],
+  selected: string,
+  onChange: (value: string) => void,
+): HTMLElement {
+  return h(
+    'label',
+    { class: 'picker', for: id },
+    `${label} `,
+    h(
+      'select',
+      { id, onchange: (event: Event) => onChange((event.currentTarget as HTMLSelectElement).value) },
+      options.map((option) =>
+        h('option', { value: option.value, selected: option.value === selected }, option.label),
+      ),
+    ),
+  );
+}

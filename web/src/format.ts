@@ -92,3 +92,29 @@ export function formatPeriod(point: { period: string; settled: boolean } | null 
   if (!point) return '';
   return point.settled ? point.period : `${point.period} so far`;
 }
+
+/** A percentage the API gives from 0 to 100 (a backfill's share of the archive). */
+export function formatPercent(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? NO_VALUE
+    : percent.format(value / 100);
+}
+
+/** Events a second, as whole numbers. */
+export function formatEventRate(perSecond: number): string {
+  return `${integer.format(perSecond)} events/s`;
+}
+
+/** A backfill's time left; null before it has a rate, so no guess is shown. */
+export function formatTimeLeft(seconds: number | null): string {
+  if (seconds === null) return 'time left not known yet';
+  return seconds <= 0 ? 'reaching the present' : `about ${formatDuration(seconds)} left`;
+}
+
+export const VERSION_STATE_LABEL: Readonly<Record<string, string>> = {
+  shown: 'shown',
+  backfilling: 'backfilling',
+  replaced: 'replaced',
+  removed: 'removed',
+  abandoned: 'abandoned',
+};

@@ -1,7 +1,9 @@
 import './styles.css';
 import { adoptTokenFromLocation } from './access-token.js';
 import { readApi } from './api.js';
+import { backfillStatusLine } from './backfill-progress.js';
 import { beginRender } from './charts.js';
+import { setDefinitionVersions } from './definition-versions.js';
 import { h, notice } from './dom.js';
 import { freshnessBar } from './freshness.js';
 import { currentRoute, type Route } from './router.js';
@@ -54,13 +56,22 @@ function viewFor(route: Route): { name: string; title: string; render: () => Pro
 }
 
 async function renderFreshness(): Promise<void> {
+  // The registry is read with the status, once per render; without it views show no progress.
+  const versions = readApi.versions().catch(() => undefined);
   try {
     const status = await readApi.status();
     setServerNow(status.now);
-    freshness.replaceChildren(...freshnessBar(status));
+    const registry = await versions;
+    setDefinitionVersions(registry);
+    freshness.replaceChildren(...freshnessBar(status), ...backfillStatusLine(registry));
     freshness.dataset.state = status.stale ? 'stale' : 'fresh';
   } catch (error) {
-    freshness.replaceChildren(notice('error', `Freshness unknown: ${(error as Error).message}`));
+    const registry = await versions;
+    setDefinitionVersions(registry);
+    freshness.replaceChildren(
+      notice('error', `Freshness unknown: ${(error as Error).message}`),
+      ...backfillStatusLine(registry),
+    );
     freshness.dataset.state = 'unknown';
   }
 }

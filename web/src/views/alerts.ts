@@ -1,10 +1,21 @@
 import { type AlertSummary, ReadApiError, readApi } from '../api.js';
+import { definitionVersions } from '../definition-versions.js';
 import { h, notice } from '../dom.js';
-import { formatChange, formatRate, formatTime, formatValue, type MetricKind } from '../format.js';
+import {
+  formatChange,
+  formatRate,
+  formatTime,
+  formatValue,
+  type MetricKind,
+  VERSION_STATE_LABEL,
+} from '../format.js';
 import { href } from '../router.js';
 
 const GRAINS = new Set(['hour', 'day', 'week', 'month']);
 const BY_KEY = 'northstar.ack.by';
+const HISTORICAL_NOTE = 'found in the past by a backfill or an import: kept as history, never sent';
+const HISTORICAL_TITLE =
+  'A deviation in a period that had settled before this version of the metric was shown: kept as history, never paged.';
 
 /** The metric detail an alert is about, with its period marked; works on any origin. */
 export function alertHref(alert: AlertSummary): string {
@@ -64,17 +75,49 @@ function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
   );
 }
 
-function alertCard(alert: AlertSummary, kinds: Map<string, MetricKind>, refresh: () => void): HTMLElement {
+/** Which version of its metric an alert is about, when it is not the one shown. */
+function versionNote(alert: AlertSummary, shownVersions: Map<string, string>): HTMLElement | null {
+  const shown = shownVersions.get(alert.metric.id);
+  const id = alert.metric.definitionVersion;
+  if (shown === undefined || shown === id) return null;
+  const state = definitionVersions()
+    ?.definitions.find((definition) => definition.key === `metric:${alert.metric.id}`)
+    ?.versions.find((version) => version.id === id)?.state;
+  return h(
+    'span',
+    { class: 'muted', 'data-testid': 'alert-version' },
+    `version ${id}${state ? ` (${VERSION_STATE_LABEL[state] ?? state})` : ''}, not the one shown`,
+  );
+}
+
+function alertCard(
+  alert: AlertSummary,
+  kinds: Map<string, MetricKind>,
+  shownVersions: Map<string, string>,
+  refresh: () => void,
+): HTMLElement {
   const kind = kinds.get(alert.metric.id) ?? 'count';
   const value = (raw: number | null | undefined) => formatValue(raw, kind);
   const isTarget = alert.kind === 'target_off_track';
   return h(
     'li',
-    { class: `alert alert-${alert.state}`, 'data-alert-id': alert.alertId, 'data-state': alert.state },
+    {
+      class: `alert alert-${alert.state}${alert.historical ? ' alert-historical' : ''}`,
+      'data-alert-id': alert.alertId,
+      'data-state': alert.state,
+      'data-historical': String(alert.historical),
+    },
     h(
       'div',
       { class: 'alert-head' },
       h('span', { class: `badge badge-state-${alert.state}`, 'data-testid': 'alert-state' }, alert.state),
+      alert.historical
+        ? h(
+            'span',
+            { class: 'badge badge-historical', 'data-testid': 'alert-historical', title: HISTORICAL_TITLE },
+            'historical',
+          )
+        : null,
       alert.severity ? h('span', { class: `badge badge-${alert.severity}` }, alert.severity) : null,
       h(
         'a',
@@ -86,6 +129,7 @@ function alertCard(alert: AlertSummary, kinds: Map<string, MetricKind>, refresh:
         { class: 'muted' },
         isTarget ? `target, review ${alert.period}` : `${alert.grain} ${alert.period}`,
       ),
+      versionNote(alert, shownVersions),
       h('span', { class: 'muted alert-raised' }, `raised ${formatTime(alert.raisedAt)}`),
     ),
     isTarget && alert.target
@@ -107,7 +151,12 @@ function alertCard(alert: AlertSummary, kinds: Map<string, MetricKind>, refresh:
           ` (band ${value(alert.band.lower)} – ${value(alert.band.upper)}), `,
           h('strong', { 'data-testid': 'alert-deviation' }, formatChange(alert.relativeDeviation)),
         ),
-    h('p', { class: 'muted' }, `Owner: ${alert.owner.name} <${alert.owner.contact}>`),
+    h(
+      'p',
+      { class: 'muted' },
+      `Owner: ${alert.owner.name} <${alert.owner.contact}>`,
+      alert.historical ? ` · ${HISTORICAL_NOTE}` : '',
+    ),
     // A target's pace has no child metrics to blame; a deviation names them, ranked.
     !isTarget && alert.contributors.length > 0
       ? h(
@@ -172,7 +221,9 @@ function alertCard(alert: AlertSummary, kinds: Map<string, MetricKind>, refresh:
 export async function alertsView(refresh: () => void): Promise<HTMLElement> {
   const [list, tree] = await Promise.all([readApi.alerts(), readApi.metricTree()]);
   const kinds = new Map(tree.metrics.map((metric) => [metric.id, metric.kind as MetricKind]));
+  const shownVersions = new Map(tree.metrics.map((metric) => [metric.id, metric.definitionVersion]));
   const count = (state: string) => list.alerts.filter((alert) => alert.state === state).length;
+  const historical = list.alerts.filter((alert) => alert.historical).length;
   return h(
     'div',
     { class: 'view view-alerts', 'data-view': 'alerts' },
@@ -181,13 +232,14 @@ export async function alertsView(refresh: () => void): Promise<HTMLElement> {
       'p',
       { class: 'muted', 'data-testid': 'alert-counts' },
       `Periods starting ${list.from.slice(0, 10)} to ${list.to.slice(0, 10)}: ${count('open')} open, ${count('acknowledged')} acknowledged, ${count('resolved')} resolved.`,
+      historical > 0 ? ` ${historical} of them historical (never sent).` : '',
     ),
     list.alerts.length === 0
       ? notice('empty', 'No alerts in the last 30 days: every settled period stayed inside its band.')
       : h(
           'ul',
           { class: 'alerts', 'data-testid': 'alert-list' },
-          list.alerts.map((alert) => alertCard(alert, kinds, refresh)),
+          list.alerts.map((alert) => alertCard(alert, kinds, shownVersions, refresh)),
         ),
   );
 }

@@ -1,9 +1,12 @@
 import { readApi, readCatalogue } from '../api.js';
+import { backfillDetail } from '../backfill-progress.js';
 import { trendChart } from '../charts.js';
-import { h, notice } from '../dom.js';
+import { definitionVersions, metricVersions } from '../definition-versions.js';
+import { h, notice, picker } from '../dom.js';
 import { formatChange, formatValue, STATUS_LABEL } from '../format.js';
 import { href, type Route } from '../router.js';
 import { serverTime } from '../server-clock.js';
+import { comparedVersion, versionComparison } from './version-comparison.js';
 
 const DAY_MS = 86_400_000;
 /** Range choices, in days back from now; none means the API's default of 12 periods. */
@@ -15,27 +18,6 @@ export const RANGES: readonly { readonly days: string; readonly label: string }[
   { days: '180', label: 'Last 180 days' },
   { days: '365', label: 'Last year' },
 ];
-
-function picker(
-  label: string,
-  id: string,
-  options: readonly { value: string; label: string }[],
-  selected: string,
-  onChange: (value: string) => void,
-): HTMLElement {
-  return h(
-    'label',
-    { class: 'picker', for: id },
-    `${label} `,
-    h(
-      'select',
-      { id, onchange: (event: Event) => onChange((event.currentTarget as HTMLSelectElement).value) },
-      options.map((option) =>
-        h('option', { value: option.value, selected: option.value === selected }, option.label),
-      ),
-    ),
-  );
-}
 
 /** One metric: its series with the expected band, deviations, target, and grain and range pickers. */
 export async function metricDetailView(route: Route): Promise<HTMLElement> {
@@ -53,9 +35,27 @@ export async function metricDetailView(route: Route): Promise<HTMLElement> {
   const days = route.query.get('days') ?? '';
   const highlight = route.query.get('period');
   const from = days ? new Date(serverTime() - Number(days) * DAY_MS).toISOString() : undefined;
-  const series = await readApi.series(metric.id, { grain, ...(from ? { from } : {}) });
+  const registry = definitionVersions();
+  const versions = metricVersions(metric, registry);
+  const compare = route.query.get('compare');
+  const compared = comparedVersion(metric, versions, compare);
+  const range = { grain, ...(from ? { from } : {}) };
+  const [series, other] = await Promise.all([
+    readApi.series(metric.id, range),
+    compared
+      ? readApi
+          .series(metric.id, { ...range, version: compared.id })
+          .catch((error: unknown): Error => (error instanceof Error ? error : new Error(String(error))))
+      : undefined,
+  ]);
   const go = (query: Record<string, string | undefined>) => {
-    location.hash = href(['metrics', metric.id], { grain, days, period: highlight ?? undefined, ...query });
+    location.hash = href(['metrics', metric.id], {
+      grain,
+      days,
+      period: highlight ?? undefined,
+      compare: compare ?? undefined,
+      ...query,
+    });
   };
   const points = series.points;
   const rows = [...points].reverse().map((point) =>
@@ -107,6 +107,7 @@ export async function metricDetailView(route: Route): Promise<HTMLElement> {
         ? ` · target ${formatValue(metric.target.value, metric.kind)} by ${metric.target.by}`
         : '',
     ),
+    backfillDetail(metric, registry?.backfill),
     h(
       'div',
       { class: 'pickers' },
@@ -125,7 +126,11 @@ export async function metricDetailView(route: Route): Promise<HTMLElement> {
         (value) => go({ days: value }),
       ),
       highlight
-        ? h('a', { href: href(['metrics', metric.id], { grain, days }) }, `Clear the mark on ${highlight}`)
+        ? h(
+            'a',
+            { href: href(['metrics', metric.id], { grain, days, compare: compare ?? undefined }) },
+            `Clear the mark on ${highlight}`,
+          )
         : null,
     ),
     grain !== metric.grain
@@ -157,5 +162,17 @@ export async function metricDetailView(route: Route): Promise<HTMLElement> {
           ),
           h('tbody', {}, rows),
         ),
+    compared && other
+      ? versionComparison({
+          metric,
+          grain,
+          versions,
+          compared,
+          shown: series,
+          other,
+          backfill: registry?.backfill ?? null,
+          onChoose: (value) => go({ compare: value }),
+        })
+      : null,
   );
 }

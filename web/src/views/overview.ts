@@ -1,5 +1,7 @@
-import { type MetricNode, type MetricSeries, type MetricTree, readApi } from '../api.js';
+import { type BackfillStatus, type MetricNode, type MetricSeries, type MetricTree, readApi } from '../api.js';
+import { backfillBadge } from '../backfill-progress.js';
 import { sparkline, trendChart } from '../charts.js';
+import { definitionVersions } from '../definition-versions.js';
 import { h, notice } from '../dom.js';
 import { formatChange, formatPeriod, formatRate, formatValue, PACE_LABEL, STATUS_LABEL } from '../format.js';
 import { href } from '../router.js';
@@ -8,7 +10,7 @@ import { metricStatus, relativeChange, settledPoints } from './metric-status.js'
 /** Tree nodes the reader opened stay open across refreshes. */
 const expanded = new Set<string>();
 
-function headline(metric: MetricNode, series: MetricSeries): HTMLElement {
+function headline(metric: MetricNode, series: MetricSeries, backfill: BackfillStatus | null): HTMLElement {
   const points = series.points;
   const latest = points.at(-1);
   const current = latest && !latest.settled ? latest : undefined;
@@ -31,6 +33,7 @@ function headline(metric: MetricNode, series: MetricSeries): HTMLElement {
       { class: 'headline-head' },
       h('h1', { id: 'headline-title' }, '★ ', h('a', { href: href(['metrics', metric.id]) }, metric.title)),
       h('p', { class: 'muted' }, metric.definition),
+      backfillBadge(metric, backfill),
     ),
     h(
       'div',
@@ -82,6 +85,7 @@ function treeNode(
   metric: MetricNode,
   byId: Map<string, MetricNode>,
   seriesOf: Map<string, MetricSeries>,
+  backfill: BackfillStatus | null,
 ): HTMLElement {
   const points = seriesOf.get(metric.id)?.points ?? [];
   const status = metricStatus(metric, points);
@@ -117,9 +121,14 @@ function treeNode(
       toggle,
       h('span', { class: 'status-dot', title: STATUS_LABEL[status] ?? status }),
       h(
-        'a',
-        { class: 'node-title', href: href(['metrics', metric.id]) },
-        metric.northStar ? `★ ${metric.title}` : metric.title,
+        'span',
+        { class: 'node-name' },
+        h(
+          'a',
+          { class: 'node-title', href: href(['metrics', metric.id]) },
+          metric.northStar ? `★ ${metric.title}` : metric.title,
+        ),
+        backfillBadge(metric, backfill),
       ),
       h(
         'span',
@@ -159,14 +168,19 @@ function treeNode(
           metric.target ? `${formatValue(metric.target.value, metric.kind)} by ${metric.target.by}` : 'none',
         ),
         h('dt', {}, 'Version'),
-        h('dd', {}, metric.definitionVersion),
+        h(
+          'dd',
+          {},
+          metric.definitionVersion,
+          metric.backfilling ? `; ${metric.backfilling.definitionVersion} being backfilled` : '',
+        ),
       ),
     ),
     children.length > 0
       ? h(
           'ul',
           { class: 'tree' },
-          children.map((child) => treeNode(child, byId, seriesOf)),
+          children.map((child) => treeNode(child, byId, seriesOf, backfill)),
         )
       : null,
   );
@@ -179,11 +193,12 @@ export async function overviewView(): Promise<HTMLElement> {
   const seriesOf = new Map(series.map((entry) => [entry.metric.id, entry]));
   const byId = new Map(tree.metrics.map((metric) => [metric.id, metric]));
   const northStar = byId.get(tree.northStar);
+  const backfill = definitionVersions()?.backfill ?? null;
   return h(
     'div',
     { class: 'view view-overview', 'data-view': 'overview' },
     northStar
-      ? headline(northStar, seriesOf.get(northStar.id)!)
+      ? headline(northStar, seriesOf.get(northStar.id)!, backfill)
       : notice('empty', 'No north star configured.'),
     h(
       'section',
@@ -195,7 +210,7 @@ export async function overviewView(): Promise<HTMLElement> {
         tree.roots
           .map((id) => byId.get(id))
           .filter((metric): metric is MetricNode => !!metric)
-          .map((metric) => treeNode(metric, byId, seriesOf)),
+          .map((metric) => treeNode(metric, byId, seriesOf, backfill)),
       ),
     ),
   );
