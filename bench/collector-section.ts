@@ -1,3 +1,4 @@
+import { ACCESS_LOG_FORMAT, DEFAULT_PACKER_BATCH_SIZE } from '../infra/collector.js';
 import type { DemoEvent, DemoTraffic } from '../local/demo-traffic.js';
 import { batchEntries, eventBridgeBody, type PutEntry } from '../local/entries.js';
 import { parseConfig } from '../shared/domain/config/validate.js';
@@ -6,17 +7,18 @@ import {
   benchCollectorSettings,
   billedEntries,
   type CollectorWay,
-  collectorEntries,
+  collectorLogBytes,
   collectorRates,
   collectorRequests,
+  queuedPacking,
 } from './collector.js';
 import {
-  COLLECTOR_LOG_BYTES_PER_REQUEST,
   COLLECTOR_MEMORY_GB,
   collectorCostPerMillion,
   costPerMillion,
   PRICES,
   PUT_EVENTS_ROUND_TRIP_MS,
+  SEND_MESSAGE_ROUND_TRIP_MS,
 } from './cost.js';
 import { ingestMix, type MixSetup } from './ingest-mix.js';
 import { SENDERS } from './local-runtime.js';
@@ -90,12 +92,15 @@ export async function collectorSection(context: CollectorSectionContext): Promis
   );
   const directCost = costPerMillion(directMix);
   costRows.push(
-    `| direct PutEvents, entries filled to 64 KB per app (typed client on a server) | - | ${fixed(costEvents.length / direct.length, 1)} | - | - | - | ${money(directCost.eventBridge)} | **${money(directCost.eventBridge)}** | ${money(directCost.sqs)} | ${money(directCost.lambda)} | ${money(directCost.dynamoDb)} | **${money(directCost.total)}** |`,
+    `| direct PutEvents, entries filled to 64 KB per app (typed client on a server) | - | ${fixed(costEvents.length / direct.length, 1)} | - | - | - | - | ${money(directCost.eventBridge)} | **${money(directCost.eventBridge)}** | ${money(directCost.sqs)} | ${money(directCost.lambda)} | ${money(directCost.dynamoDb)} | **${money(directCost.total)}** |`,
   );
+  const logBytes = collectorLogBytes(ACCESS_LOG_FORMAT);
+  const packings = [];
   for (const handling of rates.handling) {
     const perRequest = handling.eventsPerRequest;
     const requests = collectorRequests(costEvents, perRequest, 0);
-    const entries = collectorEntries(costEvents, perRequest);
+    const packing = await queuedPacking(costEvents, perRequest, DEFAULT_PACKER_BATCH_SIZE);
+    packings.push({ perRequest, packing });
     const front = collectorCostPerMillion({
       events: costEvents.length,
       requests: requests.length,
@@ -105,19 +110,25 @@ export async function collectorSection(context: CollectorSectionContext): Promis
         0,
       ),
       handlingMs: handling.medianMs,
+      messageBytes: packing.messageBytes,
+      packerBatches: packing.batches,
+      packerMsPerBatch: packing.medianMsPerBatch,
+      putEventsCalls: packing.putEventsCalls,
+      logBytesPerRequest: logBytes.total,
     });
     const mix = await ingestMix(
       await context.setup(`bench-collector-${perRequest}`),
       `collector, ${perRequest} events per request`,
-      recordsOf(entries),
+      recordsOf(packing.entries),
       costEvents.length,
       10,
     );
     const pipeline = costPerMillion(mix);
-    const eventBridge = (billedEntries(entries) / costEvents.length) * PRICES.eventBridgePerMillionEntries;
+    const eventBridge =
+      (billedEntries(packing.entries) / costEvents.length) * PRICES.eventBridgePerMillionEntries;
     const toBus = front.total + eventBridge;
     costRows.push(
-      `| collector, ${perRequest} event${perRequest === 1 ? '' : 's'} per request | ${fixed(costEvents.length / requests.length, 1)} | ${fixed(costEvents.length / entries.length, 1)} | ${money(front.apiGateway)} | ${money(front.lambda)} | ${money(front.logs)} | ${money(eventBridge)} | **${money(toBus)}** | ${money(pipeline.sqs)} | ${money(pipeline.lambda)} | ${money(pipeline.dynamoDb)} | **${money(toBus + pipeline.sqs + pipeline.lambda + pipeline.dynamoDb)}** |`,
+      `| collector, ${perRequest} event${perRequest === 1 ? '' : 's'} per request | ${fixed(costEvents.length / requests.length, 1)} | ${fixed(costEvents.length / packing.entries.length, 1)} | ${money(front.apiGateway)} | ${money(front.lambda)} | ${money(front.logs)} | ${money(front.sqs)} | ${money(eventBridge)} | **${money(toBus)}** | ${money(pipeline.sqs)} | ${money(pipeline.lambda)} | ${money(pipeline.dynamoDb)} | **${money(toBus + pipeline.sqs + pipeline.lambda + pipeline.dynamoDb)}** |`,
     );
     console.log(`collector cost, ${perRequest} per request done (${context.elapsed()})`);
   }
@@ -142,10 +153,10 @@ export async function collectorSection(context: CollectorSectionContext): Promis
     '',
     '### Cost per million events through the collector on AWS',
     '',
-    `AWS list prices, us-east-1, as of ${PRICES.date}: API Gateway HTTP API $${PRICES.apiGatewayHttpPerMillionRequests.toFixed(2)} per million requests (per 512 KB); Lambda arm64 $${PRICES.lambdaPerMillionRequests.toFixed(2)} per million requests and $${PRICES.lambdaArmPerGbSecond} per GB-second at ${COLLECTOR_MEMORY_GB * 1024} MB, billed time = the median time per request above + an **assumed** ${PUT_EVENTS_ROUND_TRIP_MS} ms PutEvents round trip, rounded up to the ms; CloudWatch Logs $${PRICES.cloudWatchLogsPerGb.toFixed(2)} per GB at an **assumed** ${COLLECTOR_LOG_BYTES_PER_REQUEST / 1024} KB per request; EventBridge $${PRICES.eventBridgePerMillionEntries.toFixed(2)} per million entries (per 64 KB), the entries the collector packs of each request. Then the pipeline behind the bus as in the ingest section: ${costEvents.length} events (${COST_DAYS} days) through the real ingest handler, SQS batches of 10, on DynamoDB Local in memory.`,
+    `AWS list prices, us-east-1, as of ${PRICES.date}: API Gateway HTTP API $${PRICES.apiGatewayHttpPerMillionRequests.toFixed(2)} per million requests (per 512 KB); Lambda arm64 $${PRICES.lambdaPerMillionRequests.toFixed(2)} per million requests and $${PRICES.lambdaArmPerGbSecond} per GB-second at ${COLLECTOR_MEMORY_GB * 1024} MB: the collector billed the median time per request above + an **assumed** ${SEND_MESSAGE_ROUND_TRIP_MS} ms SendMessage round trip, the packer its measured time per batch (median ${packings.map(({ perRequest, packing }) => `${fixed(packing.medianMsPerBatch, 1)} ms at ${perRequest}/request`).join(', ')}) + an **assumed** ${PUT_EVENTS_ROUND_TRIP_MS} ms per PutEvents call; CloudWatch Logs $${PRICES.cloudWatchLogsPerGb.toFixed(2)} per GB at ${logBytes.total} bytes per request (the stage's access log line in its own format, ${logBytes.accessLog} bytes with a browser's user agent; the function's metrics as Powertools writes them, ${logBytes.metrics} bytes; an **assumed** 330 bytes of Lambda's START/END/REPORT lines; 26 bytes per log event); SQS $${PRICES.sqsPerMillionRequests.toFixed(2)} per million requests (per 64 KB) for the collector's queue: a message per request, the packer's receives and deletes per 10 messages; EventBridge $${PRICES.eventBridgePerMillionEntries.toFixed(2)} per million entries (per 64 KB), the entries the packer makes of ${DEFAULT_PACKER_BATCH_SIZE} queued requests at a time (its default batch, full from about ${DEFAULT_PACKER_BATCH_SIZE / 5} requests a second; at lower rates a batch holds what arrives in its 5 s window). Then the pipeline behind the bus as in the ingest section: ${costEvents.length} events (${COST_DAYS} days) through the real ingest handler, SQS batches of 10, on DynamoDB Local in memory. The queue's long polling costs about $0.26 a month whatever the traffic, left out here.`,
     '',
-    '| how apps send | events/request | events/entry | API Gateway | collector Lambda | logs | EventBridge | to the bus | SQS | ingest Lambda | DynamoDB | all-in per million events |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| how apps send | events/request | events/entry | API Gateway | collector and packer Lambda | logs | collector queue | EventBridge | to the bus | SQS | ingest Lambda | DynamoDB | all-in per million events |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...costRows,
   ];
 }

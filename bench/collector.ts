@@ -1,8 +1,11 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { MAX_ENTRY_BYTES, packBatchEntries, packCalls, putEventsEntrySize } from '../client/pack-entries.js';
 import type { DemoEvent } from '../local/demo-traffic.js';
 import type { PutEntry } from '../local/entries.js';
 import { eventBridgeClient } from '../shared/compose/clients.js';
 import type { CollectorSettings, NorthstarConfig } from '../shared/domain/config/schema.js';
+import { CALL_METRICS, COLLECTOR_SERVICE } from '../shared/use-cases/collector/call-metrics.js';
+import { putQueued, queuedMessages } from '../shared/use-cases/collector/repack.js';
 import { type BenchRuntime, SENDERS, sendCalls, startBenchRuntime, timedIngest } from './local-runtime.js';
 
 /**
@@ -76,19 +79,62 @@ export function collectorRequests(
   return requests.sort((a, b) => a.lastAt - b.lastAt).map(({ lastAt: _lastAt, ...request }) => request);
 }
 
-/** The entries the collector makes of those requests: each request's events packed on their own. */
-export function collectorEntries(events: readonly DemoEvent[], eventsPerRequest: number): PutEntry[] {
-  return collectorRequests(events, eventsPerRequest, 0).flatMap((request) =>
-    packBatchEntries(
-      request.source,
-      request.events.map(({ source: _source, ...event }) => event),
-    ).entries.map(({ Source, DetailType, Detail }) => ({
-      Source,
-      DetailType,
-      Detail,
-      lastAt: Date.parse(request.events.at(-1)!.occurredAt),
-    })),
+/** What the collector's queue and its packer make of those requests on AWS. */
+export interface QueuedPacking {
+  /** Sizes of the queued messages, one or more a request. */
+  readonly messageBytes: number[];
+  readonly batches: number;
+  /** The packer's median time per batch here, its PutEvents left out. */
+  readonly medianMsPerBatch: number;
+  readonly putEventsCalls: number;
+  /** The entries the packer puts on the bus, with their last event's time. */
+  readonly entries: PutEntry[];
+}
+
+/**
+ * The requests as the collector queues them (each request's events in entries of their own,
+ * in messages), taken by the packer `batchSize` messages at a time in arrival order, and
+ * packed again by the packer's own code.
+ */
+export async function queuedPacking(
+  events: readonly DemoEvent[],
+  eventsPerRequest: number,
+  batchSize: number,
+): Promise<QueuedPacking> {
+  const messages = collectorRequests(events, eventsPerRequest, 0).flatMap((request) =>
+    queuedMessages(
+      packBatchEntries(
+        request.source,
+        request.events.map(({ source: _source, ...event }) => event),
+      ).entries.map(({ Source, DetailType, Detail }) => ({ Source, DetailType, Detail })),
+    ),
   );
+  const entries: PutEntry[] = [];
+  const times: number[] = [];
+  let putEventsCalls = 0;
+  for (let start = 0; start < messages.length; start += batchSize) {
+    const batch = messages
+      .slice(start, start + batchSize)
+      .map((message, index) => ({ messageId: String(start + index), body: message.body }));
+    const started = performance.now();
+    await putQueued(batch, async (packed) => {
+      putEventsCalls += packCalls(packed).length;
+      for (const entry of packed) {
+        const last = (JSON.parse(entry.Detail) as { events: { occurredAt: string }[] }).events.at(-1)!;
+        entries.push({ ...entry, lastAt: Date.parse(last.occurredAt) });
+      }
+      return [];
+    });
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    messageBytes: messages.map((message) => Buffer.byteLength(message.body)),
+    batches: times.length,
+    medianMsPerBatch: times[Math.floor(times.length / 2)] ?? 0,
+    putEventsCalls,
+    entries,
+  };
 }
 
 /** EventBridge bills each entry per started 64 KB. */
@@ -287,4 +333,48 @@ export async function collectorRates(
   } finally {
     await bench.close();
   }
+}
+
+/** An access log line's fields as API Gateway fills them for a browser's /v1/batch. */
+const ACCESS_LOG_SAMPLE: Readonly<Record<string, string>> = {
+  '$context.requestId': 'JZ9zsh2KoAMEJxQ=',
+  '$context.requestTime': '02/Dec/2026:13:45:12 +0000',
+  '$context.identity.sourceIp': '203.0.113.24',
+  '$context.identity.userAgent':
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  '$context.domainName': 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
+  '$context.routeKey': 'POST /v1/batch',
+  '$context.status': '200',
+  '$context.responseLength': '16',
+  '$context.responseLatency': '23',
+  '$context.integrationStatus': '200',
+  '$context.integrationLatency': '21',
+  '$context.error.message': '-',
+  '$context.integrationErrorMessage': '-',
+};
+/** Assumed: Lambda's START, END and REPORT lines of an invocation with tracing. */
+const PLATFORM_LOG_BYTES = 330;
+/** CloudWatch Logs bills each log event's 26 bytes of metadata too. */
+const LOG_EVENT_OVERHEAD_BYTES = 26;
+
+/**
+ * CloudWatch Logs bytes per collector request: the access log line in the stage's own format,
+ * the metrics blob the function writes (Powertools EMF, serialized here) and the platform lines.
+ */
+export function collectorLogBytes(accessLogFormat: string): {
+  accessLog: number;
+  metrics: number;
+  total: number;
+} {
+  const accessLog = Buffer.byteLength(
+    accessLogFormat.replace(/\$context\.[A-Za-z.]+/g, (field) => ACCESS_LOG_SAMPLE[field] ?? '-'),
+  );
+  const metrics = new Metrics({ namespace: 'Northstar', serviceName: COLLECTOR_SERVICE });
+  for (const name of Object.values(CALL_METRICS)) metrics.addMetric(name, MetricUnit.Count, 1);
+  const emf = Buffer.byteLength(JSON.stringify(metrics.serializeMetrics()));
+  return {
+    accessLog,
+    metrics: emf,
+    total: accessLog + emf + PLATFORM_LOG_BYTES + 5 * LOG_EVENT_OVERHEAD_BYTES,
+  };
 }

@@ -49,15 +49,16 @@ export function costPerMillion(mix: MixResult): CostPerMillion {
   return { eventBridge, sqs, lambda, dynamoDb, total: eventBridge + sqs + lambda + dynamoDb };
 }
 
-/** The collector function's memory: the PipelineFunction default, which infra/collector.ts keeps. */
+/** The collector's and the packer's memory: the PipelineFunction default, which infra/collector.ts keeps. */
 export const COLLECTOR_MEMORY_GB = 0.5;
 /**
- * Assumed, not measured: one PutEvents round trip from Lambda within the region. Locally the
- * collector's PutEvents runs in process, so the measured time per request leaves it out.
+ * Assumed, not measured: one SQS SendMessage and one PutEvents round trip from Lambda within
+ * the region. Locally both run in process, so the measured times leave them out.
  */
+export const SEND_MESSAGE_ROUND_TRIP_MS = 10;
 export const PUT_EVENTS_ROUND_TRIP_MS = 25;
-/** Assumed logs per request: the access log line and the function's lines (metrics, platform). */
-export const COLLECTOR_LOG_BYTES_PER_REQUEST = 2048;
+/** SQS bills each started 64 KB of a message as one request. */
+const SQS_CHUNK_BYTES = 64 * 1024;
 
 /** What a million events through the collector cost before the bus, from requests as the bench made them. */
 export interface CollectorTraffic {
@@ -65,14 +66,26 @@ export interface CollectorTraffic {
   readonly requests: number;
   /** Billed API Gateway requests: each request per started 512 KB of its body. */
   readonly billedRequests: number;
-  /** The collector's measured time per request locally, without PutEvents' round trip. */
+  /** The collector's measured time per request locally, without the queue's round trip. */
   readonly handlingMs: number;
+  /** Sizes of the queued messages the requests became. */
+  readonly messageBytes: readonly number[];
+  /** Packer batches, and its measured time per batch without PutEvents' round trips. */
+  readonly packerBatches: number;
+  readonly packerMsPerBatch: number;
+  /** PutEvents calls the packer made (10 entries or 256 KB each). */
+  readonly putEventsCalls: number;
+  /** CloudWatch Logs bytes per request: access log, the function's metrics and platform lines. */
+  readonly logBytesPerRequest: number;
 }
 
 export interface CollectorCostPerMillion {
   readonly apiGateway: number;
+  /** The collector function and the packer. */
   readonly lambda: number;
   readonly logs: number;
+  /** The collector's queue: sends per 64 KB, the packer's receives and deletes per 10 messages. */
+  readonly sqs: number;
   readonly total: number;
 }
 
@@ -81,10 +94,20 @@ export function collectorCostPerMillion(traffic: CollectorTraffic): CollectorCos
   const requests = traffic.requests * perMillion;
   const apiGateway =
     ((traffic.billedRequests * perMillion) / 1_000_000) * PRICES.apiGatewayHttpPerMillionRequests;
-  const billedMs = Math.ceil(traffic.handlingMs + PUT_EVENTS_ROUND_TRIP_MS);
+  const gbSecond = COLLECTOR_MEMORY_GB * PRICES.lambdaArmPerGbSecond;
+  const collectorMs = Math.ceil(traffic.handlingMs + SEND_MESSAGE_ROUND_TRIP_MS);
+  const packerMs =
+    traffic.packerBatches * traffic.packerMsPerBatch + traffic.putEventsCalls * PUT_EVENTS_ROUND_TRIP_MS;
   const lambda =
-    (requests / 1_000_000) * PRICES.lambdaPerMillionRequests +
-    ((requests * billedMs) / 1000) * COLLECTOR_MEMORY_GB * PRICES.lambdaArmPerGbSecond;
-  const logs = ((requests * COLLECTOR_LOG_BYTES_PER_REQUEST) / 1e9) * PRICES.cloudWatchLogsPerGb;
-  return { apiGateway, lambda, logs, total: apiGateway + lambda + logs };
+    ((requests + traffic.packerBatches * perMillion) / 1_000_000) * PRICES.lambdaPerMillionRequests +
+    ((requests * collectorMs) / 1000) * gbSecond +
+    ((packerMs * perMillion) / 1000) * gbSecond;
+  const logs = ((requests * traffic.logBytesPerRequest) / 1e9) * PRICES.cloudWatchLogsPerGb;
+  const sends = traffic.messageBytes.reduce(
+    (sum, bytes) => sum + Math.max(1, Math.ceil(bytes / SQS_CHUNK_BYTES)),
+    0,
+  );
+  const receivesAndDeletes = 2 * Math.ceil(traffic.messageBytes.length / 10);
+  const sqs = (((sends + receivesAndDeletes) * perMillion) / 1_000_000) * PRICES.sqsPerMillionRequests;
+  return { apiGateway, lambda, logs, sqs, total: apiGateway + lambda + logs + sqs };
 }
