@@ -24,6 +24,8 @@ import type { PutEventsCall } from './event-bus.js';
 
 export interface CollectorOptions extends WriteKeyOptions {
   readonly settings: CollectorSettings;
+  /** The configuration's `ingest.maxEventBytes`. */
+  readonly maxEventBytes: number;
   /** The runtime's PutEvents, in process: the same checks, admission and log as over HTTP. */
   readonly putEvents: PutEventsCall;
   /** The pipeline's clock, for the time a call was received (the demo's moves through history). */
@@ -79,6 +81,7 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
     settings,
     keys: await openWriteKeys(settings, options),
     limiter: createRateLimiter(),
+    maxEventBytes: options.maxEventBytes,
     putEntries: runtimePutEvents(putEvents),
     clock,
   });

@@ -404,7 +404,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     putEvents,
     // The collector takes its calls onto the bus through the same PutEvents, in process.
     ...(options.config.collector
-      ? { collector: { settings: options.config.collector, putEvents: putEvents.call, clock } }
+      ? {
+          collector: {
+            settings: options.config.collector,
+            maxEventBytes: options.config.ingest.maxEventBytes,
+            putEvents: putEvents.call,
+            clock,
+          },
+        }
       : {}),
     ...(imports ? { importPutEvents } : {}),
     readApi: () => readApi,

@@ -12,6 +12,8 @@ import { cachedWriteKeys, mergeWriteKeys, parseWriteKeys } from '../use-cases/co
 
 export interface CollectorParts {
   readonly settings: CollectorSettings;
+  /** The configuration's `ingest.maxEventBytes`. */
+  readonly maxEventBytes: number;
   /** The queue between the collector and its packer. */
   readonly client: SQSClient;
   readonly queueUrl: string;
@@ -43,6 +45,7 @@ export function composeCollector(parts: CollectorParts): TrackingApi {
       log: parts.log,
     }),
     limiter: createRateLimiter(),
+    maxEventBytes: parts.maxEventBytes,
     putEntries: queuedEntries({ client: parts.client, queueUrl: parts.queueUrl, keeper: parts.keeper }),
     clock: parts.clock ?? Date.now,
   });

@@ -84,13 +84,14 @@ const COLLECTOR_CLIENT_TUNING = { maxAttempts: 3, requestTimeoutMs: 3000 };
 
 export function collectorFromEnv(env: NodeJS.ProcessEnv, log: (message: string) => void): TrackingApi {
   const settings = parseEnv(CollectorEnv, env);
-  const { collector } = loadConfigFile(settings.NORTHSTAR_CONFIG_FILE);
+  const { collector, ingest } = loadConfigFile(settings.NORTHSTAR_CONFIG_FILE);
   if (!collector)
     throw new SettingsError(
       `Invalid environment: the configuration in ${settings.NORTHSTAR_CONFIG_FILE} has no collector section`,
     );
   return composeCollector({
     settings: collector,
+    maxEventBytes: ingest.maxEventBytes,
     client: sqsClient(COLLECTOR_CLIENT_TUNING),
     queueUrl: settings.COLLECTOR_QUEUE_URL,
     readSecret: secretText(secretsManagerClient(COLLECTOR_CLIENT_TUNING), settings.WRITE_KEYS_SECRET_ID),

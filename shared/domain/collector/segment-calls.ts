@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { utf8Bytes } from '../../../client/pack-entries.js';
 
 /**
  * Calls of the Segment tracking API (`track`, `page`, `screen`, `identify`, ...) turned into
@@ -59,6 +60,11 @@ export interface CollectedCalls {
 export interface CollectOptions {
   /** When the collector received the request: the device's clock is corrected against it. */
   readonly receivedAt: number;
+  /**
+   * Ingest quarantines an event over `ingest.maxEventBytes` as `too_large`: the collector
+   * refuses the call in its place instead, so the app hears of it. @default no limit
+   */
+  readonly maxEventBytes?: number;
   /** The request's own `sentAt` (a batch carries one for all its calls). */
   readonly sentAt?: string;
   /**
@@ -174,7 +180,14 @@ export function collectSegmentCalls(calls: readonly unknown[], options: CollectO
       continue;
     }
     const outcome = outcomeOf(parsed.data, options);
-    if ('event' in outcome) events.push(outcome.event);
+    const bytes = 'event' in outcome ? utf8Bytes(JSON.stringify(outcome.event)) : 0;
+    if ('event' in outcome && options.maxEventBytes !== undefined && bytes > options.maxEventBytes)
+      refused.push({
+        index,
+        messageId: outcome.event.eventId,
+        reason: `the event is ${bytes} bytes, over the pipeline's limit of ${options.maxEventBytes} (ingest.maxEventBytes)`,
+      });
+    else if ('event' in outcome) events.push(outcome.event);
     else if ('identity' in outcome) {
       if (outcome.identity) identities.push(outcome.identity);
     } else if ('ignored' in outcome) ignored++;

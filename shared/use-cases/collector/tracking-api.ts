@@ -75,6 +75,8 @@ export interface TrackingApiDeps {
   readonly keys: WriteKeyBook;
   readonly limiter: RateLimiter;
   readonly putEntries: PutBusEntries;
+  /** The configuration's `ingest.maxEventBytes`: a call whose event is larger is refused. */
+  readonly maxEventBytes: number;
   /** When a call was received: device clocks are corrected against it. */
   readonly clock: () => number;
 }
@@ -251,6 +253,7 @@ export function createTrackingApi(deps: TrackingApiDeps): TrackingApi {
       kept.map(({ call }) => call),
       {
         receivedAt: clock(),
+        maxEventBytes: deps.maxEventBytes,
         ...(typeof body.sentAt === 'string' ? { sentAt: body.sentAt } : {}),
         names: settings.names,
         clockToleranceMs: settings.deviceClockToleranceSeconds * 1000,

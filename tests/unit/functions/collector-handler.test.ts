@@ -171,6 +171,7 @@ beforeAll(async () => {
   injectPutEventsFaults(client);
   const api = composeCollector({
     settings: config.collector!,
+    maxEventBytes: config.ingest.maxEventBytes,
     client: queueClient(),
     queueUrl: 'https://sqs.us-east-1.amazonaws.com/111111111111/northstar-collector',
     readSecret: async () => {

@@ -32,6 +32,7 @@ async function collectorWith(
       names: { 'Signed Up': 'signed_up', page: 'visited' },
       ...fields,
     }),
+    maxEventBytes: 16_384,
     putEvents,
     clock: () => RECEIVED,
   });
@@ -194,6 +195,38 @@ describe('collector', () => {
     ] as const)
       expect((await post(path, JSON.stringify(body))).status).toBe(200);
     expect(put).toEqual([]);
+  });
+
+  test('It should refuse in its place a call whose event is over the pipeline limit, which ingest would quarantine', async () => {
+    const put: string[] = [];
+    const url = await collectorWith(async (entries) => {
+      for (const entry of entries as { Detail: string }[])
+        put.push(...JSON.parse(entry.Detail).events.map((e: { eventId: string }) => e.eventId));
+      return ok(entries);
+    });
+    // Under the call limit (32 KB), over the event limit (16 KB).
+    const large = { ...track('large-1', 'ann'), properties: { note: 'x'.repeat(20_000) } };
+
+    const answer = await fetch(`${url}/v1/batch`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ batch: [track('small-1', 'ann'), large] }),
+    });
+
+    expect(answer.status).toBe(200);
+    const { refused } = (await answer.json()) as {
+      refused: { index: number; messageId: string; reason: string }[];
+    };
+    expect(refused).toEqual([
+      {
+        index: 1,
+        messageId: 'large-1',
+        reason: expect.stringMatching(
+          /^the event is 20\d{3} bytes, over the pipeline's limit of 16384 \(ingest\.maxEventBytes\)$/,
+        ),
+      },
+    ]);
+    expect(put).toEqual(['small-1']);
   });
 
   test("It should keep the device's time when its clock is within the tolerance, and correct it past that", async () => {
