@@ -178,6 +178,18 @@ function reachableUrls(url: string): string[] {
   return ['127.0.0.1', ...network].map((address) => `http://${address}:${port}`);
 }
 
+if (config.collector) {
+  const { writeKeys, writeKeysFile, writeKeysEnv } = config.collector;
+  const from = [
+    ...(writeKeys ? [`${Object.keys(writeKeys).length} in the configuration`] : []),
+    ...(writeKeysFile ? [`the file ${writeKeysFile}`] : []),
+    ...(writeKeysEnv ? [`$${writeKeysEnv}`] : []),
+  ];
+  console.log(
+    `Collector (Segment tracking API) at ${runtime.url}/v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen; write keys: ${from.join(', ') || 'none yet'}`,
+  );
+}
+
 if (args.token !== undefined) {
   // Printed once: the dashboard takes the token from the fragment and drops it from the address.
   const fragment = `#token=${encodeURIComponent(args.token)}`;
