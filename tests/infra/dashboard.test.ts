@@ -1,0 +1,205 @@
+import { fileURLToPath } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DashboardSite } from '../../infra/dashboard-site.js';
+import { NorthstarPipeline } from '../../infra/northstar-pipeline.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
+import {
+  acknowledgementsUnder,
+  demoConfig,
+  getAtt,
+  idOf,
+  resource,
+  SYNTH_TIMEOUT,
+} from './template-helpers.js';
+
+const DASHBOARD_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/** What the tests read of a distribution's configuration. */
+interface DistributionConfig {
+  readonly DefaultCacheBehavior: { ViewerProtocolPolicy: string; ResponseHeadersPolicyId: { Ref: string } };
+  readonly CacheBehaviors: { PathPattern: string }[];
+  readonly ViewerCertificate?: Record<string, unknown>;
+  readonly Aliases?: string[];
+}
+const distributionConfig = (template: Template, site: DashboardSite) =>
+  (resource(template, idOf(site.distribution)).Properties as { DistributionConfig: DistributionConfig })
+    .DistributionConfig;
+
+type SiteOptions = Omit<
+  ConstructorParameters<typeof DashboardSite>[2],
+  'apiFunction' | 'dashboardDir' | 'accessLogsBucket'
+>;
+
+/** A pipeline with its dashboard site, signed in by a new Cognito user pool or by the team's own provider. */
+function withSite(config: NorthstarConfig, options: SiteOptions = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Northstar');
+  const pipeline = new NorthstarPipeline(stack, 'Pipeline', { config });
+  const site = new DashboardSite(stack, 'Dashboard', {
+    apiFunction: pipeline.readApi.function,
+    dashboardDir: DASHBOARD_DIST,
+    accessLogsBucket: pipeline.eventArchive.accessLogs,
+    ...options,
+  });
+  return { stack, pipeline, site, template: Template.fromStack(stack) };
+}
+
+let cognitoSite: ReturnType<typeof withSite>;
+let ownProvider: ReturnType<typeof withSite>;
+
+beforeAll(async () => {
+  const config = await demoConfig();
+  cognitoSite = withSite(config);
+  ownProvider = withSite(config, {
+    identityProvider: {
+      issuer: 'https://login.example.com/',
+      clientId: 'northstar-dashboard',
+      groupsClaim: 'groups',
+    },
+    domainName: 'metrics.example.com',
+    certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/5a1c0e4e-7d1b-4b8e-9f3a-2c6d8e0f1a2b',
+  });
+}, SYNTH_TIMEOUT);
+
+describe('DashboardSite', () => {
+  it('It should keep the page in a private bucket that only the distribution reads, through origin access control', () => {
+    const { site, template } = cognitoSite;
+    expect(resource(template, idOf(site.bucket)).Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+      }),
+    });
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find(
+      (one) => JSON.stringify(one.Properties.Bucket) === JSON.stringify({ Ref: idOf(site.bucket) }),
+    );
+    const reads = (
+      policy?.Properties.PolicyDocument.Statement as {
+        Action: unknown;
+        Principal?: unknown;
+        Condition?: unknown;
+      }[]
+    ).filter((statement) => statement.Action === 's3:GetObject');
+    expect(reads).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Condition: { StringEquals: { 'AWS:SourceArn': expect.anything() } },
+      }),
+    ]);
+  });
+
+  it('It should serve HTTPS only with the security headers, and the read API at /api/* of the same origin, uncached', () => {
+    const { site, template } = cognitoSite;
+    const config = distributionConfig(template, site);
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(config.ViewerCertificate ?? {}).not.toHaveProperty('MinimumProtocolVersion', 'TLSv1');
+    const api = config.CacheBehaviors.find(
+      (behavior: { PathPattern: string }) => behavior.PathPattern === '/api/*',
+    );
+    expect(api).toMatchObject({
+      ViewerProtocolPolicy: 'https-only',
+      AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+    });
+    const headers = (
+      resource(template, config.DefaultCacheBehavior.ResponseHeadersPolicyId.Ref).Properties as {
+        ResponseHeadersPolicyConfig: {
+          SecurityHeadersConfig: Record<string, { ContentSecurityPolicy?: string }>;
+        };
+      }
+    ).ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(headers.ContentTypeOptions).toEqual({ Override: true });
+    expect(headers.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
+    const csp = JSON.stringify(headers.ContentSecurityPolicy?.ContentSecurityPolicy);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain('cognito-idp');
+  });
+
+  it('It should take only valid tokens of the sign-in provider for the dashboard client at the API, but the sign-in route', () => {
+    const { site, template } = cognitoSite;
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Audience: [{ Ref: idOf(site.userPoolClient!) }], Issuer: Match.anyValue() },
+    });
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter(
+      (route) => JSON.stringify(route.Properties.ApiId) === JSON.stringify({ Ref: idOf(site.api) }),
+    );
+    expect(
+      routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType ?? 'NONE']).sort(),
+    ).toEqual([
+      ['ANY /api/{proxy+}', 'JWT'],
+      ['GET /api/sign-in', 'NONE'],
+    ]);
+  });
+
+  it('It should add users only by an administrator, with MFA, and gate writes on the admin group', () => {
+    const { site, template } = cognitoSite;
+    expect(resource(template, idOf(site.userPool!)).Properties).toMatchObject({
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });
+    expect(resource(template, idOf(site.userPoolClient!)).Properties).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      GenerateSecret: false,
+      CallbackURLs: [{ 'Fn::Join': ['', ['https://', getAtt(idOf(site.distribution), 'DomainName'), '/']] }],
+    });
+    const environment = (
+      resource(template, idOf(cognitoSite.pipeline.readApi.function)).Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      }
+    ).Environment.Variables;
+    expect(environment).toMatchObject({
+      SIGN_IN_CLIENT_ID: { Ref: idOf(site.userPoolClient!) },
+      SIGN_IN_GROUPS_CLAIM: 'cognito:groups',
+      SIGN_IN_ADMIN_GROUP: 'admin',
+    });
+  });
+
+  it("It should sign in with the team's own provider on a custom domain, with no user pool", () => {
+    const { site, template } = ownProvider;
+    expect(site.userPool).toBeUndefined();
+    expect(Object.keys(template.findResources('AWS::Cognito::UserPool'))).toEqual([]);
+    expect(site.url).toBe('https://metrics.example.com/');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Audience: ['northstar-dashboard'], Issuer: 'https://login.example.com' },
+    });
+    const config = distributionConfig(template, site);
+    expect(config.Aliases).toEqual(['metrics.example.com']);
+    expect(config.ViewerCertificate).toMatchObject({
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+      SslSupportMethod: 'sni-only',
+    });
+  });
+
+  it('cdk-nag: every finding of the site is fixed or acknowledged, each with a reason', () => {
+    for (const { site, stack } of [cognitoSite, ownProvider]) {
+      for (const pack of [new AwsSolutionsChecks(), new ServerlessChecks()]) {
+        const found = pack
+          .validateScope(stack)
+          .violations.filter(
+            (violation) => violation.severity === 'error' || violation.severity === 'warning',
+          )
+          .map(
+            (violation) =>
+              `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
+          );
+        expect(found).toEqual([]);
+      }
+      for (const [id, reason] of acknowledgementsUnder(site))
+        expect(String(reason).length, id).toBeGreaterThan(40);
+    }
+  });
+});
