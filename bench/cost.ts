@@ -111,3 +111,16 @@ export function collectorCostPerMillion(traffic: CollectorTraffic): CollectorCos
   const sqs = (((sends + receivesAndDeletes) * perMillion) / 1_000_000) * PRICES.sqsPerMillionRequests;
   return { apiGateway, lambda, logs, sqs, total: apiGateway + lambda + logs + sqs };
 }
+
+/** Prices a backfill on AWS adds, us-east-1, checked 2026-12-02 (S3 Standard, Step Functions, KMS). */
+export const BACKFILL_PRICES = {
+  date: '2026-12-02',
+  s3PerThousandGets: 0.0004,
+  /** PUT, COPY, POST and LIST requests. */
+  s3PerThousandPutsOrLists: 0.005,
+  stepFunctionsStandardPerThousandTransitions: 0.025,
+  stepFunctionsExpressPerMillionRequests: 1.0,
+  /** Express duration, per GB-second (billed in 64 MB steps, at least 100 ms). */
+  stepFunctionsExpressPerGbSecond: 0.00001667,
+  kmsPerTenThousandRequests: 0.03,
+} as const;

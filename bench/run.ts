@@ -8,7 +8,7 @@ import { batchEntries, eventBridgeBody, type PutEntry, packEntries } from '../lo
 import { parseConfig } from '../shared/domain/config/validate.js';
 import { compileConfig } from '../shared/domain/engine/compiled-config.js';
 import type { ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
-import { backfillRate } from './backfill.js';
+import { backfillCostLines, backfillCostPerMillion, backfillRate, partitionMsPerEvent } from './backfill.js';
 import { collectorSection } from './collector-section.js';
 import { costPerMillion, LAMBDA_MEMORY_GB, PRICES } from './cost.js';
 import { ingestMix, type MixResult } from './ingest-mix.js';
@@ -297,6 +297,14 @@ async function backfillSection(): Promise<string[]> {
   console.log(`backfill done (${elapsed()})`);
   const live = result.events / result.liveSeconds;
   const backfill = result.events / result.backfillSeconds;
+  const costInputs = {
+    eventsPerEntry: result.events / entries.length,
+    bytesPerEvent: entries.reduce((sum, entry) => sum + entry.Detail.length + 200, 0) / result.events,
+    partitionMsPerEvent: await partitionMsPerEvent(entries, result.events, from + DAYS * DAY),
+    workerMsPerEvent: (1000 * result.backfillSeconds) / result.events,
+    liveMsPerEvent: (1000 * result.liveSeconds) / result.events,
+  };
+  const cost = backfillCostPerMillion(costInputs);
   return [
     '## Backfill of a changed definition',
     '',
@@ -305,6 +313,7 @@ async function backfillSection(): Promise<string[]> {
     '| live ingest events/s | backfill events/s | backfill vs live |',
     '|---|---|---|',
     `| ${fixed(live, 0)} | ${fixed(backfill, 0)} | ${fixed(backfill / live)}x |`,
+    ...backfillCostLines(cost, costInputs),
   ];
 }
 

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { Duration as IsoDuration } from 'luxon';
 import { productEventsPattern } from '../shared/domain/bus/rule-patterns.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import { AlertRouting } from './alert-routing.js';
+import { Backfill } from './backfill.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle, writeConfigFile } from './bundled-config.js';
 import { Collector, type CollectorOptions } from './collector.js';
 import { DEFAULT_ARCHIVE_RETENTION, EventArchive } from './event-archive.js';
@@ -84,6 +87,30 @@ export interface NorthstarPipelineProps {
    * @default - the defaults of `CollectorOptions`
    */
   readonly collector?: CollectorOptions;
+  /**
+   * Partitions of a backfill: the archive is split by (Source, userId) into this many, each
+   * counted by one worker at a time, all at once.
+   * @default 16
+   */
+  readonly backfillPartitions?: number;
+}
+
+/** How long a function uses its read of the definition versions' registry (ingest; the read API's is shorter). */
+export const REGISTRY_CACHE = Duration.seconds(30);
+/** The read API answers from a registry read this recent. */
+export const API_REGISTRY_CACHE = Duration.seconds(5);
+/** After Firehose's buffer interval, the time it may take to write the buffer to S3. */
+export const ARCHIVE_DELIVERY_MARGIN = Duration.minutes(1);
+
+/** Firehose's buffer interval as the archive's delivery stream has it: how late an entry may reach S3. */
+function bufferIntervalOf(archive: EventArchive): Duration {
+  const stream = archive.deliveryStream.node.defaultChild as firehose.CfnDeliveryStream;
+  const destination = Stack.of(archive).resolve(stream.extendedS3DestinationConfiguration) as
+    | { bufferingHints?: { intervalInSeconds?: number } }
+    | undefined;
+  const seconds = destination?.bufferingHints?.intervalInSeconds;
+  if (typeof seconds !== 'number') throw new Error('the event archive has no Firehose buffer interval');
+  return Duration.seconds(seconds);
 }
 
 /** Longest one recompute run may take, when the schedule interval leaves room for it. */
@@ -112,6 +139,8 @@ export class NorthstarPipeline extends Construct {
   readonly collector?: Collector;
   /** Alarms, the operations topic and the dashboard. */
   readonly monitoring: PipelineMonitoring;
+  /** The state machine that fills a new definition generation from the archive. */
+  readonly backfill: Backfill;
 
   constructor(scope: Construct, id: string, props: NorthstarPipelineProps) {
     super(scope, id);
@@ -121,6 +150,8 @@ export class NorthstarPipeline extends Construct {
     this.node.setContext('@aws-cdk/aws-events:eventsTargetQueueSameAccount', true);
     // Server access logs are granted by bucket policy, so the log bucket needs no ACLs.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    // The backfill's distributed map writes its results to S3 only with this flag (ResultWriterV2).
+    this.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
 
     const { config } = props;
     // A round may be taken over after maxRoundSeconds: it must never outlive that.
@@ -165,6 +196,7 @@ export class NorthstarPipeline extends Construct {
       environment: {
         TABLE_NAME: table.tableName,
         NORTHSTAR_CONFIG_FILE: BUNDLED_CONFIG_FILE,
+        REGISTRY_CACHE_SECONDS: String(REGISTRY_CACHE.toSeconds()),
         POWERTOOLS_SERVICE_NAME: 'northstar-ingest',
         POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
       },
@@ -182,6 +214,19 @@ export class NorthstarPipeline extends Construct {
       }),
     );
 
+    this.backfill = new Backfill(this, 'Backfill', {
+      table,
+      dataKey: this.state.dataKey,
+      archiveBucket: this.eventArchive.bucket,
+      configFile,
+      entry: join(PROJECT_ROOT, 'functions/backfill/handler.ts'),
+      depsLockFilePath,
+      ...(props.backfillPartitions === undefined ? {} : { partitions: props.backfillPartitions }),
+    });
+    // Entries that arrived before every ingest instance saw the new generation are in the
+    // archive by the end of Firehose's buffer: the cut the backfill reads up to.
+    const backfillCutAfter = REGISTRY_CACHE.toSeconds() + bufferIntervalOf(this.eventArchive).toSeconds();
+
     const recomputeInterval = scheduleInterval(config.recompute.every);
     // A run ends before the next one is due.
     const recomputeTimeout = Duration.seconds(
@@ -197,6 +242,10 @@ export class NorthstarPipeline extends Construct {
         TABLE_NAME: table.tableName,
         NORTHSTAR_CONFIG_FILE: BUNDLED_CONFIG_FILE,
         EVENT_BUS_NAME: bus.eventBusName,
+        BACKFILL_STATE_MACHINE_ARN: this.backfill.stateMachine.stateMachineArn,
+        BACKFILL_PARTITIONS: String(this.backfill.partitions),
+        BACKFILL_CUT_AFTER_SECONDS: String(backfillCutAfter),
+        BACKFILL_LIST_AFTER_SECONDS: String(ARCHIVE_DELIVERY_MARGIN.toSeconds()),
         POWERTOOLS_SERVICE_NAME: 'northstar-recompute',
         POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
       },
@@ -214,6 +263,14 @@ export class NorthstarPipeline extends Construct {
     acknowledgeTableKeyGrant(this.recomputeFunction);
     // events:PutEvents on this bus alone, for deviation alerts.
     bus.grantPutEventsTo(this.recomputeFunction);
+    // The one planner of definition versions starts backfills, and may do nothing else with them.
+    this.recomputeFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'StartBackfill',
+        actions: ['states:StartExecution'],
+        resources: [this.backfill.stateMachine.stateMachineArn],
+      }),
+    );
 
     acknowledgeServerlessFindings(this.state, this.ingestFunction, this.recomputeFunction);
 
@@ -242,6 +299,7 @@ export class NorthstarPipeline extends Construct {
       entry: join(PROJECT_ROOT, 'functions/api/handler.ts'),
       depsLockFilePath,
     });
+    this.readApi.function.addEnvironment('REGISTRY_CACHE_SECONDS', String(API_REGISTRY_CACHE.toSeconds()));
 
     if (props.collector && !config.collector)
       throw new Error('collector: options are given, but the configuration has no collector section');
@@ -268,6 +326,9 @@ export class NorthstarPipeline extends Construct {
         { name: 'Ingest', function: this.ingestFunction },
         { name: 'Recompute', function: this.recomputeFunction },
         { name: 'ReadApi', function: this.readApi.function },
+        { name: 'BackfillPartition', function: this.backfill.partitionFunction },
+        { name: 'BackfillWorker', function: this.backfill.workerFunction },
+        { name: 'BackfillFinish', function: this.backfill.finishFunction },
         ...(this.alerts.webhookFunction
           ? [{ name: 'AlertWebhook', function: this.alerts.webhookFunction }]
           : []),
@@ -331,6 +392,11 @@ export class NorthstarPipeline extends Construct {
           value: collector.domainName.regionalDomainName,
         });
     }
+    new CfnOutput(this, 'BackfillStateMachineArn', {
+      description:
+        'The backfill of a changed definition: aws stepfunctions list-executions --state-machine-arn',
+      value: this.backfill.stateMachine.stateMachineArn,
+    });
     new CfnOutput(this, 'OperationsTopicArn', { value: this.monitoring.operationsTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

@@ -49,7 +49,9 @@ export function createApiHandler(api: () => (request: ApiRequest) => Promise<Api
   }).use(injectLambdaContext(logger));
 }
 
-export const handler = createApiHandler(
-  once(() => createReadApi(readApiFromEnv(process.env))),
-  new Logger({ serviceName: 'northstar-api' }),
-);
+const readApiDeps = once(() => readApiFromEnv(process.env));
+
+/** The read API of the registry as last read: its shown versions, and a backfill's progress. */
+const readApi = () => async (request: ApiRequest) => createReadApi(await readApiDeps()())(request);
+
+export const handler = createApiHandler(readApi, new Logger({ serviceName: 'northstar-api' }));

@@ -5,11 +5,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ingestFromEnv, once } from '../../shared/compose/lambda-env.js';
-import {
-  type IngestRecordsDeps,
-  type IngestSummary,
-  ingestRecords,
-} from '../../shared/use-cases/ingest/ingest-records.js';
+import { ingestIntoScopes, type ScopedIngest } from '../../shared/use-cases/backfill/ingest-scopes.js';
+import type { IngestRecordsDeps, IngestSummary } from '../../shared/use-cases/ingest/ingest-records.js';
 
 export interface Observability {
   readonly logger: Logger;
@@ -18,9 +15,13 @@ export interface Observability {
   readonly onSummary?: (summary: IngestSummary) => void;
 }
 
-/** SQS batch of EventBridge entries -> counters; failed messages are reported, not thrown. */
+/**
+ * SQS batch of EventBridge entries -> counters; failed messages are reported, not thrown.
+ * `deps` gives live ingest alone (the local runtime, whose backfills follow its archive), or
+ * live ingest and the other namespaces that count live traffic (AWS, from the registry).
+ */
 export function createIngestHandler(
-  deps: () => IngestRecordsDeps,
+  deps: () => IngestRecordsDeps | Promise<ScopedIngest>,
   { logger, metrics, onSummary }: Observability,
 ) {
   return middy(async function ingestBatch(event: SQSEvent): Promise<SQSBatchResponse> {
@@ -29,7 +30,8 @@ export function createIngestHandler(
       body: record.body,
       arrivedAt: Number(record.attributes.SentTimestamp),
     }));
-    const summary = await ingestRecords(records, deps());
+    const given = await deps();
+    const summary = await ingestIntoScopes(records, 'live' in given ? given : { live: given, others: [] });
     onSummary?.(summary);
     const quarantined = Object.values(summary.quarantined).reduce((total, count) => total + count, 0);
     metrics.addMetric('EventsAccepted', MetricUnit.Count, summary.accepted);
@@ -47,10 +49,9 @@ export function createIngestHandler(
     .use(logMetrics(metrics));
 }
 
-export const handler = createIngestHandler(
-  once(() => ingestFromEnv(process.env)),
-  {
-    logger: new Logger({ serviceName: 'northstar-ingest' }),
-    metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),
-  },
-);
+const scopedIngest = once(() => ingestFromEnv(process.env));
+
+export const handler = createIngestHandler(() => scopedIngest()(), {
+  logger: new Logger({ serviceName: 'northstar-ingest' }),
+  metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-ingest' }),
+});

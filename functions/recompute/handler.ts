@@ -22,16 +22,17 @@ export interface RecomputeObservability {
 
 /**
  * One recompute run, from EventBridge Scheduler (an asynchronous invocation) or on demand.
+ * On AWS `deps` plans the definition versions first: the recompute is their one planner.
  * Each metric's latest value becomes a CloudWatch metric (`MetricValue`, dimension `metric`).
  * A failure is thrown: Lambda retries the invocation, then hands it to the dead-letter queue.
  */
 export function createRecomputeHandler(
-  deps: () => RecomputeDeps,
+  deps: () => RecomputeDeps | Promise<RecomputeDeps>,
   { logger, metrics }: RecomputeObservability,
 ) {
   return middy(async function recomputeRun(event: unknown): Promise<RecomputeSummary> {
     const request = RecomputeRequest.parse(typeof event === 'object' ? event : undefined);
-    const { latestValues, ...summary } = await recompute(deps(), request ?? {});
+    const { latestValues, ...summary } = await recompute(await deps(), request ?? {});
     for (const { metricId, value } of latestValues) {
       const single = metrics.singleMetric();
       single.addDimension('metric', metricId);
@@ -48,10 +49,9 @@ export function createRecomputeHandler(
     .use(logMetrics(metrics));
 }
 
-export const handler = createRecomputeHandler(
-  once(() => recomputeFromEnv(process.env)),
-  {
-    logger: new Logger({ serviceName: 'northstar-recompute' }),
-    metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-recompute' }),
-  },
-);
+const plannedRecompute = once(() => recomputeFromEnv(process.env));
+
+export const handler = createRecomputeHandler(() => plannedRecompute()(), {
+  logger: new Logger({ serviceName: 'northstar-recompute' }),
+  metrics: new Metrics({ namespace: 'Northstar', serviceName: 'northstar-recompute' }),
+});

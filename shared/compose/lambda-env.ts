@@ -1,24 +1,34 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { BackfillRunItems } from '../adapters/dynamodb/backfill-runs.js';
 import { EventBridgeAlertBus } from '../adapters/eventbridge/alert-bus.js';
 import { invokeRecomputeFunction } from '../adapters/lambda/recompute-function.js';
+import { s3ArchiveObjects } from '../adapters/s3/archive-objects.js';
 import { s3KeptEntries } from '../adapters/s3/kept-entries.js';
 import { secretText } from '../adapters/secrets-manager/secret-text.js';
+import { stepFunctionsBackfills } from '../adapters/step-functions/backfill-executions.js';
 import { WebhookRoutes } from '../domain/alerts/webhook-routes.js';
+import type { BackfillSteps } from '../use-cases/backfill/backfill-steps.js';
+import type { ScopedIngest } from '../use-cases/backfill/ingest-scopes.js';
+import { planBackfill } from '../use-cases/backfill/plan-backfill.js';
+import { cachedRegistry } from '../use-cases/backfill/registry-cache.js';
+import { runVersionsReport } from '../use-cases/backfill/versions-report.js';
 import type { PutOrLeave } from '../use-cases/collector/repack.js';
 import type { TrackingApi } from '../use-cases/collector/tracking-api.js';
-import type { IngestRecordsDeps } from '../use-cases/ingest/ingest-records.js';
 import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
 import type { RecomputeDeps } from '../use-cases/recompute/recompute.js';
 import { dynamoClient, eventBridgeClient, s3Client, secretsManagerClient, sqsClient } from './clients.js';
 import { composeCollector, packerPut } from './collector.js';
-import { composePipeline, type Pipeline } from './pipeline.js';
+import { composePipeline, type Pipeline, versionedPipeline } from './pipeline.js';
 import {
   ApiEnv,
+  BackfillEnv,
   CollectorEnv,
+  IngestEnv,
   loadConfigFile,
   PackerEnv,
-  PipelineEnv,
+  type PipelineEnv,
   parseEnv,
   RecomputeEnv,
   SettingsError,
@@ -40,24 +50,68 @@ export function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
-export function ingestFromEnv(env: NodeJS.ProcessEnv): IngestRecordsDeps {
-  return pipelineOf(parseEnv(PipelineEnv, env)).ingest;
+/** Ingest with the registry's versions (read at most once per cache period): live, and every namespace counting live traffic. */
+export function ingestFromEnv(env: NodeJS.ProcessEnv): () => Promise<ScopedIngest> {
+  const settings = parseEnv(IngestEnv, env);
+  const pipeline = pipelineOf(settings);
+  const registry = cachedRegistry(pipeline.stores.versions, settings.REGISTRY_CACHE_SECONDS * 1000);
+  return async () => versionedPipeline(pipeline, await registry()).ingest;
 }
 
-export function recomputeFromEnv(env: NodeJS.ProcessEnv): RecomputeDeps {
+/** Each run plans the definition versions first (starting a backfill, or showing one done), then recomputes with them. */
+export function recomputeFromEnv(env: NodeJS.ProcessEnv): () => Promise<RecomputeDeps> {
   const settings = parseEnv(RecomputeEnv, env);
   const bus = new EventBridgeAlertBus(
     eventBridgeClient(settings.EVENTBRIDGE_ENDPOINT),
     settings.EVENT_BUS_NAME,
   );
-  return pipelineOf(settings).recompute(bus);
+  const pipeline = pipelineOf(settings);
+  const executions = stepFunctionsBackfills(new SFNClient({}), settings.BACKFILL_STATE_MACHINE_ARN);
+  const runs = new BackfillRunItems({ client: pipeline.stores.client, tableName: pipeline.tableName });
+  return async () => {
+    const registry = await planBackfill({
+      versions: pipeline.stores.versions,
+      runs,
+      executions,
+      config: pipeline.config,
+      clock: pipeline.clock,
+      partitions: settings.BACKFILL_PARTITIONS,
+      cutAfterMs: settings.BACKFILL_CUT_AFTER_SECONDS * 1000,
+      listAfterMs: settings.BACKFILL_LIST_AFTER_SECONDS * 1000,
+    });
+    return versionedPipeline(pipeline, registry).recompute(bus);
+  };
 }
 
-export function readApiFromEnv(env: NodeJS.ProcessEnv): ReadApiDeps {
+/** The read API with the registry's shown versions and, while a backfill runs, its recorded progress. */
+export function readApiFromEnv(env: NodeJS.ProcessEnv): () => Promise<ReadApiDeps> {
   const settings = parseEnv(ApiEnv, env);
-  return pipelineOf(settings).readApi({
-    recompute: invokeRecomputeFunction(new LambdaClient({}), settings.RECOMPUTE_FUNCTION_NAME),
-  });
+  const pipeline = pipelineOf(settings);
+  const recompute = invokeRecomputeFunction(new LambdaClient({}), settings.RECOMPUTE_FUNCTION_NAME);
+  const registry = cachedRegistry(pipeline.stores.versions, settings.REGISTRY_CACHE_SECONDS * 1000);
+  const runs = new BackfillRunItems({ client: pipeline.stores.client, tableName: pipeline.tableName });
+  return async () => {
+    const versioned = versionedPipeline(pipeline, await registry());
+    const next = versioned.registry.next;
+    const run = next && (await runs.readRun(next.number));
+    const report = runVersionsReport(versioned.registry, run, pipeline.clock());
+    return versioned.readApi({ recompute, versionsReport: () => report });
+  };
+}
+
+/** The backfill state machine's steps: the archive bucket, the table, the registry. */
+export function backfillFromEnv(env: NodeJS.ProcessEnv): BackfillSteps {
+  const settings = parseEnv(BackfillEnv, env);
+  const pipeline = pipelineOf(settings);
+  const runs = new BackfillRunItems({ client: pipeline.stores.client, tableName: pipeline.tableName });
+  const readRegistry = () => pipeline.stores.versions.readRegistry();
+  return {
+    objects: s3ArchiveObjects(s3Client(), settings.ARCHIVE_BUCKET),
+    runs,
+    readRegistry,
+    storesOf: (scope) => versionedPipeline(pipeline, undefined).storesOf(scope),
+    clock: pipeline.clock,
+  };
 }
 
 export function webhookRoutesFromEnv(env: NodeJS.ProcessEnv): WebhookRoutes {

@@ -2,9 +2,17 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoStores, dynamoStores } from '../adapters/dynamodb/stores.js';
 import type { NorthstarConfig } from '../domain/config/schema.js';
 import { type CompiledConfig, compileConfig } from '../domain/engine/compiled-config.js';
+import {
+  compileGeneration,
+  LIVE_SCOPE,
+  planVersions,
+  scopesToCount,
+  type VersionRegistry,
+} from '../domain/engine/versions.js';
 import { type TrackingPlanSchemas, trackingPlanSchemas } from '../domain/events/tracking-plan.js';
 import type { AlertBus } from '../ports/alert-bus.js';
 import type { Clock } from '../ports/clock.js';
+import type { ScopedIngest } from '../use-cases/backfill/ingest-scopes.js';
 import type { IngestRecordsDeps } from '../use-cases/ingest/ingest-records.js';
 import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
 import type { RecomputeDeps } from '../use-cases/recompute/recompute.js';
@@ -37,6 +45,7 @@ export interface Pipeline {
   readonly schemas: TrackingPlanSchemas;
   readonly clock: Clock;
   readonly stores: DynamoStores;
+  readonly tableName: string;
   /** Ingest of queue messages: validate, quarantine, dedupe, count. */
   readonly ingest: IngestRecordsDeps;
   /** The recompute, sending its alerts to `bus`. */
@@ -77,8 +86,78 @@ export function composePipeline(settings: PipelineSettings): Pipeline {
     schemas,
     clock,
     stores,
+    tableName: settings.tableName,
     ingest: { ...stores, compiled, schemas, clock },
     recompute: (bus) => ({ ...stores, compiled, bus, clock }),
     readApi: (options) => ({ ...stores, compiled, clock, ...options }),
   };
+}
+
+/** A pipeline with the definition versions of a stored registry (on AWS, where the Lambdas read it). */
+export interface VersionedPipeline {
+  readonly registry: VersionRegistry;
+  /** The shown generation compiled with its version ids. */
+  readonly shown: CompiledConfig;
+  /** The generation being backfilled. */
+  readonly next?: CompiledConfig;
+  /** Live ingest and every other namespace live traffic counts in. */
+  readonly ingest: ScopedIngest;
+  recompute(bus: AlertBus): RecomputeDeps;
+  readApi(options: ReadApiOptions): ReadApiDeps;
+  /** The stores of a namespace: its users, every other item shared. */
+  storesOf(scope: string): DynamoStores;
+}
+
+const versioned = new WeakMap<Pipeline, WeakMap<VersionRegistry, VersionedPipeline>>();
+
+/**
+ * The pipeline as the registry defines it, built once per registry read (the registry cache
+ * keeps the object while the stored one is unchanged). Before the recompute's first plan there
+ * is no registry: the first generation is the configuration's, as planVersions makes it.
+ */
+export function versionedPipeline(
+  pipeline: Pipeline,
+  stored: VersionRegistry | undefined,
+): VersionedPipeline {
+  const registry = stored ?? planVersions(undefined, pipeline.config, 0, false).registry;
+  const byRegistry = versioned.get(pipeline) ?? new WeakMap<VersionRegistry, VersionedPipeline>();
+  versioned.set(pipeline, byRegistry);
+  const built = byRegistry.get(registry);
+  if (built) return built;
+  const { clock, stores } = pipeline;
+  const shown = compileGeneration(registry.shown);
+  const next = registry.next && compileGeneration(registry.next);
+  const schemas = trackingPlanSchemas((registry.next ?? registry.shown).config);
+  const storesOf = (scope: string) =>
+    scope === LIVE_SCOPE ? stores : storesFor(pipeline.config, stores.client, pipeline.tableName, scope);
+  const scopes = scopesToCount(registry);
+  const deps = (scope: string, compiled: CompiledConfig): IngestRecordsDeps => ({
+    ...storesOf(scope),
+    compiled,
+    schemas,
+    clock,
+  });
+  const result: VersionedPipeline = {
+    registry,
+    shown,
+    ...(next ? { next } : {}),
+    ingest: {
+      live: deps(LIVE_SCOPE, scopes.get(LIVE_SCOPE) ?? shown),
+      others: [...scopes]
+        .filter(([scope]) => scope !== LIVE_SCOPE)
+        .map(([scope, compiled]) => deps(scope, compiled)),
+    },
+    recompute: (bus) => ({
+      ...stores,
+      compiled: shown,
+      bus,
+      clock,
+      shownAt: registry.shown.shownAt,
+      ...(next ? { next } : {}),
+    }),
+    readApi: (options) => ({ ...stores, compiled: shown, clock, ...options }),
+    storesOf,
+  };
+  byRegistry.set(registry, result);
+  return result;
 }

@@ -13,17 +13,40 @@ export const PipelineEnv = z.object({
 });
 export type PipelineEnv = z.infer<typeof PipelineEnv>;
 
-/** The recompute also sends alerts to the bus. */
+/** How long a function uses a read of the definition versions' registry. */
+const RegistryCacheSeconds = z.coerce.number().int().min(0).max(300);
+
+/** Ingest reads the registry (cached): a backfill's namespace counts live traffic too. */
+export const IngestEnv = PipelineEnv.extend({ REGISTRY_CACHE_SECONDS: RegistryCacheSeconds });
+export type IngestEnv = z.infer<typeof IngestEnv>;
+
+/**
+ * The recompute also sends alerts to the bus, and plans the definition versions: it starts
+ * the backfill state machine for a new generation.
+ */
 export const RecomputeEnv = PipelineEnv.extend({
   EVENT_BUS_NAME: z.string().min(1),
   /** Set only for the local runtime and tests. */
   EVENTBRIDGE_ENDPOINT: z.url().optional(),
+  BACKFILL_STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  BACKFILL_PARTITIONS: z.coerce.number().int().min(1).max(1000),
+  /** From a backfill's start to its cut: the ingest functions' registry cache plus Firehose's buffer. */
+  BACKFILL_CUT_AFTER_SECONDS: z.coerce.number().int().min(0),
+  /** From the cut until the archive is listed: Firehose's delivery of its last buffer. */
+  BACKFILL_LIST_AFTER_SECONDS: z.coerce.number().int().min(0),
 });
 export type RecomputeEnv = z.infer<typeof RecomputeEnv>;
 
 /** The API runs the recompute by invoking the recompute function: one writer of rollups and alerts. */
-export const ApiEnv = PipelineEnv.extend({ RECOMPUTE_FUNCTION_NAME: z.string().min(1) });
+export const ApiEnv = PipelineEnv.extend({
+  RECOMPUTE_FUNCTION_NAME: z.string().min(1),
+  REGISTRY_CACHE_SECONDS: RegistryCacheSeconds,
+});
 export type ApiEnv = z.infer<typeof ApiEnv>;
+
+/** The backfill's steps read the archive bucket and write partitions back beside it. */
+export const BackfillEnv = PipelineEnv.extend({ ARCHIVE_BUCKET: z.string().min(3) });
+export type BackfillEnv = z.infer<typeof BackfillEnv>;
 
 /**
  * The collector reads only the configuration (its `collector` section), not the table: it puts

@@ -57,6 +57,8 @@ describe('NorthstarPipeline: the S3 event archive', () => {
               ExpirationInDays: 400,
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
             }),
+            // A backfill's partitions expire sooner.
+            Match.objectLike({ Prefix: 'backfill/', ExpirationInDays: 14 }),
           ],
         },
       }),
@@ -64,7 +66,9 @@ describe('NorthstarPipeline: the S3 event archive', () => {
     expect(bucketId).toBeTruthy();
     shortLived.template.hasResourceProperties('AWS::S3::Bucket', {
       LoggingConfiguration: Match.anyValue(),
-      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30 })] },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ ExpirationInDays: 30 }), Match.objectLike({ Prefix: 'backfill/' })],
+      },
     });
   });
 

@@ -85,7 +85,7 @@ describe('DashboardSite', () => {
       (one) => JSON.stringify(one.Properties.Bucket) === JSON.stringify({ Ref: idOf(site.bucket) }),
     );
     const reads = (
-      policy?.Properties.PolicyDocument.Statement as {
+      policy!.Properties.PolicyDocument.Statement as {
         Action: unknown;
         Principal?: unknown;
         Condition?: unknown;

@@ -89,6 +89,7 @@ describe('NorthstarPipeline: least privilege per function', () => {
       kms: [getAtt(idOf(pipeline.state.dataKey))],
       events: [getAtt(idOf(pipeline.state.bus))],
       sqs: [getAtt(idOf(pipeline.state.recomputeDeadLetterQueue))],
+      states: [{ Ref: idOf(pipeline.backfill.stateMachine) }],
     });
     const events = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('events:')));
     expect(events.flatMap((s) => asList(s.Action))).toEqual(['events:PutEvents']);

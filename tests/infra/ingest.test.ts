@@ -89,6 +89,7 @@ describe('NorthstarPipeline: ingest path', () => {
       NODE_OPTIONS: '--enable-source-maps',
       TABLE_NAME: { Ref: tableId },
       NORTHSTAR_CONFIG_FILE: 'northstar.config.json',
+      REGISTRY_CACHE_SECONDS: '30',
       POWERTOOLS_SERVICE_NAME: 'northstar-ingest',
       POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
     });

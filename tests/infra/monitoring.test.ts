@@ -51,8 +51,9 @@ describe('NorthstarPipeline: alarms and dashboard', () => {
     expect(resource(demo.template, topicId).Properties).toMatchObject({
       KmsMasterKeyId: getAtt(idOf(demo.pipeline.state.notificationKey)),
     });
-    // Three dead-letter queues, errors and throttles of three functions, queue age, quarantine rate, stale recompute.
-    expect(alarms(demo)).toHaveLength(3 + 3 * 2 + 3);
+    // Three dead-letter queues, errors and throttles of six functions (three of them the backfill's),
+    // queue age, quarantine rate, stale recompute.
+    expect(alarms(demo)).toHaveLength(3 + 6 * 2 + 3);
     for (const alarm of alarms(demo)) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     demo.template.resourceCountIs('AWS::SNS::Subscription', 6);
     tuned.template.hasResourceProperties('AWS::SNS::Subscription', {

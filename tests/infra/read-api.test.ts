@@ -57,6 +57,7 @@ describe('NorthstarPipeline: read API', () => {
       TABLE_NAME: { Ref: tableId },
       NORTHSTAR_CONFIG_FILE: 'northstar.config.json',
       RECOMPUTE_FUNCTION_NAME: { Ref: idOf(demo.pipeline.recomputeFunction) },
+      REGISTRY_CACHE_SECONDS: '5',
       POWERTOOLS_SERVICE_NAME: 'northstar-api',
     });
   });

@@ -92,6 +92,11 @@ describe('NorthstarPipeline: recompute path', () => {
       TABLE_NAME: { Ref: tableId },
       NORTHSTAR_CONFIG_FILE: 'northstar.config.json',
       EVENT_BUS_NAME: { Ref: busId },
+      BACKFILL_STATE_MACHINE_ARN: { Ref: idOf(demo.pipeline.backfill.stateMachine) },
+      BACKFILL_PARTITIONS: '16',
+      // The ingest functions' registry cache (30 s) plus Firehose's buffer interval (5 minutes).
+      BACKFILL_CUT_AFTER_SECONDS: '330',
+      BACKFILL_LIST_AFTER_SECONDS: '60',
       POWERTOOLS_SERVICE_NAME: 'northstar-recompute',
       POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
     });

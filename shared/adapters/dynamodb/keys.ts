@@ -71,4 +71,10 @@ export const alertKey = (alert: {
 
 export const RECOMPUTE_STATE_KEY: Item = { pk: s('RECOMPUTE'), sk: s('state') };
 export const VERSIONS_KEY: Item = { pk: s('VERSIONS'), sk: s('registry') };
+/** A backfill run on AWS and its workers' progress, beside the registry: `VERSIONS`, `backfill#<generation>`. */
+export const VERSIONS_PK = 'VERSIONS';
+export const backfillRunKey = (generation: number): Item => ({
+  pk: s(VERSIONS_PK),
+  sk: s(`backfill#${generation}`),
+});
 export const INGEST_STATUS_KEY: Item = { pk: s('STATUS'), sk: s('ingest') };
