@@ -1,5 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { buildDashboardIfStale } from '../local/dashboard-build.js';
 import { loadConfig } from '../shared/domain/config/load.js';
 import { NorthstarPipeline } from './northstar-pipeline.js';
 
@@ -22,6 +23,12 @@ function listContext(name: string): string[] | undefined {
 }
 
 const config = await loadConfig(context('config') ?? 'config/demo.config.ts');
+if (context('dashboardIssuer') && !context('dashboardClientId'))
+  throw new Error(
+    '--context dashboardIssuer needs --context dashboardClientId: the dashboard client at that provider',
+  );
+// The dashboard site deploys the built page: build it first when its sources changed.
+if (context('dashboard') !== 'false') await buildDashboardIfStale();
 
 const stack = new Stack(app, context('stackName') ?? 'NorthstarStack', {
   description: 'Northstar: serverless north star metric pipeline',
@@ -31,6 +38,27 @@ new NorthstarPipeline(stack, 'Pipeline', {
   busName: context('busName'),
   allowedPutEventsAccounts: listContext('allowedPutEventsAccounts'),
   alarmEmails: listContext('alarmEmails'),
+  ...(context('dashboard') === 'false'
+    ? { dashboard: false as const }
+    : {
+        dashboard: {
+          ...(context('dashboardDomainName') ? { domainName: context('dashboardDomainName') } : {}),
+          ...(context('dashboardCertificateArn')
+            ? { certificateArn: context('dashboardCertificateArn') }
+            : {}),
+          ...(context('dashboardIssuer')
+            ? {
+                identityProvider: {
+                  issuer: context('dashboardIssuer')!,
+                  clientId: context('dashboardClientId')!,
+                  ...(context('dashboardGroupsClaim')
+                    ? { groupsClaim: context('dashboardGroupsClaim') }
+                    : {}),
+                },
+              }
+            : {}),
+        },
+      }),
   // Only with a `collector` section in the configuration; its other options are construct props.
   ...(context('collectorDomainName') || context('collectorCertificateArn')
     ? {

@@ -168,6 +168,11 @@ export class DashboardSite extends Construct {
       });
 
     if (props.identityProvider) {
+      const { issuer, clientId } = props.identityProvider;
+      if (!/^https:\/\/[^/]+/.test(issuer))
+        throw new Error(`dashboard.identityProvider.issuer: ${issuer} is not an https URL`);
+      if (!clientId)
+        throw new Error('dashboard.identityProvider.clientId: empty; give the dashboard client id');
       this.issuer = props.identityProvider.issuer.replace(/\/$/, '');
       this.clientId = props.identityProvider.clientId;
       this.distribution = distributionFor(this.issuer);

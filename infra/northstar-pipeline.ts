@@ -14,6 +14,7 @@ import { AlertRouting } from './alert-routing.js';
 import { Backfill } from './backfill.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle, writeConfigFile } from './bundled-config.js';
 import { Collector, type CollectorOptions } from './collector.js';
+import { DashboardSite, type DashboardSiteOptions } from './dashboard-site.js';
 import { DEFAULT_ARCHIVE_RETENTION, EventArchive } from './event-archive.js';
 import { acknowledgeServerlessFindings, acknowledgeTableKeyGrant } from './nag-acknowledgements.js';
 import { NorthstarState } from './northstar-state.js';
@@ -93,6 +94,18 @@ export interface NorthstarPipelineProps {
    * @default 16
    */
   readonly backfillPartitions?: number;
+  /**
+   * The dashboard behind sign-in (CloudFront, a private bucket, the read API at `/api/*`,
+   * a Cognito user pool or the team's own OIDC provider); `false` leaves it out, and alert
+   * links then lead to `recompute.dashboardUrl` of the configuration.
+   * @default - the defaults of `DashboardSiteOptions`
+   */
+  readonly dashboard?: DashboardSiteOptions | false;
+  /**
+   * The built dashboard (`npm run build:dashboard`).
+   * @default the project's web/dist
+   */
+  readonly dashboardDir?: string;
 }
 
 /** How long a function uses its read of the definition versions' registry (ingest; the read API's is shorter). */
@@ -137,6 +150,8 @@ export class NorthstarPipeline extends Construct {
   readonly readApi: ReadApi;
   /** The Segment-style collector for web and mobile apps, when the configuration has one. */
   readonly collector?: Collector;
+  /** The dashboard behind sign-in, where alert links lead; absent with `dashboard: false`. */
+  readonly dashboard?: DashboardSite;
   /** Alarms, the operations topic and the dashboard. */
   readonly monitoring: PipelineMonitoring;
   /** The state machine that fills a new definition generation from the archive. */
@@ -301,6 +316,17 @@ export class NorthstarPipeline extends Construct {
     });
     this.readApi.function.addEnvironment('REGISTRY_CACHE_SECONDS', String(API_REGISTRY_CACHE.toSeconds()));
 
+    if (props.dashboard !== false) {
+      this.dashboard = new DashboardSite(this, 'Dashboard', {
+        ...props.dashboard,
+        apiFunction: this.readApi.function,
+        dashboardDir: props.dashboardDir ?? join(PROJECT_ROOT, 'web/dist'),
+        accessLogsBucket: this.eventArchive.accessLogs,
+      });
+      // Every alert, digest and chat message links to the deployed dashboard.
+      this.recomputeFunction.addEnvironment('DASHBOARD_URL', this.dashboard.url);
+    }
+
     if (props.collector && !config.collector)
       throw new Error('collector: options are given, but the configuration has no collector section');
     if (config.collector)
@@ -373,6 +399,18 @@ export class NorthstarPipeline extends Construct {
       description: 'Read API base URL (SigV4, service lambda)',
       value: this.readApi.url.url,
     });
+    if (this.dashboard) {
+      new CfnOutput(this, 'DashboardUrl', {
+        description: 'The dashboard, behind sign-in; alert links lead here',
+        value: this.dashboard.url,
+      });
+      if (this.dashboard.userPool)
+        new CfnOutput(this, 'DashboardUserPoolId', {
+          description:
+            'Add users here: aws cognito-idp admin-create-user, admin-add-user-to-group for admins',
+          value: this.dashboard.userPool.userPoolId,
+        });
+    }
     if (collector) {
       new CfnOutput(this, 'CollectorUrl', {
         description: 'Base URL of the collector: the host apps give their Segment SDK',

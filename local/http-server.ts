@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApiError, invalidParameter } from '../shared/use-cases/read-api/api-error.js';
 import type { ApiRequest, ApiResponse } from '../shared/use-cases/read-api/read-api.js';
-import { bearerRefusal, checkAccessToken, type TokenRefusal } from './access-token.js';
+import {
+  bearerCredentials,
+  bearerRefusal,
+  checkAccessToken,
+  isToken,
+  type TokenRefusal,
+} from './access-token.js';
 import { type CollectorOptions, createCollector, isCollectorPath } from './collector.js';
 import type { PutEventsHandler } from './event-bus.js';
 import { readJsonBody } from './http-body.js';
@@ -46,6 +52,13 @@ export interface HttpServerOptions {
    * the runtime keeps a history. Same protocol and token as PutEvents.
    */
   readonly importPutEvents?: (importId: string) => PutEventsHandler;
+  /**
+   * The OIDC issuer when the read API is behind sign-in: the dashboard's content security
+   * policy lets it connect there, and the read API, not this server, checks the bearer (an
+   * ID token; the runtime's token, when given, still passes, as an operator's).
+   * @default none: no sign-in
+   */
+  readonly signInIssuer?: string;
 }
 
 export interface HttpServer {
@@ -58,6 +71,7 @@ async function serveApi(
   readApi: ((request: ApiRequest) => Promise<ApiResponse>) | undefined,
   request: IncomingMessage,
   response: ServerResponse,
+  operator: boolean,
 ): Promise<void> {
   const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     response.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -86,6 +100,10 @@ async function serveApi(
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       ...(body === undefined ? {} : { body }),
+      ...(request.headers.authorization === undefined
+        ? {}
+        : { authorization: request.headers.authorization }),
+      ...(operator ? { operator } : {}),
     });
     send(answer.status, answer.body, answer.headers);
   } catch (error) {
@@ -139,6 +157,22 @@ function refuse(
   response.end(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
 }
 
+const isSignInRoute = (request: IncomingMessage, path: string) =>
+  request.method === 'GET' && /^\/api\/sign-in\/?$/.test(path);
+
+/** The security headers; with sign-in, the dashboard may also connect to the issuer (discovery, tokens). */
+function securityHeaders(signInIssuer: string | undefined): Readonly<Record<string, string>> {
+  if (signInIssuer === undefined) return SECURITY_HEADERS;
+  const policy = SECURITY_HEADERS['content-security-policy'] ?? '';
+  return {
+    ...SECURITY_HEADERS,
+    'content-security-policy': policy.replace(
+      "connect-src 'self'",
+      `connect-src 'self' ${new URL(signInIssuer).origin}`,
+    ),
+  };
+}
+
 /**
  * One HTTP server for PutEvents, the collector, the read API and the dashboard, as API Gateway
  * and CloudFront would front them. With a token, the read API and PutEvents take only requests that carry it;
@@ -151,23 +185,30 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   // Built before listening: write keys that cannot be read stop the start, naming the setting.
   const collector = options.collector ? await createCollector(options.collector) : undefined;
   let hosts: ServedHosts = new Set();
+  const headers = securityHeaders(options.signInIssuer);
   const server: Server = createServer((request, response) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     const isPutEvents = request.headers['x-amz-target'] !== undefined;
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
     const isApi = !isPutEvents && (path === '/api' || path.startsWith('/api/'));
     const isCollector = collector !== undefined && !isPutEvents && isCollectorPath(path);
+    // The runtime's own token, when sent: an operator's call, which sign-in lets through as admin.
+    const given = bearerCredentials(request.headers.authorization);
+    const operator = token !== undefined && given !== undefined && isToken(given, token);
+    // With sign-in the read API judges the bearer; the sign-in route is for anyone, so a tab learns what to do.
+    const tokenChecked =
+      isApi && token !== undefined && !options.signInIssuer && !isSignInRoute(request, path);
     // Of the guard, the collector keeps the Host check only: origins and content types are its own to judge.
     const refused = isCollector
       ? refusal(request.method ?? 'GET', { host: request.headers.host }, hosts, true)
       : (refusal(request.method ?? 'GET', request.headers, hosts, isPutEvents) ??
-        (isApi && token !== undefined ? bearerRefusal(request.headers, token) : undefined));
+        (tokenChecked ? bearerRefusal(request.headers, token) : undefined));
     if (refused) refuse(request, response, refused);
     else if (isPutEvents && path.startsWith('/imports/'))
       void importPutEvents(options, path, request, response, authorizePutEvents);
     else if (isPutEvents) void options.putEvents(request, response, authorizePutEvents);
     else if (isCollector) void collector(request, response);
-    else if (isApi) void serveApi(options.readApi(), request, response);
+    else if (isApi) void serveApi(options.readApi(), request, response, operator);
     else void options.dashboard(request, response);
   });
   await new Promise<void>((resolve, reject) => {

@@ -4,11 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createRecomputeHandler, type RecomputeRequest } from '../functions/recompute/handler.js';
 import type { DynamoStores } from '../shared/adapters/dynamodb/stores.js';
 import { ensureTable } from '../shared/adapters/dynamodb/table.js';
 import { EventBridgeAlertBus } from '../shared/adapters/eventbridge/alert-bus.js';
+import { oidcSignIn } from '../shared/adapters/jwt/oidc-sign-in.js';
 import { dynamoClient, eventBridgeClient } from '../shared/compose/clients.js';
 import { composePipeline, storesFor } from '../shared/compose/pipeline.js';
 import {
@@ -24,6 +26,7 @@ import { trackingPlanSchemas } from '../shared/domain/events/tracking-plan.js';
 import type { IngestSummary, ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
 import { recoverStaleRounds } from '../shared/use-cases/ingest/rounds.js';
 import { createReadApi } from '../shared/use-cases/read-api/read-api.js';
+import type { SignInSettings } from '../shared/use-cases/read-api/sign-in.js';
 import type { RecomputeSummary } from '../shared/use-cases/recompute/recompute.js';
 import { checkAccessToken } from './access-token.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -88,6 +91,8 @@ export interface RuntimeOptions {
   readonly onSummary?: (summary: IngestSummary) => void;
   /** The built dashboard served at `/`. @default web/dist of this project */
   readonly dashboardDir?: string;
+  /** Puts the read API and the dashboard behind sign-in with this OIDC issuer. @default none: no sign-in */
+  readonly signIn?: z.input<typeof SignInSettings>;
 }
 
 /** Where `vite build` puts the dashboard. */
@@ -196,6 +201,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // before anything starts.
   const host = options.host ?? '127.0.0.1';
   checkAccessToken(host, options.token, isLoopbackHost(host));
+  const signIn = options.signIn ? oidcSignIn(options.signIn) : undefined;
   const log = options.dataDir ? await openDataDir(options.dataDir) : undefined;
   const dynamo: DynamoDbLocal = await startDynamoDbLocal(
     options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {},
@@ -401,6 +407,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     host,
     port: options.port ?? 4000,
     ...(options.token === undefined ? {} : { token: options.token }),
+    ...(signIn ? { signInIssuer: signIn.settings.issuer } : {}),
     putEvents,
     // The collector takes its calls onto the bus through the same PutEvents, in process.
     ...(options.config.collector
@@ -462,6 +469,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(imports ? { imports } : {}),
       }),
       compiled: linked(versions.shown()),
+      ...(signIn ? { signIn } : {}),
     });
   readApi = makeReadApi();
   onShown = () => {

@@ -18,15 +18,24 @@ function apiRequest(event: LambdaFunctionURLEvent): ApiRequest {
   const raw =
     event.body && (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString() : event.body);
   const body = parseJsonBody(raw ?? '');
+  // Through the function URL, IAM has authenticated the caller (the CLI's SigV4): an operator.
+  // Through the dashboard's HTTP API the ID token speaks for the caller, checked by the read API.
+  const operator = Boolean((event.requestContext as { authorizer?: { iam?: unknown } }).authorizer?.iam);
+  const authorization = event.headers?.authorization;
   return {
     method: event.requestContext.http.method,
     path: event.rawPath,
     query: event.queryStringParameters ?? {},
     ...(body === undefined ? {} : { body }),
+    ...(authorization === undefined ? {} : { authorization }),
+    ...(operator ? { operator } : {}),
   };
 }
 
-/** Function URL (AWS_IAM) -> the framework-free read API; failures are logged and answer 500. */
+/**
+ * Function URL (AWS_IAM) or the dashboard's HTTP API (payload 2.0, the same shape) -> the
+ * framework-free read API; failures are logged and answer 500.
+ */
 export function createApiHandler(api: () => (request: ApiRequest) => Promise<ApiResponse>, logger: Logger) {
   return middy(async function serveApi(
     event: LambdaFunctionURLEvent,

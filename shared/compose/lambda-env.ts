@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { BackfillRunItems } from '../adapters/dynamodb/backfill-runs.js';
 import { EventBridgeAlertBus } from '../adapters/eventbridge/alert-bus.js';
+import { oidcSignIn } from '../adapters/jwt/oidc-sign-in.js';
 import { invokeRecomputeFunction } from '../adapters/lambda/recompute-function.js';
 import { s3ArchiveObjects } from '../adapters/s3/archive-objects.js';
 import { s3KeptEntries } from '../adapters/s3/kept-entries.js';
@@ -37,8 +38,11 @@ import {
 
 /** The pipeline a Lambda function's environment names: its bundled configuration and its table. */
 function pipelineOf(env: PipelineEnv): Pipeline {
+  const config = loadConfigFile(env.NORTHSTAR_CONFIG_FILE);
   return composePipeline({
-    config: loadConfigFile(env.NORTHSTAR_CONFIG_FILE),
+    config: env.DASHBOARD_URL
+      ? { ...config, recompute: { ...config.recompute, dashboardUrl: env.DASHBOARD_URL } }
+      : config,
     client: dynamoClient(env.DYNAMODB_ENDPOINT),
     tableName: env.TABLE_NAME,
   });
@@ -90,12 +94,26 @@ export function readApiFromEnv(env: NodeJS.ProcessEnv): () => Promise<ReadApiDep
   const recompute = invokeRecomputeFunction(new LambdaClient({}), settings.RECOMPUTE_FUNCTION_NAME);
   const registry = cachedRegistry(pipeline.stores.versions, settings.REGISTRY_CACHE_SECONDS * 1000);
   const runs = new BackfillRunItems({ client: pipeline.stores.client, tableName: pipeline.tableName });
+  // One verifier per instance: the issuer's keys stay cached across invocations.
+  const signIn =
+    settings.SIGN_IN_ISSUER && settings.SIGN_IN_CLIENT_ID
+      ? oidcSignIn({
+          issuer: settings.SIGN_IN_ISSUER,
+          clientId: settings.SIGN_IN_CLIENT_ID,
+          ...(settings.SIGN_IN_GROUPS_CLAIM ? { groupsClaim: settings.SIGN_IN_GROUPS_CLAIM } : {}),
+          ...(settings.SIGN_IN_ADMIN_GROUP ? { adminGroup: settings.SIGN_IN_ADMIN_GROUP } : {}),
+          ...(settings.SIGN_IN_LOGOUT_URL ? { logoutEndpoint: settings.SIGN_IN_LOGOUT_URL } : {}),
+        })
+      : undefined;
   return async () => {
     const versioned = versionedPipeline(pipeline, await registry());
     const next = versioned.registry.next;
     const run = next && (await runs.readRun(next.number));
     const report = runVersionsReport(versioned.registry, run, pipeline.clock());
-    return versioned.readApi({ recompute, versionsReport: () => report });
+    return {
+      ...versioned.readApi({ recompute, versionsReport: () => report }),
+      ...(signIn ? { signIn } : {}),
+    };
   };
 }
 

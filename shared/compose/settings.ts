@@ -10,6 +10,8 @@ export const PipelineEnv = z.object({
   NORTHSTAR_CONFIG_FILE: z.string().min(1),
   /** Set only for the local runtime and tests. */
   DYNAMODB_ENDPOINT: z.url().optional(),
+  /** The deployed dashboard: alert links lead there instead of the configuration's `recompute.dashboardUrl`. */
+  DASHBOARD_URL: z.url().optional(),
 });
 export type PipelineEnv = z.infer<typeof PipelineEnv>;
 
@@ -41,6 +43,16 @@ export type RecomputeEnv = z.infer<typeof RecomputeEnv>;
 export const ApiEnv = PipelineEnv.extend({
   RECOMPUTE_FUNCTION_NAME: z.string().min(1),
   REGISTRY_CACHE_SECONDS: RegistryCacheSeconds,
+  /** Behind the dashboard's sign-in: the OIDC issuer and the dashboard's client id there. */
+  SIGN_IN_ISSUER: z.url().optional(),
+  SIGN_IN_CLIENT_ID: z.string().min(1).optional(),
+  SIGN_IN_GROUPS_CLAIM: z.string().min(1).optional(),
+  SIGN_IN_ADMIN_GROUP: z.string().min(1).optional(),
+  /** Cognito's hosted sign-out, which its discovery document does not list. */
+  SIGN_IN_LOGOUT_URL: z.url().optional(),
+}).refine((env) => (env.SIGN_IN_ISSUER === undefined) === (env.SIGN_IN_CLIENT_ID === undefined), {
+  message: 'SIGN_IN_ISSUER and SIGN_IN_CLIENT_ID come together: both for sign-in, neither without',
+  path: ['SIGN_IN_CLIENT_ID'],
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 

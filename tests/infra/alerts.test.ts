@@ -149,8 +149,8 @@ describe('NorthstarPipeline: alerts per owner team', () => {
 
   it('It should create no webhook formatter when no owner has a webhook contact', () => {
     expect(demo.pipeline.alerts.webhookFunction).toBeUndefined();
-    // Ingest, recompute, the read API and the backfill's three steps.
-    demo.template.resourceCountIs('AWS::Lambda::Function', 6);
+    // Ingest, recompute, the read API, the backfill's three steps and CDK's copier of the dashboard's files.
+    demo.template.resourceCountIs('AWS::Lambda::Function', 7);
   });
 
   it("It should subscribe one formatter to the topics of teams with a webhook, routing each topic to its teams' URLs", () => {

@@ -38,9 +38,11 @@ let without: Synthesised;
 
 beforeAll(async () => {
   demo = await demoConfig();
-  collecting = synthesise({ config: withCollector(demo) }, { bundle: true });
+  // Without the dashboard site: its own HTTP API would stand beside the collector's.
+  collecting = synthesise({ config: withCollector(demo), dashboard: false }, { bundle: true });
   tuned = synthesise({
     config: withCollector(demo, { allowedOrigins: [] }),
+    dashboard: false,
     collector: {
       domainName: DOMAIN,
       certificateArn: CERTIFICATE,
@@ -49,7 +51,7 @@ beforeAll(async () => {
       maxClientErrorRate: 0.2,
     },
   });
-  without = synthesise({ config: demo });
+  without = synthesise({ config: demo, dashboard: false });
 }, SYNTH_TIMEOUT);
 
 const collectorOf = (from: Synthesised): Collector => {

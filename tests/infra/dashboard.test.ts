@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DashboardSite } from '../../infra/dashboard-site.js';
+import type { DashboardSite, DashboardSiteOptions } from '../../infra/dashboard-site.js';
 import { NorthstarPipeline } from '../../infra/northstar-pipeline.js';
 import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
@@ -28,22 +28,17 @@ const distributionConfig = (template: Template, site: DashboardSite) =>
   (resource(template, idOf(site.distribution)).Properties as { DistributionConfig: DistributionConfig })
     .DistributionConfig;
 
-type SiteOptions = Omit<
-  ConstructorParameters<typeof DashboardSite>[2],
-  'apiFunction' | 'dashboardDir' | 'accessLogsBucket'
->;
-
 /** A pipeline with its dashboard site, signed in by a new Cognito user pool or by the team's own provider. */
-function withSite(config: NorthstarConfig, options: SiteOptions = {}) {
+function withSite(config: NorthstarConfig, options: DashboardSiteOptions = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Northstar');
-  const pipeline = new NorthstarPipeline(stack, 'Pipeline', { config });
-  const site = new DashboardSite(stack, 'Dashboard', {
-    apiFunction: pipeline.readApi.function,
+  const pipeline = new NorthstarPipeline(stack, 'Pipeline', {
+    config,
+    dashboard: options,
     dashboardDir: DASHBOARD_DIST,
-    accessLogsBucket: pipeline.eventArchive.accessLogs,
-    ...options,
   });
+  const site = pipeline.dashboard;
+  if (!site) throw new Error('the pipeline deploys its dashboard by default');
   return { stack, pipeline, site, template: Template.fromStack(stack) };
 }
 
@@ -182,6 +177,37 @@ describe('DashboardSite', () => {
       MinimumProtocolVersion: 'TLSv1.2_2021',
       SslSupportMethod: 'sni-only',
     });
+  });
+
+  it('It should lead every alert link to the deployed dashboard, and say where to add users', () => {
+    const { site, pipeline, template } = cognitoSite;
+    const url = { 'Fn::Join': ['', ['https://', getAtt(idOf(site.distribution), 'DomainName'), '/']] };
+    const recompute = resource(template, idOf(pipeline.recomputeFunction)).Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(recompute.Environment.Variables.DASHBOARD_URL).toEqual(url);
+    template.hasOutput('*', { Value: url, Description: Match.stringLikeRegexp('alert links') });
+    template.hasOutput('*', { Value: { Ref: idOf(site.userPool!) } });
+    const own = resource(ownProvider.template, idOf(ownProvider.pipeline.recomputeFunction)).Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(own.Environment.Variables.DASHBOARD_URL).toBe('https://metrics.example.com/');
+  });
+
+  it('It should be left out with dashboard: false, alert links then following the configuration', async () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Northstar');
+    const pipeline = new NorthstarPipeline(stack, 'Pipeline', {
+      config: await demoConfig(),
+      dashboard: false,
+    });
+    expect(pipeline.dashboard).toBeUndefined();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    const recompute = resource(template, idOf(pipeline.recomputeFunction)).Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(recompute.Environment.Variables).not.toHaveProperty('DASHBOARD_URL');
   });
 
   it('cdk-nag: every finding of the site is fixed or acknowledged, each with a reason', () => {

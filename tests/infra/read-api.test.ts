@@ -59,6 +59,12 @@ describe('NorthstarPipeline: read API', () => {
       RECOMPUTE_FUNCTION_NAME: { Ref: idOf(demo.pipeline.recomputeFunction) },
       REGISTRY_CACHE_SECONDS: '5',
       POWERTOOLS_SERVICE_NAME: 'northstar-api',
+      // The dashboard site's sign-in: a Cognito user pool by default.
+      SIGN_IN_ISSUER: expect.objectContaining({ 'Fn::Join': expect.anything() }),
+      SIGN_IN_CLIENT_ID: { Ref: idOf(demo.pipeline.dashboard!.userPoolClient!) },
+      SIGN_IN_GROUPS_CLAIM: 'cognito:groups',
+      SIGN_IN_ADMIN_GROUP: 'admin',
+      SIGN_IN_LOGOUT_URL: expect.objectContaining({ 'Fn::Join': expect.anything() }),
     });
   });
 

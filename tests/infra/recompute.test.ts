@@ -97,6 +97,13 @@ describe('NorthstarPipeline: recompute path', () => {
       // The ingest functions' registry cache (30 s) plus Firehose's buffer interval (5 minutes).
       BACKFILL_CUT_AFTER_SECONDS: '330',
       BACKFILL_LIST_AFTER_SECONDS: '60',
+      // Alert links lead to the deployed dashboard.
+      DASHBOARD_URL: {
+        'Fn::Join': [
+          '',
+          ['https://', { 'Fn::GetAtt': [idOf(demo.pipeline.dashboard!.distribution), 'DomainName'] }, '/'],
+        ],
+      },
       POWERTOOLS_SERVICE_NAME: 'northstar-recompute',
       POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
     });

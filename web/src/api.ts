@@ -11,6 +11,7 @@ import type {
   QuarantineReport,
 } from '../../shared/use-cases/read-api/schemas.js';
 import { accessToken } from './access-token.js';
+import { idToken, refreshAfterRefusal, signInRequired } from './sign-in.js';
 
 export type { VersionsResponse };
 
@@ -59,8 +60,18 @@ const TOKEN_NEEDED = 'this runtime needs its token: open the URL npm start print
 const TOKEN_REFUSED =
   'this runtime did not take the token this tab has (was it restarted with another?): open the URL npm start printed (it ends in #token=...)';
 
-async function request<T>(path: string, query: Query = {}, init: RequestInit = {}): Promise<T> {
-  const token = accessToken();
+const SIGNED_OUT = 'you are signed out: sign in again';
+
+async function request<T>(
+  path: string,
+  query: Query = {},
+  init: RequestInit = {},
+  retried = false,
+): Promise<T> {
+  // Behind sign-in the ID token goes with every call; else the runtime's token, if the tab has one.
+  const signIn = signInRequired();
+  const token = signIn ? await idToken() : accessToken();
+  if (signIn && !token) throw new ReadApiError(401, SIGNED_OUT);
   const response = await fetch(apiUrl(path, query), {
     ...init,
     headers: {
@@ -70,6 +81,11 @@ async function request<T>(path: string, query: Query = {}, init: RequestInit = {
     },
   });
   const body = (await response.json().catch(() => undefined)) as unknown;
+  if (response.status === 401 && signIn) {
+    // A token the API no longer takes (revoked, clocks apart): refreshed once, then the tab signs out.
+    if (!retried && (await refreshAfterRefusal())) return request(path, query, init, true);
+    throw new ReadApiError(401, (body as ApiErrorBody | undefined)?.error?.message ?? SIGNED_OUT);
+  }
   if (response.status === 401) throw new ReadApiError(401, token ? TOKEN_REFUSED : TOKEN_NEEDED);
   if (!response.ok) {
     const error = (body as ApiErrorBody | undefined)?.error;

@@ -8,12 +8,14 @@ import { h, notice } from './dom.js';
 import { freshnessBar } from './freshness.js';
 import { currentRoute, type Route } from './router.js';
 import { setServerNow } from './server-clock.js';
+import { onSessionChange, signedIn, startSignIn } from './sign-in.js';
 import { alertsView } from './views/alerts.js';
 import { funnelView } from './views/funnel.js';
 import { journeyView } from './views/journey.js';
 import { metricDetailView } from './views/metric-detail.js';
 import { overviewView } from './views/overview.js';
 import { quarantineView } from './views/quarantine.js';
+import { sessionControls, signInView } from './views/sign-in.js';
 
 /** How often the page reads the API again while Live is on. */
 const REFRESH_MS = 10_000;
@@ -21,6 +23,7 @@ const REFRESH_MS = 10_000;
 const main = document.getElementById('main') as HTMLElement;
 const freshness = document.getElementById('freshness') as HTMLElement;
 const live = document.getElementById('live') as HTMLInputElement;
+const session = document.getElementById('session') as HTMLElement;
 
 function viewFor(route: Route): { name: string; title: string; render: () => Promise<HTMLElement> } {
   const [first] = route.segments;
@@ -91,6 +94,17 @@ async function render(reason: 'navigate' | 'refresh'): Promise<void> {
   for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-nav]'))
     link.toggleAttribute('aria-current', link.dataset.nav === view.name);
   document.title = `${view.title} · Northstar`;
+  session.replaceChildren(...sessionControls());
+  if (!signedIn()) {
+    // Behind sign-in and signed out: no API call goes out until the user signs in.
+    if (main.querySelector('[data-view="sign-in"]') && reason === 'refresh') return;
+    freshness.replaceChildren();
+    delete freshness.dataset.state;
+    main.replaceChildren(signInView());
+    main.removeAttribute('aria-busy');
+    shownPath = '';
+    return;
+  }
   if (reason === 'navigate') {
     main.setAttribute('aria-busy', 'true');
     if (path !== shownPath) main.replaceChildren(notice('loading', 'Loading…'));
@@ -157,4 +171,6 @@ setInterval(() => {
 
 // Before the first request, and before the router reads the address: `#token=` is no route.
 adoptTokenFromLocation();
-void render('navigate');
+onSessionChange(() => void render('navigate'));
+// Whether to sign in is the API's to say, so one build serves every deployment.
+void startSignIn().then(() => render('navigate'));

@@ -1,10 +1,18 @@
 import type { z } from 'zod';
 import { NorthstarError } from '../../domain/errors.js';
 
-export type ApiErrorCode = 'invalid_parameter' | 'not_found' | 'method_not_allowed' | 'payload_too_large';
+export type ApiErrorCode =
+  | 'invalid_parameter'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large';
 
 const STATUS: Readonly<Record<ApiErrorCode, number>> = {
   invalid_parameter: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,

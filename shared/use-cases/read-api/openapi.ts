@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { Route } from './route.js';
+import { SignInInfo } from './routes-sign-in.js';
 import { BackfillStatus, DefinitionVersion, ImportSummary, VersionsResponse } from './routes-versions.js';
 import {
   AlertList,
@@ -43,6 +44,7 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   BackfillStatus,
   ImportSummary,
   OpenApiDocument,
+  SignInInfo,
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -103,11 +105,13 @@ export function openApiDocument(routes: readonly Route[], compiled: CompiledConf
     const component = Object.entries(COMPONENTS).find(([, schema]) => schema === route.response)?.[0];
     if (!component) throw new Error(`the response of ${route.operationId} has no component name`);
     const parameters = [...pathParameters(route, compiled), ...queryParameters(route.query(compiled))];
+    const access = route.access ?? (route.method === 'GET' ? 'signed-in' : 'admin');
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
       description: route.description,
+      ...(access === 'public' ? { security: [] } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body
         ? {
@@ -124,6 +128,20 @@ export function openApiDocument(routes: readonly Route[], compiled: CompiledConf
             ? 'A query parameter or body field is not valid, or the body is not a JSON object; `error.parameter` names it.'
             : 'A query parameter is not valid; `error.parameter` names it.',
         ),
+        ...(access === 'public'
+          ? {}
+          : {
+              '401': errorResponse(
+                'Behind sign-in: no ID token, or one that is expired, tampered with or for another issuer or client (`WWW-Authenticate: Bearer error="invalid_token"`).',
+              ),
+            }),
+        ...(access === 'admin'
+          ? {
+              '403': errorResponse(
+                'Behind sign-in: the caller is not in the admin group; the message names it.',
+              ),
+            }
+          : {}),
         ...(route.notFound ? { '404': errorResponse(route.notFound) } : {}),
       },
     };
@@ -137,6 +155,19 @@ export function openApiDocument(routes: readonly Route[], compiled: CompiledConf
         'Metric tree, series, funnels, journey, alerts and quarantine of the Northstar pipeline. A request with a method a path does not take answers 405; an unknown path 404.',
     },
     paths,
-    components: { schemas: componentSchemas() },
+    // Where the deployment sets sign-in (`GET /api/sign-in` says); without it the bearer is not asked for.
+    security: [{}, { signIn: [] }],
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        signIn: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An OIDC ID token of the issuer and client `GET /api/sign-in` names. Reads take anyone signed in; writes need the admin group.',
+        },
+      },
+    },
   };
 }

@@ -12,9 +12,11 @@ import { acknowledgeAlertRoute, alertsRoute } from './routes-alerts.js';
 import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
+import { signInRoute } from './routes-sign-in.js';
 import { statusRoute } from './routes-status.js';
 import { finishImportRoute, type HistoryImportPort, versionsRoute } from './routes-versions.js';
 import { OpenApiDocument } from './schemas.js';
+import { checkAccess, type ReadApiSignIn } from './sign-in.js';
 
 /** A request as any adapter sees it: the local HTTP server, or a Lambda behind IAM authorisation. */
 export interface ApiRequest {
@@ -23,6 +25,13 @@ export interface ApiRequest {
   readonly path: string;
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly body?: unknown;
+  /** The `Authorization` header as sent: behind sign-in, `Bearer <ID token>`. */
+  readonly authorization?: string;
+  /**
+   * The adapter has already authenticated the caller as an operator (the local runtime's own
+   * token, IAM on a function URL): taken as an admin without an ID token. Never set from a header.
+   */
+  readonly operator?: boolean;
 }
 
 /** A JSON response: the adapter serialises `body`. */
@@ -56,6 +65,8 @@ export interface ReadApiDeps {
   /** History import, where the runtime keeps a history (the local runtime with a data directory). */
   readonly imports?: HistoryImportPort;
   readonly clock: Clock;
+  /** Sign-in: every call but `GET /api/sign-in` then needs an ID token, writes the admin group. @default none: open */
+  readonly signIn?: ReadApiSignIn;
 }
 
 const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8' };
@@ -80,6 +91,7 @@ const openApiRoute: Route = defineRoute({
 
 /** Every endpoint of the read API. */
 export const READ_API_ROUTES: readonly Route[] = [
+  signInRoute,
   metricTreeRoute,
   metricSeriesRoute,
   funnelRoute,
@@ -130,7 +142,8 @@ function errorResponse(error: ApiError): ApiResponse {
 }
 
 /**
- * The read API as one framework-free function: routes the request, validates its query
+ * The read API as one framework-free function: routes the request, checks the caller's
+ * ID token and group where sign-in is set, validates its query
  * with the endpoint's schema before any read, and answers JSON. Client errors become 400,
  * 404 and 405 responses; any other failure (the table unreachable) is thrown for the
  * adapter to log and answer 500, never turned into a success.
@@ -155,6 +168,10 @@ export function createReadApi(deps: ReadApiDeps): (request: ApiRequest) => Promi
       );
     }
     try {
+      const { route } = match;
+      const access = route.access ?? (route.method === 'GET' ? 'signed-in' : 'admin');
+      // Before the query is validated: a caller without a token learns nothing of the parameters.
+      await checkAccess(deps.signIn, access, route.action ?? `${method} ${route.path}`, request);
       const body = await match.route.handle(deps, match.params, request.query, request.body);
       return { status: 200, body, headers: { ...JSON_HEADERS } };
     } catch (error) {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import { parseBody, parseQuery } from './api-error.js';
 import type { ReadApiDeps } from './read-api.js';
+import type { RouteAccess } from './sign-in.js';
 
 /** What a route's handler gets: its dependencies, path parameters, the validated query and body. */
 export interface RouteInput<Query, Body = undefined> {
@@ -28,6 +29,10 @@ export interface Route {
   readonly bodyOptional?: boolean;
   /** When the endpoint answers 404 (for the OpenAPI document). */
   readonly notFound?: string;
+  /** Who may call it behind sign-in. @default 'signed-in' for GET, 'admin' for any other method */
+  readonly access?: RouteAccess;
+  /** What a write does, for the 403 a non-admin gets: "Only members of ... may <action>". */
+  readonly action?: string;
   /** Path parameters and the configured ids they take. */
   readonly pathParams?: (compiled: CompiledConfig) => Record<string, readonly string[]>;
   /** Validates the query (and body) first, so a bad parameter answers 400 before any read. */

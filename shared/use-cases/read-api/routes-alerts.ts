@@ -124,6 +124,7 @@ export function alertKeyOf(alertId: string, zone: string): AlertKey | undefined 
 export const acknowledgeAlertRoute = defineRoute({
   method: 'POST',
   path: '/api/alerts/{id}/ack',
+  action: 'acknowledge an alert',
   operationId: 'acknowledgeAlert',
   summary: "Acknowledges an alert with its owner's note",
   description:

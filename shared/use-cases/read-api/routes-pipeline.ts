@@ -156,6 +156,7 @@ function overlappingPeriods(range: TimeRange, grain: Grain, zone: string): strin
 const recomputeDefinition = defineRoute({
   method: 'POST',
   path: '/api/recompute',
+  action: 'start a recompute',
   operationId: 'runRecompute',
   summary: 'Runs the recompute now and returns what it did',
   description:

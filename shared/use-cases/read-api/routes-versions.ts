@@ -174,6 +174,7 @@ export interface HistoryImportPort {
 export const finishImportRoute = defineRoute({
   method: 'POST',
   path: '/api/imports/{id}/finish',
+  action: 'finish a history import',
   operationId: 'finishImport',
   summary: 'Ends a history import: its events join the history, and every version is rebuilt from it',
   description:

@@ -25,7 +25,7 @@ const GrainName = z.enum(['hour', 'day', 'week', 'month']);
 
 export const ApiErrorBody = z.object({
   error: z.object({
-    code: z.enum(['invalid_parameter', 'not_found', 'method_not_allowed']),
+    code: z.enum(['invalid_parameter', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed']),
     parameter: z
       .string()
       .optional()

@@ -53,6 +53,41 @@ describe('read API handler', () => {
     });
   });
 
+  it('It should take a SigV4 caller of the function URL as an operator, and pass a signed-in caller’s token on', async () => {
+    const seen: ApiRequest[] = [];
+    const handler = createApiHandler(
+      () => async (request) => {
+        seen.push(request);
+        return { status: 200, body: {}, headers: {} };
+      },
+      logger,
+    );
+    const iam = {
+      iam: { accessKey: 'AKIA', accountId: '111111111111', userArn: 'arn:aws:iam::111111111111:user/ops' },
+    };
+    await handler(
+      urlEvent('POST', '/api/recompute', {
+        requestContext: { http: { method: 'POST', path: '/api/recompute' }, authorizer: iam },
+      } as unknown as Partial<LambdaFunctionURLEvent>),
+      context,
+    );
+    // Through the dashboard's HTTP API: a bearer token, and an operator header that counts for nothing.
+    await handler(
+      urlEvent('GET', '/api/metrics', {
+        headers: { authorization: 'Bearer header.payload.signature', operator: 'true' },
+        requestContext: {
+          http: { method: 'GET', path: '/api/metrics' },
+          authorizer: { jwt: { claims: { sub: 'ana' }, scopes: [] } },
+        },
+      } as unknown as Partial<LambdaFunctionURLEvent>),
+      context,
+    );
+    expect(seen).toEqual([
+      { method: 'POST', path: '/api/recompute', query: {}, operator: true },
+      { method: 'GET', path: '/api/metrics', query: {}, authorization: 'Bearer header.payload.signature' },
+    ]);
+  });
+
   it('It should answer 400 to a body that is not JSON, without calling the read API', async () => {
     let called = false;
     const handler = createApiHandler(

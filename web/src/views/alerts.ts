@@ -10,6 +10,7 @@ import {
   VERSION_STATE_LABEL,
 } from '../format.js';
 import { href } from '../router.js';
+import { signedInUser } from '../sign-in.js';
 
 const GRAINS = new Set(['hour', 'day', 'week', 'month']);
 const BY_KEY = 'northstar.ack.by';
@@ -33,7 +34,8 @@ function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
     required: true,
     maxlength: 100,
     autocomplete: 'name',
-    value: localStorage.getItem(BY_KEY) ?? '',
+    // Signed in, the name the issuer knows is the first guess.
+    value: localStorage.getItem(BY_KEY) ?? signedInUser()?.name ?? '',
   });
   const note = h('input', {
     id: noteId,

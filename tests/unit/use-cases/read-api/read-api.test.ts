@@ -217,6 +217,7 @@ describe('read API OpenAPI document', () => {
       '/api/quarantine',
       '/api/quarantine/events',
       '/api/recompute',
+      '/api/sign-in',
       '/api/status',
       '/api/versions',
     ]);
