@@ -171,8 +171,13 @@ export function createReadApi(deps: ReadApiDeps): (request: ApiRequest) => Promi
       const { route } = match;
       const access = route.access ?? (route.method === 'GET' ? 'signed-in' : 'admin');
       // Before the query is validated: a caller without a token learns nothing of the parameters.
-      await checkAccess(deps.signIn, access, route.action ?? `${method} ${route.path}`, request);
-      const body = await match.route.handle(deps, match.params, request.query, request.body);
+      const caller = await checkAccess(
+        deps.signIn,
+        access,
+        route.action ?? `${method} ${route.path}`,
+        request,
+      );
+      const body = await match.route.handle(deps, match.params, request.query, request.body, caller);
       return { status: 200, body, headers: { ...JSON_HEADERS } };
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error);

@@ -10,6 +10,8 @@ export interface RouteInput<Query, Body = undefined> {
   readonly params: Readonly<Record<string, string>>;
   readonly query: Query;
   readonly body: Body;
+  /** Who called, by their ID token (email, user name, name or subject), behind sign-in. */
+  readonly caller?: string;
 }
 
 /** One endpoint: how it is matched, what it accepts and returns, and what it does. */
@@ -41,6 +43,7 @@ export interface Route {
     params: Readonly<Record<string, string>>,
     query: Readonly<Record<string, string | undefined>>,
     body?: unknown,
+    caller?: string,
   ) => Promise<unknown>;
 }
 
@@ -69,11 +72,17 @@ export function defineRoute<Q extends z.ZodType, R extends z.ZodType, B extends 
   return {
     ...definition,
     query: schemaFor,
-    handle: async function handleRoute(deps, params, query, body) {
+    handle: async function handleRoute(deps, params, query, body, caller) {
       const parsed = parseQuery(schemaFor(deps.compiled), query);
       // Without a body schema the body is ignored, as it always was.
       const parsedBody = (definition.body ? parseBody(definition.body, body) : undefined) as z.output<B>;
-      return definition.handle({ deps, params, query: parsed, body: parsedBody });
+      return definition.handle({
+        deps,
+        params,
+        query: parsed,
+        body: parsedBody,
+        ...(caller === undefined ? {} : { caller }),
+      });
     },
   };
 }

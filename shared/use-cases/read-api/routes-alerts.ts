@@ -134,10 +134,11 @@ export const acknowledgeAlertRoute = defineRoute({
   response: AlertSummary,
   notFound: 'No alert has this id.',
   pathParams: () => ({ id: [] }),
-  async handle({ deps, params, body }) {
+  async handle({ deps, params, body, caller }) {
     const alertId = params.id ?? '';
     const key = alertKeyOf(alertId, deps.compiled.zone);
-    const acknowledgement = { by: body.by, note: body.note, at: deps.clock() };
+    // Behind sign-in the token says who acknowledged, whatever the body claims.
+    const acknowledgement = { by: caller ?? body.by, note: body.note, at: deps.clock() };
     const stored = key && (await deps.alerts.acknowledgeAlert(key, alertId, acknowledgement));
     if (!stored) throw notFound(`no alert with id ${alertId}`);
     return alertSummary(stored);

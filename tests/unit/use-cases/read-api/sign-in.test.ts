@@ -45,6 +45,8 @@ let api: (request: ApiRequest) => Promise<ApiResponse>;
 let open: (request: ApiRequest) => Promise<ApiResponse>;
 /** Acknowledgements that reached the store: a refused write never does. */
 const acknowledged: string[] = [];
+/** Who each acknowledgement that reached the store names. */
+const acknowledgedBy: string[] = [];
 
 /** An ID token as the issuer would sign it, with `claims` laid over a valid reader's. */
 function idToken(claims: JWTPayload = {}, key: CryptoKey = issuerKey): Promise<string> {
@@ -90,8 +92,9 @@ beforeAll(async () => {
     rollups: { latestRollups: async () => [], rollupRange: async () => [] },
     alerts: {
       listAlerts: async () => [],
-      acknowledgeAlert: async (_key, alertId) => {
+      acknowledgeAlert: async (_key, alertId, acknowledgement) => {
         acknowledged.push(alertId);
+        acknowledgedBy.push(acknowledgement.by);
         return undefined;
       },
     },
@@ -214,6 +217,8 @@ describe('read API behind sign-in', () => {
     // The store has no such alert: the request got past the check to the store.
     expect(response.status).toBe(404);
     expect(acknowledged).toEqual(['v1:week:2026-W48']);
+    // The token says who acknowledged, not the body ("Ann").
+    expect(acknowledgedBy).toEqual(['reader@example.com']);
   });
 
   test('Operator: It should let a caller the adapter vouches for write without an ID token', async () => {
@@ -226,6 +231,8 @@ describe('read API behind sign-in', () => {
     });
     expect(response.status).toBe(404);
     expect(acknowledged).toContain('v1:week:2026-W49');
+    // No token to name the caller: the body's name stands.
+    expect(acknowledgedBy.at(-1)).toBe('Ops');
   });
 
   test('Order: It should refuse a call without a token before it validates the query', async () => {
