@@ -1,7 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { defineConfig } from '../../../../shared/domain/config/define.js';
-import { parseConfig } from '../../../../shared/domain/config/validate.js';
-import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
 import {
   type ApiRequest,
   createReadApi,
@@ -9,35 +6,19 @@ import {
   type ReadApiDeps,
 } from '../../../../shared/use-cases/read-api/read-api.js';
 import { ApiErrorBody, OpenApiDocument } from '../../../../shared/use-cases/read-api/schemas.js';
+import { weeklySignups } from '../../../support/weekly-signups.js';
 
-const owner = { name: 'Growth', contact: 'growth@example.com' };
-const compiled = compileConfig(
-  parseConfig(
-    defineConfig({
-      grains: ['day', 'week'],
-      trackingPlan: { events: { visited: {}, signed_up: {} } },
-      funnels: {
-        activation: {
-          title: 'Visit to sign-up',
-          steps: [{ event: 'visited' }, { event: 'signed_up' }],
-          window: 'P7D',
-        },
-      },
-      metrics: {
-        weekly_signups: {
-          kind: 'count',
-          title: 'Weekly sign-ups',
-          definition: 'Sign-ups in the ISO week.',
-          events: ['signed_up'],
-          grain: 'week',
-          cadence: 'weekly',
-          owner,
-        },
-      },
-      northStar: 'weekly_signups',
-    }),
-  ),
-);
+const compiled = weeklySignups({
+  grains: ['day', 'week'],
+  trackingPlan: { events: { visited: {}, signed_up: {} } },
+  funnels: {
+    activation: {
+      title: 'Visit to sign-up',
+      steps: [{ event: 'visited' }, { event: 'signed_up' }],
+      window: 'P7D',
+    },
+  },
+});
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
 /**

@@ -1,30 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { defineConfig } from '../../../../shared/domain/config/define.js';
-import { parseConfig } from '../../../../shared/domain/config/validate.js';
-import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
 import { createReadApi, type ReadApiDeps } from '../../../../shared/use-cases/read-api/read-api.js';
 import { PipelineStatus } from '../../../../shared/use-cases/read-api/schemas.js';
+import { weeklySignups } from '../../../support/weekly-signups.js';
 
 // recompute.every is left at its default, PT5M.
-const compiled = compileConfig(
-  parseConfig(
-    defineConfig({
-      trackingPlan: { events: { signed_up: {} } },
-      metrics: {
-        weekly_signups: {
-          kind: 'count',
-          title: 'Weekly sign-ups',
-          definition: 'Sign-ups in the ISO week.',
-          events: ['signed_up'],
-          grain: 'week',
-          cadence: 'weekly',
-          owner: { name: 'Growth', contact: 'growth@example.com' },
-        },
-      },
-      northStar: 'weekly_signups',
-    }),
-  ),
-);
+const compiled = weeklySignups();
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const SECOND = 1000;
 

@@ -1,9 +1,6 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { oidcIdTokenVerifier } from '../../../../shared/adapters/jwt/oidc-id-token-verifier.js';
-import { defineConfig } from '../../../../shared/domain/config/define.js';
-import { parseConfig } from '../../../../shared/domain/config/validate.js';
-import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
 import {
   type ApiRequest,
   type ApiResponse,
@@ -13,31 +10,13 @@ import {
 import { SignInInfo } from '../../../../shared/use-cases/read-api/routes-sign-in.js';
 import { ApiErrorBody } from '../../../../shared/use-cases/read-api/schemas.js';
 import { SignInSettings } from '../../../../shared/use-cases/read-api/sign-in.js';
+import { weeklySignups } from '../../../support/weekly-signups.js';
 
 const ISSUER = 'https://issuer.example.com/pool-1';
 const CLIENT_ID = 'northstar-dashboard';
 const NOW_S = Math.floor(Date.now() / 1000);
 
-const compiled = compileConfig(
-  parseConfig(
-    defineConfig({
-      grains: ['day', 'week'],
-      trackingPlan: { events: { signed_up: {} } },
-      metrics: {
-        weekly_signups: {
-          kind: 'count',
-          title: 'Weekly sign-ups',
-          definition: 'Sign-ups in the ISO week.',
-          events: ['signed_up'],
-          grain: 'week',
-          cadence: 'weekly',
-          owner: { name: 'Growth', contact: 'growth@example.com' },
-        },
-      },
-      northStar: 'weekly_signups',
-    }),
-  ),
-);
+const compiled = weeklySignups({ grains: ['day', 'week'] });
 
 let issuerKey: CryptoKey;
 let otherKey: CryptoKey;
