@@ -1,11 +1,10 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Page, Request, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
 import {
   collectorProductConfig,
   distinctEvents,
-  numbersAgainstReference,
+  expectAllCounted,
   type SourcedEvent,
 } from '../support/collector-product.js';
 import { type Browser, launchChromium } from './chromium.js';
@@ -124,20 +123,10 @@ const sourced = (events: readonly SentEvent[]): SourcedEvent[] =>
     occurredAt,
   }));
 
-/** Polls until the counters hold every event taken so far, then compares every number with the reference. */
+/** Every event taken so far, counted exactly. */
 async function expectCounted(events: readonly SourcedEvent[]) {
   taken.push(...events);
-  const deadline = Date.now() + 20_000;
-  let check = await numbersAgainstReference(runtime, taken);
-  while (!isDeepStrictEqual(check.counters, check.reference) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    check = await numbersAgainstReference(runtime, taken);
-  }
-  // Once all is counted, recompute once more: the last events may have come in after the last recompute.
-  check = await numbersAgainstReference(runtime, taken);
-  expect(check.counters).toEqual(check.reference);
-  expect(check.charted).toBeGreaterThan(0);
-  expect(check.differing).toEqual([]);
+  await expectAllCounted(runtime, taken);
 }
 
 /** Track calls a /v1/batch body carries: the events it brings to the collector. */

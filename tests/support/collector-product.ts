@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+import { expect } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import type { CollectorSettings, NorthstarConfig } from '../../shared/domain/config/schema.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
@@ -115,4 +117,22 @@ export async function numbersAgainstReference(runtime: Runtime, events: readonly
     differing.push(...rows.filter((row) => row.api !== row.reference).map((row) => ({ grain, ...row })));
   }
   return { counters, reference, charted, differing };
+}
+
+/**
+ * Polls until the counters hold every event of `events` (SDKs send on their own schedule),
+ * then compares every number with the reference, the read API's too.
+ */
+export async function expectAllCounted(runtime: Runtime, events: readonly SourcedEvent[]): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let check = await numbersAgainstReference(runtime, events);
+  while (!isDeepStrictEqual(check.counters, check.reference) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    check = await numbersAgainstReference(runtime, events);
+  }
+  // Once all is counted, recompute once more: the last events may have come in after the last recompute.
+  check = await numbersAgainstReference(runtime, events);
+  expect(check.counters).toEqual(check.reference);
+  expect(check.charted).toBeGreaterThan(0);
+  expect(check.differing).toEqual([]);
 }
