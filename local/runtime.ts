@@ -441,6 +441,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...pipeline.recompute(bus),
         compiled: linked(versions.shown()),
         shownAt: versions.registry().shown.shownAt,
+        // The ingest watermark: entries still queued (a run normally follows a drain; a DynamoDB outage leaves some).
+        oldestWaiting: async () => backlog().oldestArrivedAt,
         ...(next ? { next: linked(next) } : {}),
       };
     },

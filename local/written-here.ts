@@ -26,6 +26,9 @@ export async function withStatusInMemory(stores: DynamoStores): Promise<DynamoSt
         lastRunAt = Math.max(lastRunAt ?? at, at);
       },
       lastRunAt: async () => lastRunAt,
+      // Read by the recompute only, never behind a drain: straight through.
+      settledThrough: () => stores.runs.settledThrough(),
+      setSettledThrough: (at) => stores.runs.setSettledThrough(at),
     },
   };
 }

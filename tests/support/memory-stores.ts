@@ -69,6 +69,7 @@ export function memoryStores(): MemoryStores {
   const rollups = new Map<string, Map<string, Rollup>>();
   const alerts = new Map<string, AlertRecord>();
   let lastRunAt: number | undefined;
+  let settledThrough: number | undefined;
   let freshness: IngestFreshness | undefined;
   let registry: VersionRegistry | undefined;
 
@@ -242,6 +243,12 @@ export function memoryStores(): MemoryStores {
       },
       async setLastRunAt(at) {
         if (lastRunAt === undefined || lastRunAt < at) lastRunAt = at;
+      },
+      async settledThrough() {
+        return settledThrough;
+      },
+      async setSettledThrough(at) {
+        if (settledThrough === undefined || settledThrough < at) settledThrough = at;
       },
     },
     versions: {

@@ -57,6 +57,8 @@ export async function periodRollups(
   grain: Grain,
   period: string,
   now: number,
+  /** Settled means settled by here: `now`, or earlier while ingest has not caught up. */
+  caughtUp: number = now,
 ): Promise<Rollup[]> {
   const { compiled } = deps;
   const { config, zone } = compiled;
@@ -70,7 +72,7 @@ export async function periodRollups(
       // A period without a single counter saw no events at all: the pipeline was not
       // receiving yet (or not running), which is no data, not a zero to learn from.
       const value = counters.size === 0 ? null : metricValue(metricId, counters, compiled);
-      const settled = now >= settledAt(metric, end, settleDelayMs, compiled);
+      const settled = caughtUp >= settledAt(metric, end, settleDelayMs, compiled);
       const past = await deps.rollups.getRollups(defId, grain, history);
       const band = expectedBand(
         history.map((key) => past.get(key)?.value ?? null),

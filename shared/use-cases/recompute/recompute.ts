@@ -17,6 +17,13 @@ export interface RecomputeDeps extends RoundDeps, Pick<Stores, 'rollups' | 'aler
    * too, for its progress and for comparison, but it raises no alerts until it is shown.
    */
   readonly next?: CompiledConfig;
+  /**
+   * The ingest watermark: the arrival time of the oldest entry still waiting to be ingested
+   * (a queue's backlog), or undefined when none waits. A period is settled only once the
+   * watermark is past its settle time, so a lagging ingest never has a half-counted period
+   * judged. @default nothing waits
+   */
+  readonly oldestWaiting?: () => Promise<number | undefined>;
 }
 
 export interface RecomputeOptions {
@@ -63,11 +70,19 @@ export async function recompute(
   const now = deps.clock();
   const recoveredRounds = await recoverStaleRounds(deps, MAX_LOOKBACK_MS);
   const lastRun = options.since ?? Math.max((await deps.runs.lastRunAt()) ?? 0, now - MAX_LOOKBACK_MS);
-  const dirty = await deps.dirty.listDirty(dirtySince(lastRun, deps.compiled), now);
-  const work = workList(dirty, lastRun, now, deps.compiled);
+  const settledThrough = await deps.runs.settledThrough();
+  // Periods are judged settled up to here: now, or the arrival of the oldest entry still
+  // waiting. Everything that arrived before the last run's mark was ingested then, so what
+  // waits now came later and holds back no period settled by that mark.
+  const caughtUp = Math.max(settledThrough ?? 0, Math.min(now, (await deps.oldestWaiting?.()) ?? now));
+  // Periods a backlog held back are judged once it has drained, though their settle time is older than the last run.
+  const lastSettled = options.since ?? Math.max(settledThrough ?? lastRun, now - MAX_LOOKBACK_MS);
+  const from = Math.min(lastRun, lastSettled);
+  const dirty = await deps.dirty.listDirty(dirtySince(from, deps.compiled), now);
+  const work = workList(dirty, lastSettled, caughtUp, deps.compiled);
   const totals = { rollups: 0, detected: 0, resolved: 0, offTrack: 0 };
   for (const { grain, period } of work) {
-    const rollups = await periodRollups(deps, grain, period, now);
+    const rollups = await periodRollups(deps, grain, period, now, caughtUp);
     await Promise.all(rollups.map((rollup) => deps.rollups.putRollup(rollup)));
     const raised = await raiseDeviationAlerts(deps, rollups, now);
     totals.rollups += rollups.length;
@@ -76,8 +91,16 @@ export async function recompute(
     totals.offTrack += await raiseTargetAlerts(deps, rollups, now);
   }
   if (deps.next)
-    totals.rollups += await backfilledRollups({ ...deps, compiled: deps.next }, deps, dirty, lastRun, now);
+    totals.rollups += await backfilledRollups(
+      { ...deps, compiled: deps.next },
+      deps,
+      dirty,
+      lastSettled,
+      now,
+      caughtUp,
+    );
   const resent = await resendUnsent(deps, now);
+  await deps.runs.setSettledThrough(caughtUp);
   await deps.runs.setLastRunAt(now);
   const latestValues = await latestMetricValues(deps);
   return { periods: work.length, ...totals, resent, recoveredRounds, latestValues };
@@ -88,13 +111,14 @@ async function backfilledRollups(
   next: RecomputeDeps,
   shown: RecomputeDeps,
   dirty: ReadonlySet<string>,
-  lastRun: number,
+  lastSettled: number,
   now: number,
+  caughtUp: number,
 ): Promise<number> {
   const shownIds = new Set(Object.values(shown.compiled.defIds));
   let written = 0;
-  for (const { grain, period } of workList(dirty, lastRun, now, next.compiled)) {
-    const rollups = (await periodRollups(next, grain, period, now)).filter(
+  for (const { grain, period } of workList(dirty, lastSettled, caughtUp, next.compiled)) {
+    const rollups = (await periodRollups(next, grain, period, now, caughtUp)).filter(
       (rollup) => !shownIds.has(rollup.defId),
     );
     await Promise.all(rollups.map((rollup) => next.rollups.putRollup(rollup)));

@@ -215,6 +215,9 @@ describe('backfill of new definition versions', () => {
           let registry: VersionRegistry = planVersions(undefined, before, DEMO_NOW, false).registry;
           const liveOf = (of: VersionRegistry) => scopesToCount(of).get(LIVE_SCOPE)!;
           // Live ingest takes each batch soon after its first entry arrived: none waited too long.
+          // One live batch at a time: each runs on its own clock, days from the next one's, and
+          // a worker would take a concurrent batch's round, minutes old by the real clock, for
+          // one stale for days. Concurrent workers on one clock: tests/integration/ingest-failures.test.ts.
           const live = (of: VersionRegistry) => (batch: ReceivedRecord[]) =>
             ingestRecords(batch, {
               ...stores,
@@ -224,12 +227,12 @@ describe('backfill of new definition versions', () => {
             });
 
           // Act: live ingest of the history, the change, then live traffic and the backfill at once.
-          await deliver(records.slice(0, cut), batchSize, concurrency, live(registry));
+          await deliver(records.slice(0, cut), batchSize, 1, live(registry));
           registry = planVersions(registry, after, DEMO_NOW, cut > 0).registry;
           const scopes = scopesToCount(registry);
           const backfills = [...scopes.keys()].filter((scope) => scope !== LIVE_SCOPE);
           await Promise.all([
-            deliver(records.slice(cut), batchSize, concurrency, live(registry)),
+            deliver(records.slice(cut), batchSize, 1, live(registry)),
             ...backfills.map((scope) =>
               deliver(records, backfillBatch, concurrency, (batch) =>
                 backfillRecords(batch, {

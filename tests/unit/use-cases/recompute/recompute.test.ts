@@ -34,10 +34,13 @@ function setup(withConfig: NorthstarConfig = config) {
   };
   let now = FIRST_DAY;
   const clock = () => now;
+  /** The arrival of the oldest entry still waiting for ingest; undefined: none. */
+  let waiting: number | undefined;
   const ingestDeps = { ...stores, compiled, schemas: trackingPlanSchemas(withConfig), clock };
-  const run = () => recompute({ ...stores, compiled, bus, clock });
-  const runDay = async (day: number, events: TestEvent[]) => {
-    now = settledAfter(day);
+  const run = () => recompute({ ...stores, compiled, bus, clock, oldestWaiting: async () => waiting });
+  /** Ingests a day's events at `at` (its arrival), by default once the day has settled. */
+  const runDay = async (day: number, events: TestEvent[], at = settledAfter(day)) => {
+    now = at;
     const summary = await ingestRecords(entriesOf(events, now, `d${day}`), ingestDeps);
     expect(summary.failedMessageIds).toEqual([]);
   };
@@ -50,6 +53,7 @@ function setup(withConfig: NorthstarConfig = config) {
   const events = (kind: DeviationAlert['kind'], metricId?: string) =>
     published.filter((alert) => alert.kind === kind && (!metricId || alert.metric.id === metricId));
   return {
+    compiled,
     stores,
     bus,
     run,
@@ -57,6 +61,7 @@ function setup(withConfig: NorthstarConfig = config) {
     history,
     events,
     setClock: (at: number) => void (now = at),
+    setWaiting: (since: number | undefined) => void (waiting = since),
     now: () => now,
   };
 }
@@ -91,6 +96,36 @@ describe('recompute on in-memory stores', () => {
     expect(activity!.relativeDeviation).toBeCloseTo(-0.5);
     expect(activity!.contributors[0]).toMatchObject({ metricId: 'daily_signups' });
     expect(activity!.contributors[0]!.share).toBeGreaterThan(0.9);
+  });
+
+  test('It should judge no period while entries that arrived before it settled still wait, and judge it once ingest caught up', async () => {
+    // Prepare: the incident day has no sign-ups, and a backlog from before it settled waits.
+    const pipeline = setup();
+    await pipeline.history(INCIDENT);
+    // Ingested before the day settled; the run comes after, with older entries still waiting.
+    await pipeline.runDay(INCIDENT, dayEvents(INCIDENT, 1, false), settledAfter(INCIDENT) - 45 * MINUTE);
+    pipeline.setClock(settledAfter(INCIDENT));
+    pipeline.setWaiting(settledAfter(INCIDENT) - 30 * MINUTE);
+
+    // Act: one run while the backlog waits; then it drains (with nothing of that day) and one more.
+    const held = await pipeline.run();
+    const day = new Date(FIRST_DAY + INCIDENT * DAY).toISOString().slice(0, 10);
+    const [heldRollup] = await pipeline.stores.rollups.latestRollups(
+      pipeline.compiled.defIds['metric:daily_activity']!,
+      'day',
+      1,
+    );
+    pipeline.setWaiting(undefined);
+    // Half an hour on: its dirty marks are behind the run's window, its settle time before the last run.
+    pipeline.setClock(pipeline.now() + 30 * MINUTE);
+    const judged = await pipeline.run();
+
+    // Assess: held back, the day was shown unsettled and raised nothing; then both alerts, once.
+    expect(held.detected).toBe(0);
+    expect(heldRollup).toMatchObject({ period: day, settled: false });
+    expect(judged.detected).toBe(2);
+    expect(pipeline.events('detected', 'daily_activity')).toHaveLength(1);
+    expect(pipeline.events('detected', 'daily_signups')).toHaveLength(1);
   });
 
   test('It should resolve an alert once, when late events bring its period back inside the band', async () => {
