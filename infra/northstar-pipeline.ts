@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -261,6 +261,7 @@ export class NorthstarPipeline extends Construct {
         BACKFILL_PARTITIONS: String(this.backfill.partitions),
         BACKFILL_CUT_AFTER_SECONDS: String(backfillCutAfter),
         BACKFILL_LIST_AFTER_SECONDS: String(ARCHIVE_DELIVERY_MARGIN.toSeconds()),
+        INGEST_QUEUE_NAME: ingestQueue.queueName,
         POWERTOOLS_SERVICE_NAME: 'northstar-recompute',
         POWERTOOLS_METRICS_NAMESPACE: 'Northstar',
       },
@@ -278,6 +279,19 @@ export class NorthstarPipeline extends Construct {
     acknowledgeTableKeyGrant(this.recomputeFunction);
     // events:PutEvents on this bus alone, for deviation alerts.
     bus.grantPutEventsTo(this.recomputeFunction);
+    // The ingest watermark: the queue's ApproximateAgeOfOldestMessage. GetMetricData has no resource-level permissions.
+    this.recomputeFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadIngestQueueAge',
+        actions: ['cloudwatch:GetMetricData'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(this.recomputeFunction.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "cloudwatch:GetMetricData takes no resource ARN; the recompute reads one metric with it, the ingest queue's ApproximateAgeOfOldestMessage (its ingest watermark), and the action reads metrics only.",
+    });
     // The one planner of definition versions starts backfills, and may do nothing else with them.
     this.recomputeFunction.addToRolePolicy(
       new iam.PolicyStatement({

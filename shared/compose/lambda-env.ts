@@ -1,6 +1,8 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { queueWatermark } from '../adapters/cloudwatch/queue-watermark.js';
 import { BackfillRunItems } from '../adapters/dynamodb/backfill-runs.js';
 import { EventBridgeAlertBus } from '../adapters/eventbridge/alert-bus.js';
 import { oidcSignIn } from '../adapters/jwt/oidc-sign-in.js';
@@ -72,6 +74,20 @@ export function recomputeFromEnv(env: NodeJS.ProcessEnv): () => Promise<Recomput
   const pipeline = pipelineOf(settings);
   const executions = stepFunctionsBackfills(new SFNClient({}), settings.BACKFILL_STATE_MACHINE_ARN);
   const runs = new BackfillRunItems({ client: pipeline.stores.client, tableName: pipeline.tableName });
+  const watermark =
+    settings.INGEST_QUEUE_NAME && queueWatermark(new CloudWatchClient({}), settings.INGEST_QUEUE_NAME);
+  // Unreadable (throttled, denied): nothing more is judged settled this run, rather than judged
+  // half-counted; rollups still update, and the next run reads again.
+  const oldestWaiting =
+    watermark &&
+    (async () => {
+      try {
+        return await watermark();
+      } catch (error) {
+        console.error('the ingest queue age cannot be read: no period is judged settled this run', error);
+        return 0;
+      }
+    });
   return async () => {
     const registry = await planBackfill({
       versions: pipeline.stores.versions,
@@ -83,7 +99,10 @@ export function recomputeFromEnv(env: NodeJS.ProcessEnv): () => Promise<Recomput
       cutAfterMs: settings.BACKFILL_CUT_AFTER_SECONDS * 1000,
       listAfterMs: settings.BACKFILL_LIST_AFTER_SECONDS * 1000,
     });
-    return versionedPipeline(pipeline, registry).recompute(bus);
+    return {
+      ...versionedPipeline(pipeline, registry).recompute(bus),
+      ...(oldestWaiting ? { oldestWaiting } : {}),
+    };
   };
 }
 

@@ -36,6 +36,8 @@ export const RecomputeEnv = PipelineEnv.extend({
   BACKFILL_CUT_AFTER_SECONDS: z.coerce.number().int().min(0),
   /** From the cut until the archive is listed: Firehose's delivery of its last buffer. */
   BACKFILL_LIST_AFTER_SECONDS: z.coerce.number().int().min(0),
+  /** The ingest queue: its oldest message's age is the ingest watermark. Unset: periods settle by the clock alone. */
+  INGEST_QUEUE_NAME: z.string().min(1).optional(),
 });
 export type RecomputeEnv = z.infer<typeof RecomputeEnv>;
 

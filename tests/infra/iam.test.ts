@@ -33,9 +33,9 @@ function checkedStatements(fn: PipelineFunction): Statement[] {
     for (const action of actions) expect(action, JSON.stringify(statement)).not.toMatch(/^\*$|:\*$/);
     // One service per statement, so that a statement's resources belong to that service.
     expect(new Set(actions.map((action) => action.split(':')[0])).size, JSON.stringify(actions)).toBe(1);
-    // Only X-Ray, which has no resource-level permissions, may use Resource *.
+    // Only actions without resource-level permissions may use Resource "*": X-Ray's, and reading metrics.
     if (asList(statement.Resource).includes('*'))
-      expect(actions.every((a) => a.startsWith('xray:'))).toBe(true);
+      expect(actions.every((a) => a.startsWith('xray:') || a === 'cloudwatch:GetMetricData')).toBe(true);
   }
   return statements;
 }
@@ -90,9 +90,13 @@ describe('NorthstarPipeline: least privilege per function', () => {
       events: [getAtt(idOf(pipeline.state.bus))],
       sqs: [getAtt(idOf(pipeline.state.recomputeDeadLetterQueue))],
       states: [{ Ref: idOf(pipeline.backfill.stateMachine) }],
+      cloudwatch: ['*'],
     });
     const events = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('events:')));
     expect(events.flatMap((s) => asList(s.Action))).toEqual(['events:PutEvents']);
+    // Metrics are read with GetMetricData alone, which takes no resource: the ingest queue's age.
+    const metrics = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('cloudwatch:')));
+    expect(metrics.flatMap((s) => asList(s.Action))).toEqual(['cloudwatch:GetMetricData']);
   });
 
   it('It should let the read API read the table, write alert items only, and invoke the recompute function', () => {

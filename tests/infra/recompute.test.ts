@@ -97,6 +97,8 @@ describe('NorthstarPipeline: recompute path', () => {
       // The ingest functions' registry cache (30 s) plus Firehose's buffer interval (5 minutes).
       BACKFILL_CUT_AFTER_SECONDS: '330',
       BACKFILL_LIST_AFTER_SECONDS: '60',
+      // Its oldest message's age is the ingest watermark.
+      INGEST_QUEUE_NAME: { 'Fn::GetAtt': [idOf(demo.pipeline.state.ingestQueue), 'QueueName'] },
       // Alert links lead to the deployed dashboard.
       DASHBOARD_URL: {
         'Fn::Join': [
