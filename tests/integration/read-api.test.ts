@@ -415,6 +415,8 @@ describe('read API on DynamoDB Local', () => {
         ingestLagSeconds: 0,
       },
       lastRecomputeAt: iso(now),
+      // Nothing waited for ingest: the recompute judged up to its run.
+      settledThrough: iso(now),
       recomputeEverySeconds: 300,
       backlog: null,
       stale: true,

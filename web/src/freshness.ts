@@ -31,6 +31,10 @@ export function freshnessBar(status: PipelineStatus): HTMLElement[] {
       status.lastRecomputeAt ? formatTime(status.lastRecomputeAt) : 'not yet',
       status.lastRecomputeAt ? formatAge(status.lastRecomputeAt, status.now) : undefined,
     ),
+    // Only while a backlog holds the judgement back: periods are judged settled up to here.
+    ...(status.settledThrough && status.lastRecomputeAt && status.settledThrough < status.lastRecomputeAt
+      ? [item('judged through', 'fresh-judged', formatTime(status.settledThrough))]
+      : []),
     h(
       'span',
       { class: `fresh-state ${status.stale ? 'is-stale' : 'is-fresh'}`, 'data-testid': 'fresh-state' },

@@ -49,7 +49,7 @@ export interface ReadApiDeps {
   readonly counters: Pick<Stores['counters'], 'readCounters'>;
   readonly quarantine: Pick<Stores['quarantine'], 'listQuarantine'>;
   readonly freshness: Pick<Stores['freshness'], 'readLatest'>;
-  readonly runs: Pick<Stores['runs'], 'lastRunAt'>;
+  readonly runs: Pick<Stores['runs'], 'lastRunAt'> & Partial<Pick<Stores['runs'], 'settledThrough'>>;
   readonly recompute: () => Promise<RecomputeSummary>;
   /** Marks periods dirty for a recompute over a range; without it a range answers 400. */
   readonly dirty?: Pick<Stores['dirty'], 'markDirty'>;

@@ -21,12 +21,16 @@ export const statusRoute = defineRoute({
   operationId: 'getPipelineStatus',
   summary: 'How fresh the numbers are: latest accepted event, ingest lag, last recompute',
   description:
-    'The latest accepted event (its time, arrival and when its counters were committed), what waits for ingest (locally), the last recompute run and the schedule it runs on, and whether the pipeline looks stale: entries wait for ingest, the recompute missed 3 scheduled runs or never ran, the latest event took over 5 minutes to ingest, or no event was accepted in the last hour.',
+    'The latest accepted event (its time, arrival and when its counters were committed), what waits for ingest (locally), the last recompute run, how far it judged periods settled (the ingest watermark) and the schedule it runs on, and whether the pipeline looks stale: entries wait for ingest, the recompute missed 3 scheduled runs or never ran, the latest event took over 5 minutes to ingest, or no event was accepted in the last hour.',
   query: () => NoQuery,
   response: PipelineStatus,
   async handle({ deps }) {
     const now = deps.clock();
-    const [latest, lastRunAt] = await Promise.all([deps.freshness.readLatest(), deps.runs.lastRunAt()]);
+    const [latest, lastRunAt, settledThrough] = await Promise.all([
+      deps.freshness.readLatest(),
+      deps.runs.lastRunAt(),
+      deps.runs.settledThrough?.(),
+    ]);
     // The schedule in use: the local runtime's own, or the configured one (AWS). 0: on demand only.
     const everyMs = deps.recomputeEveryMs ?? durationMs(deps.compiled.config.recompute.every);
     const scheduled = everyMs > 0;
@@ -69,6 +73,7 @@ export const statusRoute = defineRoute({
           }
         : null,
       lastRecomputeAt: lastRunAt === undefined ? null : isoTime(lastRunAt),
+      settledThrough: settledThrough === undefined ? null : isoTime(settledThrough),
       recomputeEverySeconds: scheduled ? everyMs / 1000 : null,
       backlog: backlog
         ? {

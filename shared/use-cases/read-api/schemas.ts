@@ -208,6 +208,9 @@ export const PipelineStatus = z.object({
     .nullable()
     .describe('The latest accepted event (the one that arrived last); null before any'),
   lastRecomputeAt: Instant.nullable().describe('When the recompute last ran; null before its first run'),
+  settledThrough: Instant.nullable().describe(
+    'How far the last recompute judged periods settled: its run time, or earlier while entries that arrived before then still waited for ingest (the ingest watermark); null before a run recorded it',
+  ),
   recomputeEverySeconds: z
     .number()
     .nullable()
