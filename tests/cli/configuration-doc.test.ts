@@ -71,7 +71,17 @@ describe('docs/configuration.md', () => {
     );
     const defaults = RecomputeSettings.parse({});
     expect(Object.fromEntries(rows)).toEqual(
-      Object.fromEntries(Object.entries(defaults).map(([field, value]) => [field, String(value)])),
+      Object.fromEntries(
+        Object.entries(defaults).map(([field, value]) => [
+          field,
+          // An object default is written as JavaScript: `{ hour: 8, day: 8 }`.
+          typeof value === 'object'
+            ? `{ ${Object.entries(value)
+                .map(([key, inner]) => `${key}: ${inner}`)
+                .join(', ')} }`
+            : String(value),
+        ]),
+      ),
     );
   });
 

@@ -170,6 +170,19 @@ export const RecomputeSettings = z.strictObject({
    * on chance. 0 turns it off.
    */
   countNoise: z.number().min(0).max(10).default(2),
+  /**
+   * Earlier periods a period's expectation is drawn from, per grain: the same hour of the
+   * same weekday in as many previous weeks, the same weekday in as many previous weeks, the
+   * previous weeks, the previous months. At least 4, the values a band needs.
+   */
+  history: z
+    .strictObject({
+      hour: z.number().int().min(4).max(52).default(8),
+      day: z.number().int().min(4).max(52).default(8),
+      week: z.number().int().min(4).max(104).default(8),
+      month: z.number().int().min(4).max(36).default(12),
+    })
+    .default({ hour: 8, day: 8, week: 8, month: 12 }),
   /** Base URL of the dashboard, for the chart link in alerts. */
   dashboardUrl: z.url().default('http://127.0.0.1:4000'),
 });

@@ -6,8 +6,12 @@ import { periodBounds, periodKey } from '../time/periods.js';
 const SEASONALITY: Readonly<
   Record<Grain, { readonly step: 'days' | 'weeks' | 'months'; readonly count: number }>
 > = {
-  /** The same hour of day on each of the previous 14 days. */
-  hour: { step: 'days', count: 14 },
+  /**
+   * The same hour of the same weekday (hour of week) in each of the previous 8 weeks: a
+   * Sunday 03:00 is not a Tuesday 14:00, and weekday and weekend hours mixed give a band
+   * that fits neither.
+   */
+  hour: { step: 'weeks', count: 8 },
   /** The same weekday of each of the previous 8 weeks. */
   day: { step: 'weeks', count: 8 },
   /** The previous 8 ISO weeks. */
@@ -22,7 +26,7 @@ const SEASONALITY: Readonly<
  * the same. On a day that skips the hour (clocks go forward), that day has no such hour
  * and gives no period: the list is one shorter.
  *
- * @param count how many steps back to look; @default 14 for hours, 8 for days and weeks, 12 for months
+ * @param count how many steps back to look (`recompute.history`); @default 8 for hours, days and weeks, 12 for months
  */
 export function historyPeriods(period: string, grain: Grain, zone: string, count?: number): string[] {
   const seasonality = SEASONALITY[grain];
@@ -72,6 +76,12 @@ export const BandSettings: BandSettings = Object.freeze({
 export type ExpectedBandOptions = {
   /** The metric's multiplier on the half width: above 1 alerts less, below 1 more. @default 1 */
   readonly sensitivity?: number;
+  /**
+   * The metric cannot go below 0 (a count, a number of users, a conversion): the band's lower
+   * edge stops at 0, so a short or noisy history never draws a band that no value can leave
+   * downwards. @default false
+   */
+  readonly nonNegative?: boolean;
 } & Partial<BandSettings>;
 
 export type ExpectedBand =
@@ -145,7 +155,7 @@ export function expectedBand(
   return {
     state: 'ready',
     expected,
-    lower: expected - halfWidth,
+    lower: options.nonNegative ? Math.max(0, expected - halfWidth) : expected - halfWidth,
     upper: expected + halfWidth,
     spread: halfWidth,
   };

@@ -65,7 +65,7 @@ export async function periodRollups(
   const { start, end } = periodBounds(period, grain, zone);
   const settleDelayMs = durationMs(config.recompute.settleDelay);
   const counters = await deps.counters.readCounters(`${grain}#${period}`);
-  const history = historyPeriods(period, grain, zone);
+  const history = historyPeriods(period, grain, zone, config.recompute.history[grain]);
   return Promise.all(
     Object.entries(config.metrics).map(async ([metricId, metric]): Promise<Rollup> => {
       const defId = compiled.defIds[`metric:${metricId}`] as string;
@@ -81,6 +81,10 @@ export async function periodRollups(
           sensitivity: metric.sensitivity,
           countNoise:
             metric.kind === 'count' || metric.kind === 'distinct_users' ? config.recompute.countNoise : 0,
+          nonNegative:
+            metric.kind === 'count' ||
+            metric.kind === 'distinct_users' ||
+            metric.kind === 'funnel_conversion',
         },
       );
       const ready = band.state === 'ready' ? band : undefined;

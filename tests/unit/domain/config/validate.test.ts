@@ -686,7 +686,13 @@ describe('parseConfig: rejected configurations', () => {
       clockSkew: 'PT5M',
       grains: ['hour', 'day', 'week', 'month'],
       ingest: { counterShards: 4, maxQueueAge: 'P2D', maxRoundSeconds: 120, maxEventBytes: 16384 },
-      recompute: { every: 'PT5M', settleDelay: 'PT1H', countNoise: 2, dashboardUrl: 'http://127.0.0.1:4000' },
+      recompute: {
+        every: 'PT5M',
+        settleDelay: 'PT1H',
+        countNoise: 2,
+        history: { hour: 8, day: 8, week: 8, month: 12 },
+        dashboardUrl: 'http://127.0.0.1:4000',
+      },
       trackingPlan: {
         events: {
           lesson_completed: {

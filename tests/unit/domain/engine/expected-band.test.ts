@@ -19,14 +19,24 @@ function readyBand(history: readonly (number | null)[], options = {}) {
 }
 
 describe('historyPeriods', () => {
-  test('It should take the same hour of day on the previous 14 days', () => {
-    // Act
+  test('It should take the same hour of the same weekday in the previous 8 weeks (hour of week)', () => {
+    // Act: a Wednesday 13:00.
     const periods = historyPeriods('2026-11-25T13', 'hour', 'UTC');
 
-    // Assess
-    expect(periods).toHaveLength(14);
-    expect(periods.slice(0, 3)).toEqual(['2026-11-24T13', '2026-11-23T13', '2026-11-22T13']);
-    expect(periods.at(-1)).toBe('2026-11-11T13');
+    // Assess: no Tuesday or weekend hour among them.
+    expect(periods).toHaveLength(8);
+    expect(periods.slice(0, 3)).toEqual(['2026-11-18T13', '2026-11-11T13', '2026-11-04T13']);
+    expect(periods.at(-1)).toBe('2026-09-30T13');
+    expect(periods.every((key) => new Date(`${key}:00:00Z`).getUTCDay() === 3)).toBe(true);
+  });
+
+  test('It should look as many weeks back as recompute.history says', () => {
+    expect(historyPeriods('2026-11-25T13', 'hour', 'UTC', 4)).toEqual([
+      '2026-11-18T13',
+      '2026-11-11T13',
+      '2026-11-04T13',
+      '2026-10-28T13',
+    ]);
   });
 
   test('It should take the same weekday of the previous 8 weeks for a day', () => {
@@ -94,36 +104,35 @@ describe('historyPeriods', () => {
     // Act
     const periods = historyPeriods(period, 'hour', 'Europe/Berlin');
 
-    // Assess
-    expect(periods).toHaveLength(14);
+    // Assess: the Thursday before the change is still 09:00 local.
+    expect(periods).toHaveLength(8);
     expect(periods.every((key) => key.endsWith('T09'))).toBe(true);
-    expect(periods).toContain('2026-03-29T09');
-    expect(periods).toContain('2026-03-28T09');
+    expect(periods.slice(0, 2)).toEqual(['2026-03-26T09', '2026-03-19T09']);
   });
 
   test('It should skip a day on which the local hour does not exist', () => {
     // Prepare: 02:00 to 03:00 does not exist in Berlin on 2026-03-29.
-    const period = '2026-04-02T02';
+    const period = '2026-04-05T02';
 
-    // Act
+    // Act: a Sunday 02:00; the Sunday of the change has no 02:00.
     const periods = historyPeriods(period, 'hour', 'Europe/Berlin');
 
     // Assess
-    expect(periods).toHaveLength(13);
+    expect(periods).toHaveLength(7);
     expect(periods).not.toContain('2026-03-29T02');
     expect(periods).not.toContain('2026-03-29T03');
-    expect(periods).toContain('2026-03-28T02');
+    expect(periods[0]).toBe('2026-03-22T02');
   });
 
   test('It should take the repeated hour of a change to winter time once', () => {
     // Prepare: Berlin moves clocks back on 2026-10-25 (02:00 to 03:00 happens twice).
-    const period = '2026-10-27T02';
+    const period = '2026-11-01T02';
 
-    // Act
+    // Act: a Sunday 02:00, a week after the Sunday of the change.
     const periods = historyPeriods(period, 'hour', 'Europe/Berlin');
 
     // Assess
-    expect(periods.slice(0, 3)).toEqual(['2026-10-26T02', '2026-10-25T02', '2026-10-24T02']);
+    expect(periods.slice(0, 3)).toEqual(['2026-10-25T02', '2026-10-18T02', '2026-10-11T02']);
   });
 
   test('It should keep the weekday across a change of clocks', () => {
@@ -173,7 +182,8 @@ describe('historyPeriods', () => {
           expect(new Set(periods).size).toBe(periods.length);
           expect([...periods].sort().reverse()).toEqual(periods);
           expect(periods.every((key) => key < period && key.length === period.length)).toBe(true);
-          expect(periods.length).toBeGreaterThanOrEqual(grain === 'hour' ? 13 : grain === 'month' ? 12 : 8);
+          // An hour of week a change of clocks skips is missing once in 8 weeks at most.
+          expect(periods.length).toBeGreaterThanOrEqual(grain === 'hour' ? 7 : grain === 'month' ? 12 : 8);
         },
       ),
     );
@@ -181,6 +191,24 @@ describe('historyPeriods', () => {
 });
 
 describe('expectedBand', () => {
+  test('It should stop the lower edge of a count at 0, and only there', () => {
+    // Prepare: a short, contaminated history: a wide band around a small count.
+    const history = [2, 30, 3, 28, 4];
+
+    // Act
+    const count = expectedBand(history, { nonNegative: true });
+    const level = expectedBand(history);
+
+    // Assess: without the floor the band would take a drop to 0 for normal; with it a +75% still leaves it.
+    expect(level).toMatchObject({ state: 'ready' });
+    expect(level.state === 'ready' && level.lower).toBeLessThan(0);
+    expect(count).toMatchObject({ state: 'ready', lower: 0 });
+    expect(count.state === 'ready' && count.upper).toBe(level.state === 'ready' && level.upper);
+    const steady = expectedBand([100, 102, 98, 101, 99], { nonNegative: true });
+    expect(steady.state === 'ready' && steady.lower).toBeGreaterThan(0);
+    expect(classify(175, steady).status).toBe('deviating');
+  });
+
   test('It should expose its default settings', () => {
     // Assess
     expect(BandSettings).toEqual({
