@@ -1,10 +1,15 @@
 import type { DeviationAlert } from '../domain/alerts/deviation-alert.js';
 
 /** An on-call owner's note on an alert: who, why, when. */
+/** The owner's judgement of an alert: a real problem, an expected move (a holiday, a campaign), or noise. */
+export const ALERT_VERDICTS = ['real', 'expected', 'noise'] as const;
+export type AlertVerdict = (typeof ALERT_VERDICTS)[number];
+
 export interface AlertAcknowledgement {
   readonly by: string;
   readonly note: string;
   readonly at: number;
+  readonly verdict?: AlertVerdict;
 }
 
 /** Where an alert sits: its period start, definition version and grain (as stored). */

@@ -279,6 +279,7 @@ describe('dashboard in chromium', () => {
     await open('#/alerts', 'alerts');
     await card.locator('input[name=by]').fill('Onboarding on call');
     await card.locator('input[name=note]').fill('known: campaign ended');
+    await card.locator('select[name=verdict]').selectOption('expected');
     await card.locator('input[name=note]').press('Enter');
     await page.locator(`[data-alert-id="${signups.alertId}"][data-state=acknowledged]`).waitFor();
 
@@ -289,11 +290,20 @@ describe('dashboard in chromium', () => {
     expect(await card.locator('[data-testid=ack-by]').textContent()).toBe('Onboarding on call');
     expect(await card.locator('[data-testid=ack-note]').textContent()).toBe('known: campaign ended');
     expect(await card.locator('[data-testid=ack-form]').count()).toBe(0);
+    expect(await card.locator('[data-testid=ack-verdict]').textContent()).toBe('expected');
     const after = await api<AlertList>('/api/alerts');
     expect(after.alerts.find((alert) => alert.alertId === signups.alertId)).toMatchObject({
       state: 'acknowledged',
-      acknowledgement: { by: 'Onboarding on call', note: 'known: campaign ended' },
+      acknowledgement: { by: 'Onboarding on call', note: 'known: campaign ended', verdict: 'expected' },
     });
+    // One verdict, not real: the metric's precision is 0 of 1 judged, as the API counts it.
+    const judged = after.precision.find((row) => row.metricId === 'weekly_signups')!;
+    expect(judged).toMatchObject({ expected: 1, precision: 0 });
+    expect(
+      await page
+        .locator('[data-testid=alert-precision] tr[data-metric=weekly_signups] [data-testid=precision-value]')
+        .textContent(),
+    ).toBe(`${Math.round(judged.precision! * 100)}%`);
     // The other alert is still open, with its form.
     expect(await page.locator('[data-state=open] [data-testid=ack-form]').count()).toBe(1);
   });

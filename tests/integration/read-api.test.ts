@@ -464,14 +464,61 @@ describe('read API on DynamoDB Local', () => {
     expect(acknowledged).toEqual({
       ...learners,
       state: 'acknowledged',
-      acknowledgement: { ...body, at: iso(now) },
+      acknowledgement: { ...body, at: iso(now), verdict: null },
     });
     const listed = AlertList.parse(await get('/api/alerts')).alerts;
     expect(listed.map(({ metric, state }) => [metric.id, state])).toEqual([
       ['weekly_learners', 'acknowledged'],
       ['weekly_signups', 'open'],
     ]);
-    expect(listed[0]?.acknowledgement).toEqual({ ...body, at: iso(now) });
+    expect(listed[0]?.acknowledgement).toEqual({ ...body, at: iso(now), verdict: null });
+  });
+
+  test("Verdicts: It should keep the owner's verdict with the acknowledgement and count each metric's precision from them", async () => {
+    const [learners, signups] = AlertList.parse(await get('/api/alerts')).alerts;
+    const ack = (verdict: string) =>
+      call(
+        'POST',
+        `/api/alerts/${encodeURIComponent(learners!.alertId)}/ack`,
+        {},
+        { by: 'Growth', note: 'judged', verdict },
+      );
+    const precision = async () =>
+      Object.fromEntries(
+        AlertList.parse(await get('/api/alerts')).precision.map(({ metricId, ...counts }) => [
+          metricId,
+          counts,
+        ]),
+      );
+    // Acknowledged above without a verdict: not judged yet.
+    expect(await precision()).toEqual({
+      [learners!.metric.id]: { real: 0, expected: 0, noise: 0, unjudged: 1, precision: null },
+      [signups!.metric.id]: { real: 0, expected: 0, noise: 0, unjudged: 1, precision: null },
+    });
+
+    expect(AlertSummary.parse(await ack('real')).acknowledgement?.verdict).toBe('real');
+    expect((await precision())[learners!.metric.id]).toEqual({
+      real: 1,
+      expected: 0,
+      noise: 0,
+      unjudged: 0,
+      precision: 1,
+    });
+    // Judged again: the later verdict replaces the first.
+    await ack('noise');
+    expect((await precision())[learners!.metric.id]).toMatchObject({ real: 0, noise: 1, precision: 0 });
+
+    const refused = await api({
+      method: 'POST',
+      path: `/api/alerts/${encodeURIComponent(learners!.alertId)}/ack`,
+      query: {},
+      body: { by: 'Growth', note: 'judged', verdict: 'maybe' },
+    });
+    expect(refused.status).toBe(400);
+    expect(ApiErrorBody.parse(refused.body).error).toMatchObject({
+      parameter: 'verdict',
+      message: 'verdict: must be real, expected, noise',
+    });
   });
 
   test('Acknowledge: It should answer 400 naming the field for a bad body, 404 for an unknown alert, 405 for GET', async () => {

@@ -103,7 +103,10 @@ export const readApi = {
     request<FunnelReport>(`funnels/${encodeURIComponent(id)}`, query),
   journey: (query: { from?: string; to?: string } = {}) => request<JourneyReport>('journey', query),
   alerts: (query: { from?: string; to?: string } = {}) => request<AlertList>('alerts', query),
-  acknowledge: (alertId: string, body: { by: string; note: string }) =>
+  acknowledge: (
+    alertId: string,
+    body: { by: string; note: string; verdict?: 'real' | 'expected' | 'noise' },
+  ) =>
     request<AlertSummary>(
       `alerts/${encodeURIComponent(alertId)}/ack`,
       {},

@@ -5,12 +5,22 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DeviationAlert } from '../../domain/alerts/deviation-alert.js';
-import type { AlertAcknowledgement, AlertKey, Alerts, StoredAlert } from '../../ports/alerts.js';
+import {
+  ALERT_VERDICTS,
+  type AlertAcknowledgement,
+  type AlertKey,
+  type Alerts,
+  type AlertVerdict,
+  type StoredAlert,
+} from '../../ports/alerts.js';
 import { bool, type Item, n, s } from './attributes.js';
 import { queryAll, type TableRef } from './batch.js';
 import { ALERT_PK, alertKey } from './keys.js';
 
 const alertOf = (json: string) => DeviationAlert.parse(JSON.parse(json));
+
+const isVerdict = (value: string | undefined): value is AlertVerdict =>
+  ALERT_VERDICTS.includes(value as AlertVerdict);
 
 function storedAlert(item: Item): StoredAlert {
   return {
@@ -26,6 +36,7 @@ function storedAlert(item: Item): StoredAlert {
             by: item.ack.M.by?.S ?? '',
             note: item.ack.M.note?.S ?? '',
             at: Number(item.ack.M.at?.N ?? 0),
+            ...(isVerdict(item.ack.M.verdict?.S) ? { verdict: item.ack.M.verdict.S } : {}),
           },
         }
       : {}),
@@ -114,7 +125,12 @@ export class AlertItems implements Alerts {
           ExpressionAttributeValues: {
             ':id': s(`"alertId":${JSON.stringify(alertId)}`),
             ':ack': {
-              M: { by: s(acknowledgement.by), note: s(acknowledgement.note), at: n(acknowledgement.at) },
+              M: {
+                by: s(acknowledgement.by),
+                note: s(acknowledgement.note),
+                at: n(acknowledgement.at),
+                ...(acknowledgement.verdict ? { verdict: s(acknowledgement.verdict) } : {}),
+              },
             },
           },
           ReturnValues: 'ALL_NEW',

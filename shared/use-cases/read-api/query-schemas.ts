@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Grain } from '../../domain/config/schema.js';
+import { ALERT_VERDICTS } from '../../ports/alerts.js';
 
 /** An instant with its zone, turned into epoch milliseconds. */
 const Timestamp = z.iso
@@ -98,6 +99,12 @@ export const AlertAcknowledgementBody = z.strictObject({
     .min(1, { error: 'must not be empty: say why, e.g. "known: campaign ended"' })
     .max(500, { error: 'must be at most 500 characters' })
     .describe('Why, e.g. "known: campaign ended" (1-500 characters); travels with the alert.'),
+  verdict: z
+    .enum(ALERT_VERDICTS, { error: `must be ${ALERT_VERDICTS.join(', ')}` })
+    .optional()
+    .describe(
+      "The owner's judgement: real (a problem worth the page), expected (a known cause: a holiday, a campaign) or noise; each metric's alert precision is counted from these.",
+    ),
 });
 export type AlertAcknowledgementBody = z.infer<typeof AlertAcknowledgementBody>;
 

@@ -18,7 +18,12 @@ export function alertSummary(stored: StoredAlert): AlertSummary {
     // Resolution is the recompute's word and outranks an acknowledgement, which is kept.
     state: state === 'resolved' ? 'resolved' : acknowledgement ? 'acknowledged' : 'open',
     acknowledgement: acknowledgement
-      ? { by: acknowledgement.by, note: acknowledgement.note, at: isoTime(acknowledgement.at) }
+      ? {
+          by: acknowledgement.by,
+          note: acknowledgement.note,
+          at: isoTime(acknowledgement.at),
+          verdict: acknowledgement.verdict ?? null,
+        }
       : null,
     metric: { ...alert.metric },
     grain: alert.grain,
@@ -75,9 +80,32 @@ export const alertsRoute = defineRoute({
       })
       .map(alertSummary)
       .sort(newestFirst);
-    return { from: isoTime(range.from), to: isoTime(range.to), alerts };
+    return { from: isoTime(range.from), to: isoTime(range.to), alerts, precision: precisionOf(alerts) };
   },
 });
+
+/**
+ * Each metric's alert precision from its owners' verdicts on the listed deviation alerts:
+ * real among those judged. Expected moves count against it too: a page about a holiday is
+ * one the calendar should have spared.
+ */
+function precisionOf(alerts: readonly AlertSummary[]) {
+  const byMetric = new Map<string, { real: number; expected: number; noise: number; unjudged: number }>();
+  for (const alert of alerts) {
+    if (alert.kind === 'target_off_track' || alert.historical) continue;
+    const counts = byMetric.get(alert.metric.id) ?? { real: 0, expected: 0, noise: 0, unjudged: 0 };
+    const verdict = alert.acknowledgement?.verdict;
+    if (verdict) counts[verdict]++;
+    else counts.unjudged++;
+    byMetric.set(alert.metric.id, counts);
+  }
+  return [...byMetric]
+    .map(([metricId, counts]) => {
+      const judged = counts.real + counts.expected + counts.noise;
+      return { metricId, ...counts, precision: judged === 0 ? null : counts.real / judged };
+    })
+    .sort((a, b) => a.metricId.localeCompare(b.metricId));
+}
 
 const CADENCE_OF_KEY: readonly [RegExp, string][] = [
   [/^\d{4}-\d{2}-\d{2}$/, 'daily'],
@@ -138,7 +166,12 @@ export const acknowledgeAlertRoute = defineRoute({
     const alertId = params.id ?? '';
     const key = alertKeyOf(alertId, deps.compiled.zone);
     // Behind sign-in the token says who acknowledged, whatever the body claims.
-    const acknowledgement = { by: caller ?? body.by, note: body.note, at: deps.clock() };
+    const acknowledgement = {
+      by: caller ?? body.by,
+      note: body.note,
+      at: deps.clock(),
+      ...(body.verdict ? { verdict: body.verdict } : {}),
+    };
     const stored = key && (await deps.alerts.acknowledgeAlert(key, alertId, acknowledgement));
     if (!stored) throw notFound(`no alert with id ${alertId}`);
     return alertSummary(stored);

@@ -9,6 +9,7 @@ import {
 } from '../../domain/alerts/deviation-alert.js';
 import { TargetProgress } from '../../domain/engine/target-pace.js';
 import { RejectionReason } from '../../domain/events/envelope.js';
+import { ALERT_VERDICTS } from '../../ports/alerts.js';
 
 /**
  * The read API's responses: one schema per contract, its type from `z.infer`, and the
@@ -161,7 +162,12 @@ export const AlertSummary = z.object({
     .enum(['open', 'acknowledged', 'resolved'])
     .describe('resolved once back inside the band; acknowledged once its owner noted it; else open'),
   acknowledgement: z
-    .object({ by: z.string(), note: z.string(), at: Instant })
+    .object({
+      by: z.string(),
+      note: z.string(),
+      at: Instant,
+      verdict: z.enum(ALERT_VERDICTS).nullable().describe("The owner's judgement, if given"),
+    })
     .nullable()
     .describe('Who acknowledged it, with what note and when; kept when the alert resolves'),
   metric: AlertMetric,
@@ -192,7 +198,26 @@ export const AlertSummary = z.object({
 });
 export type AlertSummary = z.infer<typeof AlertSummary>;
 
-export const AlertList = z.object({ from: Instant, to: Instant, alerts: z.array(AlertSummary) });
+export const AlertPrecision = z.object({
+  metricId: z.string(),
+  real: z.number().int(),
+  expected: z.number().int(),
+  noise: z.number().int(),
+  unjudged: z.number().int().describe('Deviation alerts in range without a verdict'),
+  precision: z
+    .number()
+    .nullable()
+    .describe('real / (real + expected + noise) over the deviation alerts in range; null before any verdict'),
+});
+
+export const AlertList = z.object({
+  from: Instant,
+  to: Instant,
+  alerts: z.array(AlertSummary),
+  precision: z
+    .array(AlertPrecision)
+    .describe("Per metric with deviation alerts in range: its owners' verdicts and the precision they give"),
+});
 export type AlertList = z.infer<typeof AlertList>;
 
 /** How fresh the numbers are: the latest accepted event, the ingest lag, the last recompute. */

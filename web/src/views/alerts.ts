@@ -1,4 +1,4 @@
-import { type AlertSummary, ReadApiError, readApi } from '../api.js';
+import { type AlertList, type AlertSummary, ReadApiError, readApi } from '../api.js';
 import { definitionVersions } from '../definition-versions.js';
 import { h, notice } from '../dom.js';
 import {
@@ -14,6 +14,41 @@ import { signedInUser } from '../sign-in.js';
 
 const GRAINS = new Set(['hour', 'day', 'week', 'month']);
 const BY_KEY = 'northstar.ack.by';
+/** An owner's verdict on an alert, and how the form names it. */
+const VERDICTS: readonly (readonly ['real' | 'expected' | 'noise', string])[] = [
+  ['real', 'real: worth the page'],
+  ['expected', 'expected: a known cause'],
+  ['noise', 'noise'],
+];
+
+/** Each metric's precision from its owners' verdicts, for the metrics with any verdict. */
+function precisionTable(
+  precision: AlertList['precision'],
+  metrics: readonly { id: string; title: string }[],
+): HTMLElement | null {
+  const judged = precision.filter((row) => row.precision !== null);
+  if (judged.length === 0) return null;
+  const title = (id: string) => metrics.find((metric) => metric.id === id)?.title ?? id;
+  return h(
+    'table',
+    { class: 'precision', 'data-testid': 'alert-precision' },
+    h('caption', {}, 'Alert precision from verdicts: real among judged'),
+    h(
+      'tr',
+      {},
+      ...['metric', 'precision', 'real', 'expected', 'noise', 'not judged'].map((c) => h('th', {}, c)),
+    ),
+    ...judged.map((row) =>
+      h(
+        'tr',
+        { 'data-metric': row.metricId },
+        h('td', {}, title(row.metricId)),
+        h('td', { 'data-testid': 'precision-value' }, `${Math.round((row.precision ?? 0) * 100)}%`),
+        ...[row.real, row.expected, row.noise, row.unjudged].map((n) => h('td', {}, String(n))),
+      ),
+    ),
+  );
+}
 const HISTORICAL_NOTE = 'found in the past by a backfill or an import: kept as history, never sent';
 const HISTORICAL_TITLE =
   'A deviation in a period that had settled before this version of the metric was shown: kept as history, never paged.';
@@ -44,6 +79,13 @@ function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
     maxlength: 500,
     placeholder: 'known: campaign ended',
   });
+  const verdictId = `ack-verdict-${alert.alertId}`;
+  const verdict = h(
+    'select',
+    { id: verdictId, name: 'verdict' },
+    h('option', { value: '' }, 'not judged'),
+    ...VERDICTS.map(([value, label]) => h('option', { value }, label)),
+  );
   const message = h('p', { class: 'form-error', role: 'alert' });
   const submit = h('button', { type: 'submit' }, 'Acknowledge');
   return h(
@@ -56,7 +98,12 @@ function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
         submit.disabled = true;
         message.textContent = '';
         try {
-          await readApi.acknowledge(alert.alertId, { by: by.value, note: note.value });
+          const judged = VERDICTS.find(([value]) => value === verdict.value)?.[0];
+          await readApi.acknowledge(alert.alertId, {
+            by: by.value,
+            note: note.value,
+            ...(judged ? { verdict: judged } : {}),
+          });
           localStorage.setItem(BY_KEY, by.value.trim());
           onDone();
         } catch (error) {
@@ -72,6 +119,8 @@ function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
     by,
     h('label', { for: noteId }, 'Note'),
     note,
+    h('label', { for: verdictId }, 'Verdict'),
+    verdict,
     submit,
     message,
   );
@@ -213,6 +262,13 @@ function alertCard(
           h('strong', { 'data-testid': 'ack-by' }, alert.acknowledgement.by),
           ` at ${formatTime(alert.acknowledgement.at)}: `,
           h('q', { 'data-testid': 'ack-note' }, alert.acknowledgement.note),
+          alert.acknowledgement.verdict
+            ? h(
+                'span',
+                { class: `badge verdict-${alert.acknowledgement.verdict}`, 'data-testid': 'ack-verdict' },
+                alert.acknowledgement.verdict,
+              )
+            : null,
         )
       : null,
     alert.state === 'open' ? ackForm(alert, refresh) : null,
@@ -236,6 +292,7 @@ export async function alertsView(refresh: () => void): Promise<HTMLElement> {
       `Periods starting ${list.from.slice(0, 10)} to ${list.to.slice(0, 10)}: ${count('open')} open, ${count('acknowledged')} acknowledged, ${count('resolved')} resolved.`,
       historical > 0 ? ` ${historical} of them historical (never sent).` : '',
     ),
+    precisionTable(list.precision, tree.metrics),
     list.alerts.length === 0
       ? notice('empty', 'No alerts in the last 30 days: every settled period stayed inside its band.')
       : h(
