@@ -362,6 +362,7 @@ export class NorthstarPipeline extends Construct {
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       config,
       key: this.state.notificationKey,
+      ...(this.dashboard ? { dashboardApi: this.dashboard.api } : {}),
       functions: [
         { name: 'Ingest', function: this.ingestFunction },
         { name: 'Recompute', function: this.recomputeFunction },

@@ -41,6 +41,9 @@ export interface MonitoredCollector {
   readonly maxRefusedCallRate?: number;
 }
 
+/** Share of the dashboard API's requests answered 5xx past which its alarm fires. */
+export const DASHBOARD_API_MAX_SERVER_ERROR_RATE = 0.01;
+
 /** Fewer requests or calls than this in a period make no rate: one refused request of two is no trend. */
 export const MIN_RATE_SAMPLE = 20;
 
@@ -64,6 +67,12 @@ export interface PipelineMonitoringProps {
   readonly recomputeStaleAfter?: Duration;
   /** @default - no collector, no collector alarms */
   readonly collector?: MonitoredCollector;
+  /**
+   * The dashboard site's API: the read API answers a failure it caught with a 500, which is
+   * no function error, so its share of 5xx answers is alarmed on its own.
+   * @default - no dashboard site, no alarm
+   */
+  readonly dashboardApi?: apigwv2.IHttpApi;
 }
 
 function ingestMetric(metricName: string, label: string): cloudwatch.Metric {
@@ -230,6 +239,23 @@ export class PipelineMonitoring extends Construct {
     });
 
     if (props.collector) this.collectorAlarms(props.collector, alarm);
+    if (props.dashboardApi) {
+      const api = props.dashboardApi;
+      alarm('DashboardApiServerErrorRate', {
+        alarmDescription:
+          'Over 1% of the dashboard API requests fail (5xx): the read API or the table is down for signed-in owners (see the read API function logs)',
+        metric: rateOf(
+          api.metricServerError({ period: PERIOD }),
+          api.metricCount({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+          'Dashboard API 5xx rate',
+        ),
+        threshold: DASHBOARD_API_MAX_SERVER_ERROR_RATE,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(7),

@@ -210,6 +210,21 @@ describe('DashboardSite', () => {
     expect(recompute.Environment.Variables).not.toHaveProperty('DASHBOARD_URL');
   });
 
+  it("It should alarm the operations topic on the dashboard API's share of 5xx answers", () => {
+    const { site, pipeline, template } = cognitoSite;
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((one) =>
+      String(one.Properties.AlarmDescription).includes('dashboard API'),
+    );
+    expect(alarm?.Properties).toMatchObject({
+      Threshold: 0.01,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      AlarmActions: [{ Ref: idOf(pipeline.monitoring.operationsTopic) }],
+    });
+    expect(JSON.stringify(alarm?.Properties.Metrics)).toContain('5xx');
+    expect(JSON.stringify(alarm?.Properties.Metrics)).toContain(idOf(site.api));
+  });
+
   it('cdk-nag: every finding of the site is fixed or acknowledged, each with a reason', () => {
     for (const { site, stack } of [cognitoSite, ownProvider]) {
       for (const pack of [new AwsSolutionsChecks(), new ServerlessChecks()]) {

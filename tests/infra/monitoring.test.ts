@@ -52,8 +52,8 @@ describe('NorthstarPipeline: alarms and dashboard', () => {
       KmsMasterKeyId: getAtt(idOf(demo.pipeline.state.notificationKey)),
     });
     // Three dead-letter queues, errors and throttles of six functions (three of them the backfill's),
-    // queue age, quarantine rate, stale recompute.
-    expect(alarms(demo)).toHaveLength(3 + 6 * 2 + 3);
+    // queue age, quarantine rate, stale recompute, the dashboard API's 5xx rate.
+    expect(alarms(demo)).toHaveLength(3 + 6 * 2 + 3 + 1);
     for (const alarm of alarms(demo)) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     demo.template.resourceCountIs('AWS::SNS::Subscription', 6);
     tuned.template.hasResourceProperties('AWS::SNS::Subscription', {
