@@ -283,7 +283,7 @@ export class DashboardSite extends Construct {
         `https://${props.cognitoDomainPrefix ?? `northstar-${stack.account}`}.auth.${stack.region}.amazoncognito.com/logout`,
       );
 
-    const files = new s3deploy.BucketDeployment(this, 'Files', {
+    new s3deploy.BucketDeployment(this, 'Files', {
       sources: [s3deploy.Source.asset(props.dashboardDir)],
       destinationBucket: this.bucket,
       distribution: this.distribution,
@@ -291,7 +291,6 @@ export class DashboardSite extends Construct {
       memoryLimit: 256,
     });
     // CDK's own deployment function, one per stack: it copies the built page at deploy time only.
-    void files;
     const deployTimeOnly = (what: string) =>
       `CDK's bucket deployment function ${what}; it runs at deploy time only, to copy the built page.`;
     const bucketId = stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);

@@ -55,7 +55,12 @@ export interface QueuedRecord {
 
 export interface Repacked {
   /** Full entries, per source in the order the messages came. */
-  readonly entries: readonly { readonly entry: BusEntry; readonly messageIds: ReadonlySet<string> }[];
+  readonly entries: readonly {
+    readonly entry: BusEntry;
+    /** The product events it holds. */
+    readonly events: number;
+    readonly messageIds: ReadonlySet<string>;
+  }[];
   /** Messages that are not the collector's: they go back to the queue, and so to its DLQ. */
   readonly invalid: readonly { readonly messageId: string; readonly reason: string }[];
 }
@@ -80,7 +85,7 @@ export function repackQueued(records: readonly QueuedRecord[]): Repacked {
       own.push({ event, messageId });
     }
   }
-  const entries: { entry: BusEntry; messageIds: Set<string> }[] = [];
+  const entries: { entry: BusEntry; events: number; messageIds: Set<string> }[] = [];
   for (const [source, own] of bySource) {
     const { entries: packed, oversized } = packBatchEntries(
       source,
@@ -93,7 +98,7 @@ export function repackQueued(records: readonly QueuedRecord[]): Repacked {
     for (const { Source, DetailType, Detail, events } of packed) {
       const messageIds = new Set(own.slice(next, next + events).map(({ messageId }) => messageId));
       next += events;
-      entries.push({ entry: { Source, DetailType, Detail }, messageIds });
+      entries.push({ entry: { Source, DetailType, Detail }, events, messageIds });
     }
   }
   return { entries, invalid };
@@ -121,10 +126,7 @@ export async function putQueued(records: readonly QueuedRecord[], put: PutOrLeav
     if (leftDetails.has(entry.Detail)) for (const id of messageIds) failed.add(id);
   return {
     messages: records.length,
-    events: entries.reduce(
-      (sum, { entry }) => sum + (JSON.parse(entry.Detail) as { events: unknown[] }).events.length,
-      0,
-    ),
+    events: entries.reduce((sum, { events }) => sum + events, 0),
     entriesPut: entries.length - left.length,
     failedMessageIds: [...failed],
     invalid,
