@@ -113,6 +113,7 @@ describe('npm start under a burst', () => {
       }
     })();
     let next = 0;
+    const loadStartedAt = performance.now();
     const [, statusTimes] = await statusTimesDuring(url, () =>
       Promise.all(
         Array.from({ length: 8 }, async () => {
@@ -126,6 +127,7 @@ describe('npm start under a burst', () => {
         }),
       ),
     );
+    const loadMs = performance.now() - loadStartedAt;
     loading = false;
     await watching;
     const backlog = ((await (await fetch(`${url}/api/status`)).json()) as { backlog: { entries: number } })
@@ -154,15 +156,18 @@ describe('npm start under a burst', () => {
     expect(peakRss).toBeLessThan(MAX_RSS_BYTES);
     // Reads answer from memory, never behind the drain's writes (which took seconds and
     // timed out before). How fast they are is the benchmark's to measure (npm run bench --
-    // local-runtime): here other test files share the cores, and times say little.
+    // local-runtime): here other test files share the cores, so the slowest read is held
+    // against the burst it ran beside, measured in the same run, not against a fixed time: a
+    // read queued behind a drain that runs all through the burst would wait most of it.
     const sorted = [...statusTimes].sort((a, b) => a - b);
     expect(
       sorted.every((time) => time >= 0),
       'every status read answered',
     ).toBe(true);
-    expect(sorted.at(-1)).toBeLessThan(2000);
+    expect(sorted.length, 'status was read all through the burst').toBeGreaterThan(loadMs / 1000);
+    expect(sorted.at(-1), 'no status read waited a large part of the burst').toBeLessThan(loadMs / 2);
     console.info(
-      `burst: ${calls.length} calls, ${throttled} throttled; status p95 ${sorted[Math.floor(sorted.length * 0.95)]!.toFixed(0)} ms, at most ${sorted.at(-1)!.toFixed(0)} ms over ${statusTimes.length} reads; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; backlog at Ctrl-C ${backlog}; stopped in ${stoppedInMs} ms`,
+      `burst: ${calls.length} calls in ${(loadMs / 1000).toFixed(1)} s, ${throttled} throttled; status p95 ${sorted[Math.floor(sorted.length * 0.95)]!.toFixed(0)} ms, at most ${sorted.at(-1)!.toFixed(0)} ms over ${statusTimes.length} reads; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; backlog at Ctrl-C ${backlog}; stopped in ${stoppedInMs} ms`,
     );
   }, 180_000);
 });
