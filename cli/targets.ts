@@ -102,6 +102,16 @@ export interface ReadApiClientOptions {
   readonly credentials?: ConstructorParameters<typeof SignatureV4>[0]['credentials'];
 }
 
+/** The read API answered with an error status: 4xx is the request's, 5xx the API's (worth a retry). */
+export class ReadApiError extends CommandError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 export class ReadApiClient {
   private readonly signer: SignatureV4 | undefined;
   /** A local runtime's token, sent as `Authorization: Bearer` (never to AWS). */
@@ -185,7 +195,10 @@ export class ReadApiClient {
       throw new CommandError(`${method} ${url.pathname}: ${apiMessage(response.status, text)} (${hint})`);
     }
     if (!response.ok)
-      throw new CommandError(`${method} ${url.pathname}: ${apiMessage(response.status, text)}`);
+      throw new ReadApiError(
+        `${method} ${url.pathname}: ${apiMessage(response.status, text)}`,
+        response.status,
+      );
     return JSON.parse(text) as T;
   }
 }

@@ -8,13 +8,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { VERSIONS_PK } from '../shared/adapters/dynamodb/keys.js';
-import { BACKFILL_PREFIX } from '../shared/use-cases/backfill/partition-archive.js';
+import { BACKFILL_PREFIX, HISTORY_PREFIX } from '../shared/use-cases/backfill/partition-archive.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle } from './bundled-config.js';
+import { ARCHIVE_DATA_PREFIX } from './event-archive.js';
 import { acknowledgeTableKeyGrant } from './nag-acknowledgements.js';
 import { PipelineFunction } from './pipeline-function.js';
 
 /** A grant on the objects under some prefixes of the bucket: the wildcard is the object keys, named at run time. */
-function acknowledgePrefixGrant(
+export function acknowledgePrefixGrant(
   role: iam.IRole,
   bucket: s3.IBucket,
   prefixes: readonly string[],
@@ -30,9 +31,11 @@ function acknowledgePrefixGrant(
 }
 
 /** Where Firehose writes archived events: what the distributed map lists. */
-export const ARCHIVE_OBJECTS_PREFIX = 'events/';
+export const ARCHIVE_OBJECTS_PREFIX = ARCHIVE_DATA_PREFIX;
 /** The distributed map's results (the map run's manifest), under the backfill prefix so they expire with it. */
 export const MAP_RESULTS_PREFIX = `${BACKFILL_PREFIX}map-runs/`;
+/** The history map's results, apart from the archive map's, under the same expiring prefix. */
+export const HISTORY_MAP_RESULTS_PREFIX = `${MAP_RESULTS_PREFIX}history/`;
 
 export interface BackfillProps {
   readonly table: dynamodb.ITable;
@@ -67,10 +70,12 @@ export interface BackfillProps {
 /**
  * The backfill of a new definition generation on AWS: a Step Functions state machine that
  * waits until the archive holds every entry up to the cut, splits the archive's objects by
- * (Source, userId) into partitions (a distributed map over S3 ListObjectsV2), counts each
- * partition with the same ingest code into the generation's namespaces (one worker per
- * partition, looping from its cursor), then records the run done, so the next recompute
- * shows the generation. A failure leaves the registry as it was.
+ * (Source, userId) into partitions (a distributed map over S3 ListObjectsV2), then the
+ * objects of the finished history imports the execution names (`imports`, a second
+ * distributed map over the history prefix), counts each partition with the same ingest
+ * code into the generation's namespaces (one worker per partition, looping from its
+ * cursor), then records the run done, so the next recompute shows the generation. A
+ * failure leaves the registry as it was.
  */
 export class Backfill extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -187,19 +192,20 @@ export class Backfill extends Construct {
         retryOnServiceExceptions: false,
       }),
     );
+    // What each batch of either map carries besides its object keys: the finished imports too,
+    // so that the step reads only their history objects.
+    const batchInput = {
+      'generation.$': '$.generation',
+      'run.$': '$.run',
+      'cut.$': '$.cut',
+      'partitions.$': '$.partitionCount',
+      'imports.$': '$.imports',
+    };
     const partitionArchive = new sfn.DistributedMap(this, 'PartitionArchive', {
       comment: 'Each batch of archive objects split by (Source, userId) into the partitions',
       label: 'PartitionArchive',
       itemReader: new sfn.S3ObjectsItemReader({ bucket, prefix: ARCHIVE_OBJECTS_PREFIX }),
-      itemBatcher: new sfn.ItemBatcher({
-        maxItemsPerBatch: objectsPerBatch,
-        batchInput: {
-          'generation.$': '$.generation',
-          'run.$': '$.run',
-          'cut.$': '$.cut',
-          'partitions.$': '$.partitionCount',
-        },
-      }),
+      itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: objectsPerBatch, batchInput }),
       mapExecutionType: sfn.StateMachineType.EXPRESS,
       maxConcurrency: 100,
       toleratedFailurePercentage: 0,
@@ -209,6 +215,28 @@ export class Backfill extends Construct {
     });
     partitionArchive.itemProcessor(partitionObjects);
     partitionArchive.addCatch(failed, { resultPath: '$.error' });
+
+    const partitionHistoryObjects = retried(
+      new tasks.LambdaInvoke(this, 'PartitionHistoryObjects', {
+        lambdaFunction: this.partitionFunction,
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+      }),
+    );
+    const partitionHistory = new sfn.DistributedMap(this, 'PartitionHistory', {
+      comment:
+        "Each batch of history import objects split by (Source, userId) into the same partitions: the step keeps the finished imports' objects only",
+      label: 'PartitionHistory',
+      itemReader: new sfn.S3ObjectsItemReader({ bucket, prefix: HISTORY_PREFIX }),
+      itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: objectsPerBatch, batchInput }),
+      mapExecutionType: sfn.StateMachineType.EXPRESS,
+      maxConcurrency: 100,
+      toleratedFailurePercentage: 0,
+      resultWriterV2: new sfn.ResultWriterV2({ bucket, prefix: HISTORY_MAP_RESULTS_PREFIX }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    partitionHistory.itemProcessor(partitionHistoryObjects);
+    partitionHistory.addCatch(failed, { resultPath: '$.error' });
 
     const countPartition = retried(
       new tasks.LambdaInvoke(this, 'CountPartition', {
@@ -246,7 +274,7 @@ export class Backfill extends Construct {
       }),
     );
     finish.addCatch(failed, { resultPath: '$.error' });
-    return waitForArchive.next(partitionArchive).next(countPartitions).next(finish);
+    return waitForArchive.next(partitionArchive).next(partitionHistory).next(countPartitions).next(finish);
   }
 
   /** Each step may read and write only its prefixes, and only the items it needs. */
@@ -265,12 +293,12 @@ export class Backfill extends Construct {
       resources: [dataKey.keyArn],
     });
 
-    // Reads archive objects, writes partitions.
+    // Reads archive and history import objects, writes partitions.
     this.partitionFunction.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadArchive',
         actions: ['s3:GetObject'],
-        resources: [objects(ARCHIVE_OBJECTS_PREFIX)],
+        resources: [objects(ARCHIVE_OBJECTS_PREFIX), objects(HISTORY_PREFIX)],
       }),
     );
     this.partitionFunction.addToRolePolicy(
@@ -317,8 +345,8 @@ export class Backfill extends Construct {
     acknowledgePrefixGrant(
       this.partitionFunction.role!,
       bucket,
-      [ARCHIVE_OBJECTS_PREFIX, BACKFILL_PREFIX],
-      'The partition step reads archive objects, whose keys Firehose names by arrival hour, and writes partitions named by their arrival range: objects under the two prefixes only.',
+      [ARCHIVE_OBJECTS_PREFIX, HISTORY_PREFIX, BACKFILL_PREFIX],
+      'The partition step reads archive objects, whose keys Firehose names by arrival hour, and history import objects, named by their import and part, and writes partitions named by their arrival range: objects under the three prefixes only.',
     );
     acknowledgePrefixGrant(
       this.workerFunction.role!,
@@ -352,7 +380,7 @@ export class Backfill extends Construct {
         sid: 'ListArchive',
         actions: ['s3:ListBucket'],
         resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${ARCHIVE_OBJECTS_PREFIX}*`] } },
+        conditions: { StringLike: { 's3:prefix': [`${ARCHIVE_OBJECTS_PREFIX}*`, `${HISTORY_PREFIX}*`] } },
       }),
     );
     role.addToPolicy(

@@ -12,8 +12,13 @@ import { dataBucket } from './data-bucket.js';
 /** How long archived events are kept by default: a year and a month, so last year's same month can be backfilled. */
 export const DEFAULT_ARCHIVE_RETENTION = Duration.days(400);
 
+/** Where Firehose writes archived events: what the retention expires, and what a backfill lists. */
+export const ARCHIVE_DATA_PREFIX = 'events/';
+/** Where Firehose writes the records it could not deliver or process: expired with the events. */
+export const ARCHIVE_ERRORS_PREFIX = 'errors/';
+
 /** Where archived events land: one partition per arrival day and hour (UTC). */
-export const ARCHIVE_PREFIX = 'events/arrived=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/';
+export const ARCHIVE_PREFIX = `${ARCHIVE_DATA_PREFIX}arrived=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`;
 
 export interface EventArchiveProps {
   readonly bus: events.IEventBus;
@@ -45,7 +50,9 @@ class ArchiveRecordInput extends events.RuleTargetInput {
  * Every entry that reaches the bus, kept where a backfill reads it back at scale and
  * cheaply: a rule sends each to Amazon Data Firehose, which writes gzip-compressed NDJSON to
  * S3 (one record per line) partitioned by arrival hour, encrypted with the data key, and
- * expired by a lifecycle rule after the retention.
+ * expired by lifecycle rules after the retention (Firehose's events and its error output,
+ * each by its prefix). History imports, which the read API writes under the history prefix
+ * of the same bucket, are kept until removed: no rule expires them.
  */
 export class EventArchive extends Construct {
   readonly bucket: s3.Bucket;
@@ -85,7 +92,10 @@ export class EventArchive extends Construct {
       accessLogs: this.accessLogs,
       accessLogsPrefix: 'archive/',
       lifecycleRules: [
-        { id: 'Retention', expiration: retention, abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        // Only what Firehose writes expires: history imports are kept until removed.
+        { id: 'Retention', prefix: ARCHIVE_DATA_PREFIX, expiration: retention },
+        { id: 'ErrorRetention', prefix: ARCHIVE_ERRORS_PREFIX, expiration: retention },
+        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
 
@@ -93,7 +103,7 @@ export class EventArchive extends Construct {
       encryption: firehose.StreamEncryption.customerManagedKey(props.dataKey),
       destination: new firehose.S3Bucket(this.bucket, {
         dataOutputPrefix: ARCHIVE_PREFIX,
-        errorOutputPrefix: 'errors/!{firehose:error-output-type}/arrived=!{timestamp:yyyy-MM-dd}/',
+        errorOutputPrefix: `${ARCHIVE_ERRORS_PREFIX}!{firehose:error-output-type}/arrived=!{timestamp:yyyy-MM-dd}/`,
         compression: firehose.Compression.GZIP,
         encryptionKey: props.dataKey,
         // Fewer, larger objects: a backfill reads them in parallel, one per worker.

@@ -327,6 +327,9 @@ export class NorthstarPipeline extends Construct {
       configFile,
       entry: join(PROJECT_ROOT, 'functions/api/handler.ts'),
       depsLockFilePath,
+      // History imports: their events go under the archive's history prefix, where a backfill reads them.
+      archiveBucket: this.eventArchive.bucket,
+      archiveKey: this.state.dataKey,
     });
     this.readApi.function.addEnvironment('REGISTRY_CACHE_SECONDS', String(API_REGISTRY_CACHE.toSeconds()));
 
@@ -449,6 +452,10 @@ export class NorthstarPipeline extends Construct {
       description:
         'The backfill of a changed definition: aws stepfunctions list-executions --state-machine-arn',
       value: this.backfill.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'ArchiveBucketName', {
+      description: 'The event archive, and imported history under history/<import id>/',
+      value: this.eventArchive.bucket.bucketName,
     });
     new CfnOutput(this, 'OperationsTopicArn', { value: this.monitoring.operationsTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });

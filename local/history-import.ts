@@ -2,10 +2,15 @@ import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTextIfExists } from '../shared/adapters/file/read-if-exists.js';
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
-import { BATCH_DETAIL_TYPE } from '../shared/domain/events/envelope.js';
 import { parseEntry, type TrackingPlanSchemas } from '../shared/domain/events/tracking-plan.js';
 import type { Clock } from '../shared/ports/clock.js';
 import type { Quarantine } from '../shared/ports/quarantine.js';
+import {
+  checkImportId,
+  finishedImportError,
+  ImportError,
+  singleEntries,
+} from '../shared/use-cases/history-import/history-entries.js';
 import type { ImportSummary } from '../shared/use-cases/read-api/routes-versions.js';
 import {
   archiveLine,
@@ -15,15 +20,6 @@ import {
   readArchiveLine,
 } from './event-archive.js';
 import type { BusEvent } from './event-bus.js';
-
-export class ImportError extends Error {
-  constructor(
-    readonly code: 'unknown_import' | 'invalid_import_id' | 'finished_import',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface HistoryImportsOptions {
   readonly dataDir: string;
@@ -44,31 +40,6 @@ export interface HistoryImports {
   stage(importId: string, events: readonly BusEvent[]): Promise<void>;
   /** Validates, de-duplicates and adds what was staged to the history, then rebuilds every version. */
   finish(importId: string): Promise<ImportSummary>;
-}
-
-const IMPORT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** One product event of an entry as a single-event entry, timed when it happened. */
-function singleEntries(event: BusEvent): string[] {
-  const detail = event.detail as Record<string, unknown>;
-  const raw =
-    event['detail-type'] === BATCH_DETAIL_TYPE && Array.isArray(detail?.events)
-      ? (detail.events as Record<string, unknown>[])
-      : [{ name: event['detail-type'], ...detail }];
-  return raw.map((element) => {
-    const { name, ...rest } = (element ?? {}) as Record<string, unknown>;
-    return JSON.stringify({
-      version: '0',
-      id: event.id,
-      'detail-type': name,
-      source: event.source,
-      account: event.account,
-      time: typeof rest.occurredAt === 'string' ? rest.occurredAt : event.time,
-      region: event.region,
-      resources: [],
-      detail: rest,
-    });
-  });
 }
 
 async function writeDurably(path: string, lines: readonly string[]): Promise<void> {
@@ -99,10 +70,7 @@ export function createHistoryImports(options: HistoryImportsOptions): HistoryImp
   const staging = new Map<string, Promise<EventArchive>>();
   let finishing: Promise<unknown> = Promise.resolve();
 
-  const checkId = (id: string) => {
-    if (!IMPORT_ID.test(id))
-      throw new ImportError('invalid_import_id', `import id "${id}" must be 1-64 letters, digits, - or _`);
-  };
+  const checkId = checkImportId;
   const stagingFile = (id: string) => {
     let file = staging.get(id);
     if (!file) {
@@ -222,11 +190,7 @@ export function createHistoryImports(options: HistoryImportsOptions): HistoryImp
   return {
     async stage(importId, events) {
       checkId(importId);
-      if ((await readTextIfExists(done(importId))) !== undefined)
-        throw new ImportError(
-          'finished_import',
-          `import "${importId}" is finished; start another to import more`,
-        );
+      if ((await readTextIfExists(done(importId))) !== undefined) throw finishedImportError(importId);
       const file = await stagingFile(importId);
       const at = clock();
       await file.append(events.map((event) => archiveLine(JSON.stringify(event), at)));

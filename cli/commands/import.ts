@@ -4,6 +4,7 @@ import { shortHash } from '../../shared/domain/events/hash.js';
 import type { ImportSummary, VersionsResponse } from '../../shared/use-cases/read-api/routes-versions.js';
 import { TARGET_HELP } from '../args.js';
 import { csvToEvents, parseMapping } from '../import/csv.js';
+import { importCalls } from '../import/import-calls.js';
 import { type CliIo, CommandError, printable, printableJson, UsageError } from '../io.js';
 import { replayOptions } from '../replay/options.js';
 import { freshCheckpoint, savedCheckpoint } from '../replay/resume.js';
@@ -19,6 +20,13 @@ has (same source, userId and eventId) are left out, and the rest join the histor
 metric is then rebuilt from the history and the archive by a backfill (northstar backfill
 shows it); what was shown stays shown until the backfill reaches the present, and deviations
 it finds in the past are kept as history, never sent.
+
+On the local runtime the events go to its PutEvents at /imports/<id> (--endpoint, the
+default). On AWS (--api-url <ReadApiUrl> with --region or --profile, no --endpoint) they go to
+the read API, which checks them against the deployed tracking plan, quarantines what it
+refuses and keeps the rest in the archive bucket under history/<id>/; finishing records the
+import and runs a recompute, which starts the backfill that rebuilds every metric. There,
+events the pipeline already has are left out by the rebuild, which counts each event once.
 
 Input: NDJSON, one line per product event { name, eventId, userId, occurredAt, properties?,
 context?, source? }, or EventBridge events as archived ({ arrivedAt, event } or bare, single
@@ -133,23 +141,37 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
     return 0;
   }
   const endpoint = options.target.endpoint;
-  if (endpoint === undefined)
-    throw new UsageError(
-      'import sends to a local runtime (--endpoint); on AWS, history import is not available yet',
-    );
   const importId =
     own.importId ??
     `i${shortHash(JSON.stringify(options.files.map(({ path: file, bytes }) => [file, bytes])), 9).replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const sending = { ...options, target: { ...options.target, endpoint: `${endpoint}/imports/${importId}` } };
+  const api = new ReadApiClient(options.target);
+  // Locally the events go to the runtime's PutEvents at /imports/<id>; on AWS (no --endpoint)
+  // to the read API, which keeps them in the archive bucket as history.
+  const sending =
+    endpoint === undefined
+      ? options
+      : { ...options, target: { ...options.target, endpoint: `${endpoint}/imports/${importId}` } };
   const saved = await savedCheckpoint(sending, io);
   const state = saved ?? freshCheckpoint(sending, io);
   if (!saved?.done) {
-    const outcome = await sendInput(sending, state, saved !== undefined, io);
+    const outcome = await sendInput(
+      sending,
+      state,
+      saved !== undefined,
+      io,
+      endpoint === undefined ? importCalls(api, importId, options.maxAttempts) : undefined,
+    );
     if (outcome.failure) throw new CommandError(`${outcome.failure}; run the same command again to resume`);
     if (outcome.interrupted) return 130;
   }
-  const api = new ReadApiClient(options.target);
   const summary = await api.post<ImportSummary>(`/api/imports/${encodeURIComponent(importId)}/finish`, {});
+  // On AWS the recompute plans the rebuild: a run now starts it, rather than the next scheduled one.
+  if (endpoint === undefined)
+    await api.post('/api/recompute', {}).catch((error: unknown) => {
+      io.stderr.write(
+        `northstar import: the rebuild starts with the next scheduled recompute run (${printable((error as Error).message)})\n`,
+      );
+    });
   let versions = await api.get<VersionsResponse>('/api/versions');
   while (own.wait && versions.backfill) {
     const { percent, events, rate } = versions.backfill;
@@ -167,9 +189,9 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout.write(
       [
         `Import ${importId}: ${summary.imported} events joined the history${summary.from ? ` (${summary.from} to ${summary.to})` : ''}`,
-        `  ${summary.duplicates} already known, ${rejected} refused by the tracking plan (in the quarantine), ${invalid} lines invalid`,
-        versions.backfill
-          ? `  every metric is being rebuilt from the history: northstar backfill shows the progress`
+        `  ${summary.duplicates === null ? 'events the pipeline already has are counted once by the rebuild' : `${summary.duplicates} already known`}, ${rejected} refused by the tracking plan (in the quarantine), ${invalid} lines invalid`,
+        versions.backfill || endpoint === undefined
+          ? `  every metric is being rebuilt from the history${endpoint === undefined && !versions.backfill ? ' from the next recompute run on' : ''}: northstar backfill shows the progress`
           : '  every metric is rebuilt from the history and shown',
         '',
       ].join('\n'),

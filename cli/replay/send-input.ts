@@ -9,7 +9,7 @@ import {
   packCalls,
   packSingleEntries,
 } from '../../client/pack-entries.js';
-import { putEntries } from '../../client/put-events.js';
+import { type CallOutcome, putEntries } from '../../client/put-events.js';
 import { type CliIo, printable } from '../io.js';
 import { ProgressBar } from '../progress.js';
 import { busClient } from '../targets.js';
@@ -155,17 +155,23 @@ function classify(text: string, options: ReplayOptions): LineContent {
  * for all its entries. Lines the checkpoint already confirms are not sent again. Mutates and
  * saves `state`, last with `done` set when every line was sent.
  */
+/** Sends one call's entries somewhere other than PutEvents (a history import on AWS goes to the read API). */
+export type PutCall = (call: PackedEntry[]) => Promise<CallOutcome<PackedEntry>>;
+
 export async function sendInput(
   options: ReplayOptions,
   state: Checkpoint,
   resumed: boolean,
   io: CliIo,
+  putCall?: PutCall,
 ): Promise<ReplayOutcome> {
   const { files, single, eventsPerCall, concurrency, maxAttempts, target } = options;
   const resumedFrom = resumed ? state.counters.accepted : undefined;
 
   const checkpoint = checkpointWriter(options.checkpointFile, state);
-  const client: EventBridgeClient = busClient(target);
+  const client: EventBridgeClient | undefined = putCall ? undefined : busClient(target);
+  const put: PutCall =
+    putCall ?? ((call) => putEntries(client!, call, { eventBusName: target.bus, retry: { maxAttempts } }));
   const progress = new ProgressBar(io, 'replay', options.progress);
   const totalBytes = files.reduce((sum, file) => sum + file.bytes, 0);
   let doneBytes = 0;
@@ -186,7 +192,7 @@ export async function sendInput(
       );
     }
     for (const call of packCalls(entries)) {
-      const outcome = await putEntries(client, call, { eventBusName: target.bus, retry: { maxAttempts } });
+      const outcome = await put(call);
       segment.counters.calls += outcome.attempts;
       segment.counters.entries += outcome.accepted.length;
       segment.counters.accepted += outcome.accepted.reduce((sum, entry) => sum + entry.events, 0);
@@ -290,7 +296,7 @@ export async function sendInput(
   } finally {
     await Promise.allSettled(inFlight);
     await checkpoint.written();
-    client.destroy();
+    client?.destroy();
     progress.update(doneBytes, totalBytes, state.counters.accepted - (resumedFrom ?? 0), skippedBytes, true);
     progress.finish();
   }

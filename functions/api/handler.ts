@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
-import { parseJsonBody } from '../../shared/adapters/http/request-body.js';
+import { maxBodyBytesOf, parseJsonBody } from '../../shared/adapters/http/request-body.js';
 import { once, readApiFromEnv } from '../../shared/compose/lambda-env.js';
 import { ApiError } from '../../shared/use-cases/read-api/api-error.js';
 import {
@@ -17,7 +17,7 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 function apiRequest(event: LambdaFunctionURLEvent): ApiRequest {
   const raw =
     event.body && (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString() : event.body);
-  const body = parseJsonBody(raw ?? '');
+  const body = parseJsonBody(raw ?? '', maxBodyBytesOf(event.rawPath));
   // Through the function URL, IAM has authenticated the caller (the CLI's SigV4): an operator.
   // Through the dashboard's HTTP API the ID token speaks for the caller, checked by the read API.
   const operator = Boolean((event.requestContext as { authorizer?: { iam?: unknown } }).authorizer?.iam);

@@ -22,6 +22,7 @@ export const PartitionRequest = z.object({
     run: RunName,
     cut: z.number().int(),
     partitions: z.number().int().min(1).max(1000),
+    imports: z.array(z.string().min(1)).default([]),
   }),
 });
 

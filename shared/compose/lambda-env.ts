@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { queueWatermark } from '../adapters/cloudwatch/queue-watermark.js';
 import { BackfillRunItems } from '../adapters/dynamodb/backfill-runs.js';
+import { HistoryImportItems } from '../adapters/dynamodb/history-imports.js';
 import { EventBridgeAlertBus } from '../adapters/eventbridge/alert-bus.js';
 import { oidcSignIn } from '../adapters/jwt/oidc-sign-in.js';
 import { invokeRecomputeFunction } from '../adapters/lambda/recompute-function.js';
@@ -12,13 +13,14 @@ import { s3KeptEntries } from '../adapters/s3/kept-entries.js';
 import { secretText } from '../adapters/secrets-manager/secret-text.js';
 import { stepFunctionsBackfills } from '../adapters/step-functions/backfill-executions.js';
 import { WebhookRoutes } from '../domain/alerts/webhook-routes.js';
-import type { BackfillSteps } from '../use-cases/backfill/backfill-steps.js';
+import { type BackfillSteps, schemas } from '../use-cases/backfill/backfill-steps.js';
 import type { ScopedIngest } from '../use-cases/backfill/ingest-scopes.js';
 import { planBackfill } from '../use-cases/backfill/plan-backfill.js';
 import { cachedRegistry } from '../use-cases/backfill/registry-cache.js';
 import { runVersionsReport } from '../use-cases/backfill/versions-report.js';
 import type { PutOrLeave } from '../use-cases/collector/repack.js';
 import type { TrackingApi } from '../use-cases/collector/tracking-api.js';
+import { archivedImports } from '../use-cases/history-import/archived-imports.js';
 import type { ReadApiDeps } from '../use-cases/read-api/read-api.js';
 import type { RecomputeDeps } from '../use-cases/recompute/recompute.js';
 import { dynamoClient, eventBridgeClient, s3Client, secretsManagerClient, sqsClient } from './clients.js';
@@ -74,6 +76,7 @@ export function recomputeFromEnv(env: NodeJS.ProcessEnv): () => Promise<Recomput
   const pipeline = pipelineOf(settings);
   const executions = stepFunctionsBackfills(new SFNClient({}), settings.BACKFILL_STATE_MACHINE_ARN);
   const runs = new BackfillRunItems({ client: pipeline.stores.client, tableName: pipeline.tableName });
+  const imports = new HistoryImportItems({ client: pipeline.stores.client, tableName: pipeline.tableName });
   const watermark =
     settings.INGEST_QUEUE_NAME && queueWatermark(new CloudWatchClient({}), settings.INGEST_QUEUE_NAME);
   // Unreadable (throttled, denied): nothing more is judged settled this run, rather than judged
@@ -98,6 +101,7 @@ export function recomputeFromEnv(env: NodeJS.ProcessEnv): () => Promise<Recomput
       partitions: settings.BACKFILL_PARTITIONS,
       cutAfterMs: settings.BACKFILL_CUT_AFTER_SECONDS * 1000,
       listAfterMs: settings.BACKFILL_LIST_AFTER_SECONDS * 1000,
+      imports,
     });
     return {
       ...versionedPipeline(pipeline, registry).recompute(bus),
@@ -124,13 +128,31 @@ export function readApiFromEnv(env: NodeJS.ProcessEnv): () => Promise<ReadApiDep
           ...(settings.SIGN_IN_LOGOUT_URL ? { logoutEndpoint: settings.SIGN_IN_LOGOUT_URL } : {}),
         })
       : undefined;
+  const table = { client: pipeline.stores.client, tableName: pipeline.tableName };
+  const imports = settings.ARCHIVE_BUCKET
+    ? {
+        objects: s3ArchiveObjects(s3Client(), settings.ARCHIVE_BUCKET),
+        records: new HistoryImportItems(table),
+      }
+    : undefined;
   return async () => {
     const versioned = versionedPipeline(pipeline, await registry());
     const next = versioned.registry.next;
     const run = next && (await runs.readRun(next.number));
     const report = runVersionsReport(versioned.registry, run, pipeline.clock());
+    // An import is checked against the tracking plan of the versions shown.
+    const historyImports =
+      imports &&
+      archivedImports({
+        ...imports,
+        quarantine: pipeline.stores.quarantine,
+        compiled: versioned.shown,
+        schemas: schemas(versioned.shown),
+        clock: pipeline.clock,
+      });
     return {
       ...versioned.readApi({ recompute, versionsReport: () => report }),
+      ...(historyImports ? { imports: historyImports } : {}),
       ...(signIn ? { signIn } : {}),
     };
   };

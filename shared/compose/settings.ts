@@ -52,6 +52,8 @@ export const ApiEnv = PipelineEnv.extend({
   SIGN_IN_ADMIN_GROUP: z.string().min(1).optional(),
   /** Cognito's hosted sign-out, which its discovery document does not list. */
   SIGN_IN_LOGOUT_URL: z.url().optional(),
+  /** The archive bucket: with it the API takes history imports, kept under `history/`. */
+  ARCHIVE_BUCKET: z.string().min(3).optional(),
 }).refine((env) => (env.SIGN_IN_ISSUER === undefined) === (env.SIGN_IN_CLIENT_ID === undefined), {
   message: 'SIGN_IN_ISSUER and SIGN_IN_CLIENT_ID come together: both for sign-in, neither without',
   path: ['SIGN_IN_CLIENT_ID'],

@@ -54,4 +54,6 @@ export interface BackfillExecutionInput {
   /** The partitions' numbers, which the map over partitions iterates, and how many there are. */
   readonly partitions: readonly number[];
   readonly partitionCount: number;
+  /** Finished history imports it reads (`history/<id>/`) besides the archive. */
+  readonly imports: readonly string[];
 }

@@ -53,10 +53,11 @@ describe('NorthstarPipeline: the S3 event archive', () => {
         },
         LifecycleConfiguration: {
           Rules: [
-            Match.objectLike({
-              ExpirationInDays: 400,
-              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
-            }),
+            // What Firehose writes, events and error output, expires after the retention.
+            Match.objectLike({ Id: 'Retention', Prefix: 'events/', ExpirationInDays: 400 }),
+            Match.objectLike({ Id: 'ErrorRetention', Prefix: 'errors/', ExpirationInDays: 400 }),
+            // Unfinished uploads are aborted anywhere in the bucket.
+            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
             // A backfill's partitions expire sooner.
             Match.objectLike({ Prefix: 'backfill/', ExpirationInDays: 14 }),
           ],
@@ -67,9 +68,38 @@ describe('NorthstarPipeline: the S3 event archive', () => {
     shortLived.template.hasResourceProperties('AWS::S3::Bucket', {
       LoggingConfiguration: Match.anyValue(),
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ ExpirationInDays: 30 }), Match.objectLike({ Prefix: 'backfill/' })],
+        Rules: [
+          Match.objectLike({ Prefix: 'events/', ExpirationInDays: 30 }),
+          Match.objectLike({ Prefix: 'errors/', ExpirationInDays: 30 }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+          Match.objectLike({ Prefix: 'backfill/' }),
+        ],
       },
     });
+  });
+
+  it('It should keep history imports until removed: every expiring rule is scoped to a prefix, none to history/', () => {
+    for (const { template, pipeline } of [demo, shortLived]) {
+      const bucket = template.toJSON().Resources[idOf(pipeline.eventArchive.bucket)];
+      const rules = bucket.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
+      const expiring = rules.filter(
+        (rule) =>
+          rule.ExpirationInDays !== undefined ||
+          rule.ExpirationDate !== undefined ||
+          rule.NoncurrentVersionExpiration !== undefined ||
+          rule.Transitions !== undefined,
+      );
+      expect(expiring.map((rule) => rule.Prefix).sort()).toEqual(['backfill/', 'errors/', 'events/']);
+      for (const rule of expiring) {
+        const prefix = rule.Prefix as string;
+        expect(prefix.length).toBeGreaterThan(0);
+        expect('history/'.startsWith(prefix), prefix).toBe(false);
+        expect(rule.TagFilters).toBeUndefined();
+      }
+      // The whole-bucket rule only aborts unfinished uploads.
+      for (const rule of rules.filter((rule) => rule.Prefix === undefined))
+        expect(Object.keys(rule).sort()).toEqual(['AbortIncompleteMultipartUpload', 'Id', 'Status']);
+    }
   });
 
   it('It should deliver gzip-compressed NDJSON, one record a line, partitioned by arrival hour', () => {

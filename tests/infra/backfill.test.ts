@@ -51,7 +51,7 @@ describe('NorthstarPipeline: backfill state machine', () => {
     expect(map.ItemReader.Parameters.Prefix).toBe('events/');
     expect(map.ItemBatcher).toMatchObject({ MaxItemsPerBatch: 10 });
     expect(map.ResultWriter.Parameters.Prefix).toBe('backfill/map-runs/');
-    expect(map.Next).toBe('CountPartitions');
+    expect(map.Next).toBe('PartitionHistory');
     const counting = asl.States.CountPartitions;
     expect(counting).toMatchObject({
       Type: 'Map',
@@ -62,8 +62,10 @@ describe('NorthstarPipeline: backfill state machine', () => {
     const loop = counting.ItemProcessor.States;
     expect(loop.CountPartition.Next).toBe('PartitionDone');
     expect(loop.PartitionDone.Default).toBe('CountPartition');
+    const history = asl.States.PartitionHistory;
     for (const step of [
       map.ItemProcessor.States.PartitionObjects,
+      history.ItemProcessor.States.PartitionHistoryObjects,
       loop.CountPartition,
       asl.States.FinishBackfill,
     ])
@@ -71,7 +73,7 @@ describe('NorthstarPipeline: backfill state machine', () => {
         ErrorEquals: expect.arrayContaining(['States.TaskFailed']),
         BackoffRate: 2,
       });
-    for (const state of [map, counting, asl.States.FinishBackfill])
+    for (const state of [map, history, counting, asl.States.FinishBackfill])
       expect(state.Catch[0].Next).toBe('BackfillFailed');
     expect(asl.States.BackfillFailed.Type).toBe('Fail');
     const functions = [
@@ -80,6 +82,36 @@ describe('NorthstarPipeline: backfill state machine', () => {
       demo.pipeline.backfill.finishFunction,
     ];
     for (const fn of functions) expect(stringsOf(asl)).toContain(idOf(fn));
+  });
+
+  it('It should partition the history imports after the archive, with a second distributed map over the history prefix', () => {
+    const asl = definition();
+    const history = asl.States.PartitionHistory;
+    expect(history).toMatchObject({ Type: 'Map', Label: 'PartitionHistory', Next: 'CountPartitions' });
+    expect(history.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    expect(history.ItemReader.Resource).toContain(':states:::s3:listObjectsV2');
+    expect(history.ItemReader.Parameters.Prefix).toBe('history/');
+    expect(stringsOf(history.ItemReader.Parameters.Bucket)).toContain(
+      idOf(demo.pipeline.eventArchive.bucket),
+    );
+    expect(history.ItemBatcher).toMatchObject({ MaxItemsPerBatch: 10 });
+    // Under the map-runs prefix, so that the state machine's grant covers its results and they expire.
+    expect(history.ResultWriter.Parameters.Prefix).toMatch(/^backfill\/map-runs\//);
+    expect(history.ResultPath).toBeNull();
+    expect(history.Catch[0].Next).toBe('BackfillFailed');
+    expect(stringsOf(history.ItemProcessor.States.PartitionHistoryObjects)).toContain(
+      idOf(demo.pipeline.backfill.partitionFunction),
+    );
+    // Both maps hand each batch the run, the cut and the finished imports the execution names.
+    const batchInput = {
+      'generation.$': '$.generation',
+      'run.$': '$.run',
+      'cut.$': '$.cut',
+      'partitions.$': '$.partitionCount',
+      'imports.$': '$.imports',
+    };
+    for (const state of [asl.States.PartitionArchive, history])
+      expect(state.ItemBatcher.BatchInput).toEqual(batchInput);
   });
 
   it('It should log every event of the state machine and trace it', () => {
@@ -103,7 +135,7 @@ describe('NorthstarPipeline: backfill state machine', () => {
     });
   });
 
-  it('It should grant S3 only under the archive and backfill prefixes, and the table partitions each step needs', () => {
+  it('It should grant S3 only under the archive, history and backfill prefixes, and the table partitions each step needs', () => {
     const bucketArn = getAtt(idOf(demo.pipeline.eventArchive.bucket));
     const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
     const s3Of = (statements: Statement[]) =>
@@ -114,7 +146,11 @@ describe('NorthstarPipeline: backfill state machine', () => {
       statementsOf(demo.template, roleIdOf(resource(demo.template, idOf(fn))));
     const { backfill } = demo.pipeline;
     expect(s3Of(roleStatements(backfill.partitionFunction))).toEqual([
-      { actions: ['s3:GetObject'], resource: objectsUnder('events/'), condition: undefined },
+      {
+        actions: ['s3:GetObject'],
+        resource: [objectsUnder('events/'), objectsUnder('history/')],
+        condition: undefined,
+      },
       { actions: ['s3:PutObject'], resource: objectsUnder('backfill/'), condition: undefined },
     ]);
     expect(s3Of(roleStatements(backfill.workerFunction))).toEqual([
@@ -140,7 +176,7 @@ describe('NorthstarPipeline: backfill state machine', () => {
       {
         actions: ['s3:ListBucket'],
         resource: bucketArn,
-        condition: { StringLike: { 's3:prefix': ['events/*'] } },
+        condition: { StringLike: { 's3:prefix': ['events/*', 'history/*'] } },
       },
       {
         actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],

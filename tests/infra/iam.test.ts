@@ -99,7 +99,7 @@ describe('NorthstarPipeline: least privilege per function', () => {
     expect(metrics.flatMap((s) => asList(s.Action))).toEqual(['cloudwatch:GetMetricData']);
   });
 
-  it('It should let the read API read the table, write alert items only, and invoke the recompute function', () => {
+  it('It should let the read API read the table, write alert, range and import items only, quarantine refused imported events, keep imported history, and invoke the recompute function', () => {
     const { pipeline } = synthesised;
     const tableArn = getAtt(idOf(pipeline.state.table));
     const statements = checkedStatements(pipeline.readApi.function);
@@ -116,7 +116,16 @@ describe('NorthstarPipeline: least privilege per function', () => {
         Effect: 'Allow',
         Action: 'dynamodb:UpdateItem',
         Resource: tableArn,
-        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERT', 'DIRTY'] } },
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERT', 'DIRTY', 'VERSIONS'] },
+        },
+      },
+      {
+        Sid: 'QuarantineImportedEvents',
+        Effect: 'Allow',
+        Action: 'dynamodb:BatchWriteItem',
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['Q#*'] } },
       },
       {
         Sid: 'UseTableKey',
@@ -130,6 +139,14 @@ describe('NorthstarPipeline: least privilege per function', () => {
         Action: 'lambda:InvokeFunction',
         Resource: getAtt(idOf(pipeline.recomputeFunction)),
       },
+      {
+        Sid: 'WriteHistory',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: {
+          'Fn::Join': ['', [getAtt(idOf(pipeline.eventArchive.bucket)), '/history/*']],
+        },
+      },
     ]);
     // The rest: its log group and X-Ray.
     expect(resourcesByService(statements.filter((statement) => statement.Sid === undefined))).toEqual({
@@ -139,6 +156,7 @@ describe('NorthstarPipeline: least privilege per function', () => {
     const dynamodb = actionsOf(statements).filter((action) => action.startsWith('dynamodb:'));
     expect(dynamodb).toEqual([
       'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',

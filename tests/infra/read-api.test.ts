@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_FILE } from '../../infra/bundled-config.js';
+import { ReadApi, type ReadApiProps } from '../../infra/read-api.js';
 import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
+  asList,
   bundleOf,
   demoConfig,
   environmentOf,
@@ -11,8 +20,12 @@ import {
   idOf,
   only,
   resource,
+  roleIdOf,
+  type Statement,
   SYNTH_TIMEOUT,
   type Synthesised,
+  scratchStack,
+  statementsOf,
   synthesise,
 } from './template-helpers.js';
 
@@ -23,6 +36,11 @@ beforeAll(async () => {
   config = await demoConfig();
   demo = synthesise({ config }, { bundle: true });
 }, SYNTH_TIMEOUT);
+
+/** The statements of the read API function's role. */
+function apiStatements(): Statement[] {
+  return statementsOf(demo.template, roleIdOf(resource(demo.template, idOf(demo.pipeline.readApi.function))));
+}
 
 describe('NorthstarPipeline: read API', () => {
   it('It should serve the read API from a function URL that only IAM-authorised callers can reach', () => {
@@ -57,6 +75,8 @@ describe('NorthstarPipeline: read API', () => {
       TABLE_NAME: { Ref: tableId },
       NORTHSTAR_CONFIG_FILE: 'northstar.config.json',
       RECOMPUTE_FUNCTION_NAME: { Ref: idOf(demo.pipeline.recomputeFunction) },
+      // History imports are written to the event archive's bucket.
+      ARCHIVE_BUCKET: { Ref: idOf(demo.pipeline.eventArchive.bucket) },
       REGISTRY_CACHE_SECONDS: '5',
       POWERTOOLS_SERVICE_NAME: 'northstar-api',
       // The dashboard site's sign-in: a Cognito user pool by default.
@@ -66,6 +86,56 @@ describe('NorthstarPipeline: read API', () => {
       SIGN_IN_ADMIN_GROUP: 'admin',
       SIGN_IN_LOGOUT_URL: expect.objectContaining({ 'Fn::Join': expect.anything() }),
     });
+  });
+
+  it('It should let the API put history import objects under the history prefix only, encrypted with the data key', () => {
+    const statements = apiStatements();
+    const s3 = statements.filter((s) => asList(s.Action).some((action) => action.startsWith('s3:')));
+    expect(s3).toEqual([
+      {
+        Sid: 'WriteHistory',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [getAtt(idOf(demo.pipeline.eventArchive.bucket)), '/history/*']] },
+      },
+    ]);
+    // The archive's key is the table's: the one key statement covers writing the objects.
+    const kms = statements.filter((s) => asList(s.Action).some((action) => action.startsWith('kms:')));
+    expect(kms).toEqual([
+      expect.objectContaining({
+        Sid: 'UseTableKey',
+        Action: expect.arrayContaining(['kms:GenerateDataKey', 'kms:Encrypt']),
+        Resource: getAtt(idOf(demo.pipeline.state.dataKey)),
+      }),
+    ]);
+  });
+
+  it('It should let the API update alert, dirty and versions items, and batch-write quarantine items alone', () => {
+    const tableArn = getAtt(idOf(demo.pipeline.state.table));
+    const writes = apiStatements().filter((s) =>
+      asList(s.Action).some((action) => action.startsWith('dynamodb:') && action !== 'dynamodb:GetItem'),
+    );
+    expect(writes.filter((s) => s.Sid !== 'ReadTable')).toEqual([
+      {
+        Sid: 'AcknowledgeAlertsAndMarkRanges',
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: tableArn,
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERT', 'DIRTY', 'VERSIONS'] },
+        },
+      },
+      {
+        Sid: 'QuarantineImportedEvents',
+        Effect: 'Allow',
+        Action: 'dynamodb:BatchWriteItem',
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['Q#*'] } },
+      },
+    ]);
+    const actions = apiStatements().flatMap((s) => asList(s.Action));
+    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 's3:GetObject', 's3:DeleteObject'])
+      expect(actions).not.toContain(action);
   });
 
   it('It should bundle the API handler with the parsed configuration', () => {
@@ -81,5 +151,72 @@ describe('NorthstarPipeline: read API', () => {
     expect(byName('ReadApiUrl')).toEqual(getAtt(idOf(demo.pipeline.readApi.url), 'FunctionUrl'));
     expect(byName('OperationsTopicArn')).toEqual({ Ref: idOf(demo.pipeline.monitoring.operationsTopic) });
     expect(byName('DashboardName')).toEqual({ Ref: idOf(demo.pipeline.monitoring.dashboard) });
+  });
+});
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A read API alone in a stack (nothing bundled), with or without an archive bucket and its own key. */
+function lonelyApi(archive: 'none' | 'own key'): {
+  stack: Stack;
+  api: ReadApi;
+  bucket?: s3.Bucket;
+  key?: kms.Key;
+} {
+  const stack = scratchStack();
+  const tableKey = new kms.Key(stack, 'TableKey');
+  const table = new dynamodb.Table(stack, 'Table', {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    encryptionKey: tableKey,
+  });
+  const props: ReadApiProps = {
+    table,
+    tableKey,
+    recomputeFunction: lambda.Function.fromFunctionName(stack, 'Recompute', 'recompute'),
+    recomputeTimeout: Duration.minutes(1),
+    configFile: join(ROOT, 'package.json'),
+    entry: join(ROOT, 'functions/api/handler.ts'),
+    depsLockFilePath: join(ROOT, 'package-lock.json'),
+  };
+  if (archive === 'none') return { stack, api: new ReadApi(stack, 'Api', props) };
+  const key = new kms.Key(stack, 'ArchiveKey');
+  const bucket = new s3.Bucket(stack, 'Archive', { encryption: s3.BucketEncryption.KMS, encryptionKey: key });
+  return {
+    stack,
+    api: new ReadApi(stack, 'Api', { ...props, archiveBucket: bucket, archiveKey: key }),
+    bucket,
+    key,
+  };
+}
+
+describe('ReadApi: history imports', () => {
+  it('It should use an archive key other than the table key to encrypt history objects, and nothing more', () => {
+    const { stack, api, bucket, key } = lonelyApi('own key');
+    const template = Template.fromStack(stack);
+    const statements = statementsOf(template, roleIdOf(resource(template, idOf(api.function))));
+    expect(statements.filter((s) => s.Sid === 'UseArchiveKey')).toEqual([
+      {
+        Sid: 'UseArchiveKey',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Encrypt'],
+        Resource: getAtt(idOf(key!)),
+      },
+    ]);
+    expect(statements.find((s) => s.Sid === 'WriteHistory')?.Resource).toEqual({
+      'Fn::Join': ['', [getAtt(idOf(bucket!)), '/history/*']],
+    });
+    expect(environmentOf(resource(template, idOf(api.function)))).toMatchObject({
+      ARCHIVE_BUCKET: { Ref: idOf(bucket!) },
+    });
+  });
+
+  it('It should grant nothing of S3 and set no bucket without an archive bucket', () => {
+    const { stack, api } = lonelyApi('none');
+    const template = Template.fromStack(stack);
+    const statements = statementsOf(template, roleIdOf(resource(template, idOf(api.function))));
+    expect(statements.flatMap((s) => asList(s.Action)).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    expect(statements.map((s) => s.Sid)).not.toContain('UseArchiveKey');
+    expect(environmentOf(resource(template, idOf(api.function)))).not.toHaveProperty('ARCHIVE_BUCKET');
   });
 });

@@ -3,6 +3,16 @@ import { ApiError } from '../../use-cases/read-api/api-error.js';
 /** The read API's bodies are small notes and ranges; anything larger is refused before parsing. */
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
+/**
+ * A part of a history import (`POST /api/imports/{id}/events`) carries events: well within the
+ * 6 MB a Lambda function URL takes.
+ */
+export const MAX_IMPORT_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The largest body the read API takes at a path. */
+export const maxBodyBytesOf = (path: string) =>
+  /^\/api\/imports\/[^/]+\/events\/?$/.test(path) ? MAX_IMPORT_BODY_BYTES : MAX_JSON_BODY_BYTES;
+
 export function bodyTooLarge(maxBytes = MAX_JSON_BODY_BYTES): ApiError {
   return new ApiError('payload_too_large', `body: must be at most ${maxBytes} bytes`, 'body');
 }

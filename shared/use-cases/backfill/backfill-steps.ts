@@ -23,7 +23,8 @@ export interface BackfillSteps {
 }
 
 const schemasOf = new WeakMap<CompiledConfig, TrackingPlanSchemas>();
-function schemas(compiled: CompiledConfig): TrackingPlanSchemas {
+/** The tracking plan's schemas of a compiled configuration, built once for it. */
+export function schemas(compiled: CompiledConfig): TrackingPlanSchemas {
   let found = schemasOf.get(compiled);
   if (!found) schemasOf.set(compiled, (found = trackingPlanSchemas(compiled.config)));
   return found;

@@ -5,6 +5,11 @@ import { type PartitionRecord, partitionLine, partitionOf, recordsOfArchiveLine 
 
 /** Where a run's partitions are written: expired by the bucket's lifecycle rule for this prefix. */
 export const BACKFILL_PREFIX = 'backfill/';
+/**
+ * Where history imports are kept (`history/<import id>/<part>.ndjson.gz`), in the archive's
+ * line format, each event arriving when it happened; a backfill reads the finished ones.
+ */
+export const HISTORY_PREFIX = 'history/';
 export const partitionPrefix = (run: string, partition: number) =>
   `${BACKFILL_PREFIX}${run}/p=${String(partition).padStart(3, '0')}/`;
 
@@ -45,6 +50,8 @@ export interface PartitionArchiveInput {
   readonly partitions: number;
   /** Archive objects of one batch of the distributed map, in key order. */
   readonly keys: readonly string[];
+  /** The finished history imports the run reads; other objects under `history/` are left alone. */
+  readonly imports?: readonly string[];
 }
 
 export interface PartitionArchiveDeps {
@@ -91,7 +98,10 @@ export async function partitionArchive(
     buffers.clear();
     buffered = 0;
   };
+  const imports = new Set(input.imports ?? []);
   for (const key of input.keys) {
+    if (key.startsWith(HISTORY_PREFIX) && !imports.has(key.slice(HISTORY_PREFIX.length).split('/')[0]!))
+      continue;
     // An object of an hour after the cut's holds only later arrivals (Firehose stamps objects after the bus).
     const hour = arrivalHourOf(key);
     if (hour !== undefined && hour > input.cut + HOUR_MS) continue;

@@ -14,6 +14,7 @@ import type {
   BackfillRuns,
 } from '../../ports/backfill-runs.js';
 import type { Clock } from '../../ports/clock.js';
+import type { HistoryImportRecords } from '../../ports/history-imports.js';
 import type { Versions } from '../../ports/versions.js';
 
 export interface PlanBackfillDeps {
@@ -31,6 +32,8 @@ export interface PlanBackfillDeps {
   readonly cutAfterMs: number;
   /** From the cut until the archive's listing: Firehose's delivery of its last buffer. */
   readonly listAfterMs: number;
+  /** Finished history imports: a new one rebuilds every version, and every backfill reads them. */
+  readonly imports?: Pick<HistoryImportRecords, 'listFinished'>;
 }
 
 /**
@@ -46,8 +49,10 @@ export function executionNameOf(next: Generation): string {
 export function executionInputOf(
   run: Pick<BackfillRun, 'generation' | 'executionName' | 'cut' | 'partitions'>,
   listAfterMs: number,
+  imports: readonly string[] = [],
 ): BackfillExecutionInput {
   return {
+    imports: [...imports],
     generation: run.generation,
     run: run.executionName,
     cut: run.cut,
@@ -64,7 +69,18 @@ export function executionInputOf(
  */
 export async function planBackfill(deps: PlanBackfillDeps): Promise<VersionRegistry> {
   const now = deps.clock();
-  const planned = planVersions(await deps.versions.readRegistry(), deps.config, now, true);
+  const stored = await deps.versions.readRegistry();
+  const finished = (await deps.imports?.listFinished()) ?? [];
+  // A finished import no generation was built from yet: every version is rebuilt with it.
+  const newest = finished.at(-1)?.importId;
+  const built = new Set(Object.values(stored?.histories ?? {}));
+  const planned = planVersions(
+    stored,
+    deps.config,
+    now,
+    true,
+    newest !== undefined && !built.has(newest) ? { rebuild: true, history: newest } : {},
+  );
   let registry = planned.registry;
   if (planned.changed) await deps.versions.writeRegistry(registry);
   const next = registry.next;
@@ -80,8 +96,10 @@ export async function planBackfill(deps: PlanBackfillDeps): Promise<VersionRegis
       cut: now + deps.cutAfterMs,
       partitions: deps.partitions,
     };
+    // The imports finished when the generation was planned: a second start has the same input.
+    const imports = finished.filter((one) => one.finishedAt <= next.registeredAt).map((one) => one.importId);
     // Started before it is recorded: a crash between the two starts the same name again, which exists.
-    await deps.executions.start(fresh.executionName, executionInputOf(fresh, deps.listAfterMs));
+    await deps.executions.start(fresh.executionName, executionInputOf(fresh, deps.listAfterMs, imports));
     run = await deps.runs.createRun(fresh);
   }
   if (scopes.length === 0 || run?.doneAt !== undefined) {

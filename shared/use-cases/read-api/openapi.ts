@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { Route } from './route.js';
 import { SignInInfo } from './routes-sign-in.js';
-import { BackfillStatus, DefinitionVersion, ImportSummary, VersionsResponse } from './routes-versions.js';
+import {
+  BackfillStatus,
+  DefinitionVersion,
+  ImportPartCounts,
+  ImportSummary,
+  VersionsResponse,
+} from './routes-versions.js';
 import {
   AlertList,
   AlertSummary,
@@ -43,6 +49,7 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   DefinitionVersion,
   BackfillStatus,
   ImportSummary,
+  ImportPartCounts,
   OpenApiDocument,
   SignInInfo,
 };

@@ -14,7 +14,12 @@ import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
 import { signInRoute } from './routes-sign-in.js';
 import { statusRoute } from './routes-status.js';
-import { finishImportRoute, type HistoryImportPort, versionsRoute } from './routes-versions.js';
+import {
+  finishImportRoute,
+  type HistoryImportPort,
+  importEventsRoute,
+  versionsRoute,
+} from './routes-versions.js';
 import { OpenApiDocument } from './schemas.js';
 import { checkAccess, type ReadApiSignIn } from './sign-in.js';
 
@@ -103,6 +108,7 @@ export const READ_API_ROUTES: readonly Route[] = [
   statusRoute,
   versionsRoute,
   finishImportRoute,
+  importEventsRoute,
   recomputeRoute,
   openApiRoute,
 ];

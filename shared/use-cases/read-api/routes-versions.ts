@@ -154,7 +154,10 @@ export const ImportSummary = z.object({
   duplicates: z
     .number()
     .int()
-    .describe('Events the pipeline already had (same source, user and event id), or repeated in the import'),
+    .nullable()
+    .describe(
+      'Events the pipeline already had (same source, user and event id), or repeated in the import; null on AWS, where the rebuild leaves them out as it counts each event once',
+    ),
   rejected: z
     .record(z.string(), z.number().int())
     .describe('Events the tracking plan refused, by reason; quarantined'),
@@ -166,10 +169,69 @@ export const ImportSummary = z.object({
 });
 export type ImportSummary = z.infer<typeof ImportSummary>;
 
+export const ImportPartCounts = z.object({
+  received: z.number().int().describe('Events received in this call'),
+  imported: z.number().int().describe('Events that joined the history'),
+  rejected: z
+    .record(z.string(), z.number().int())
+    .describe('Events the tracking plan refused, by reason; quarantined'),
+});
+
+/** PutEvents entries, as northstar import sends a history to AWS. */
+export const ImportEventsBody = z.object({
+  entries: z
+    .array(
+      z.object({
+        Source: z.string().min(1),
+        DetailType: z.string().min(1),
+        Detail: z.string(),
+      }),
+    )
+    .min(1)
+    .max(500),
+});
+
 /** What a runtime that takes imports offers the read API. */
 export interface HistoryImportPort {
   finish(importId: string): Promise<ImportSummary>;
+  /** Takes a part of an import through the API (on AWS; the local runtime takes PutEvents at /imports/{id}). */
+  stageEntries?(
+    importId: string,
+    entries: z.infer<typeof ImportEventsBody>['entries'],
+  ): Promise<z.input<typeof ImportPartCounts>>;
 }
+
+/** The import errors as API errors: an unknown import is not found, a bad or finished one a bad parameter. */
+async function importCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'unknown_import') throw notFound((error as Error).message);
+    if (code === 'invalid_import_id' || code === 'finished_import')
+      throw invalidParameter('id', (error as Error).message);
+    throw error;
+  }
+}
+
+export const importEventsRoute = defineRoute({
+  method: 'POST',
+  path: '/api/imports/{id}/events',
+  action: 'import history',
+  operationId: 'importEvents',
+  summary: 'Takes a part of a history import: validated, quarantined where refused, kept as history',
+  description:
+    'On AWS, northstar import sends its events here as PutEvents entries (single events or batch entries), at most 500 a call. They are checked against the tracking plan as if they had arrived on time (no lateness limit; nothing later than now plus the clock skew); refused events are quarantined with their reason, the rest are kept in the archive bucket as history, each arriving when it happened. The same entries sent again replace their part. Finish the import to rebuild every version from it.',
+  query: () => NoQuery,
+  body: ImportEventsBody,
+  notFound: 'This runtime takes history through PutEvents at /imports/{id} instead.',
+  response: ImportPartCounts,
+  async handle({ deps, params, body }) {
+    const stage = deps.imports?.stageEntries?.bind(deps.imports);
+    if (!stage) throw notFound('this runtime takes history through PutEvents at /imports/{id}, not here');
+    return importCall(() => stage(params.id ?? '', body.entries));
+  },
+});
 
 export const finishImportRoute = defineRoute({
   method: 'POST',
@@ -178,21 +240,13 @@ export const finishImportRoute = defineRoute({
   operationId: 'finishImport',
   summary: 'Ends a history import: its events join the history, and every version is rebuilt from it',
   description:
-    'An import sends its events with PutEvents to `/imports/{id}` (northstar import does). Finishing validates them against the tracking plan as if they had arrived on time, leaves out events the pipeline already has, adds the rest to the history and starts a backfill that rebuilds every definition from the history and the archive (GET /api/versions). Finishing again answers the same summary.',
+    'An import sends its events with PutEvents to `/imports/{id}` on the local runtime, or to `POST /api/imports/{id}/events` on AWS (northstar import does either). Finishing adds them to the history (locally it first validates them against the tracking plan as if they had arrived on time and leaves out events the pipeline already has) and starts a backfill that rebuilds every definition from the history and the archive (GET /api/versions); on AWS the next recompute run starts it. Finishing again answers the same summary.',
   query: () => NoQuery,
   notFound: 'No events were sent for this import, or this runtime keeps no history (no data directory).',
   response: ImportSummary,
   async handle({ deps, params }) {
-    const id = params.id ?? '';
-    if (!deps.imports) throw notFound('this runtime takes no history import: start it with a data directory');
-    try {
-      return await deps.imports.finish(id);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'unknown_import') throw notFound((error as Error).message);
-      if (code === 'invalid_import_id' || code === 'finished_import')
-        throw invalidParameter('id', (error as Error).message);
-      throw error;
-    }
+    const imports = deps.imports;
+    if (!imports) throw notFound('this runtime takes no history import: start it with a data directory');
+    return importCall(() => imports.finish(params.id ?? ''));
   },
 });

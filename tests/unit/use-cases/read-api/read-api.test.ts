@@ -190,6 +190,7 @@ describe('read API OpenAPI document', () => {
       '/api/alerts',
       '/api/alerts/{id}/ack',
       '/api/funnels/{id}',
+      '/api/imports/{id}/events',
       '/api/imports/{id}/finish',
       '/api/journey',
       '/api/metrics',
