@@ -8,6 +8,7 @@ import { batchEntries, eventBridgeBody, type PutEntry, packEntries } from '../lo
 import { parseConfig } from '../shared/domain/config/validate.js';
 import { compileConfig } from '../shared/domain/engine/compiled-config.js';
 import type { ReceivedRecord } from '../shared/use-cases/ingest/ingest-records.js';
+import { alertQualitySection } from './alert-quality.js';
 import { backfillCostLines, backfillCostPerMillion, backfillRate, partitionMsPerEvent } from './backfill.js';
 import { collectorSection } from './collector-section.js';
 import { costPerMillion, LAMBDA_MEMORY_GB, PRICES } from './cost.js';
@@ -21,7 +22,15 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.removeAllListeners('warning');
 
 /** `npm run bench -- local-runtime latency` runs only those sections; no names runs them all. */
-const SECTIONS = ['ingest', 'recompute', 'latency', 'local-runtime', 'backfill', 'collector'] as const;
+const SECTIONS = [
+  'ingest',
+  'recompute',
+  'latency',
+  'local-runtime',
+  'backfill',
+  'collector',
+  'alerts',
+] as const;
 type Section = (typeof SECTIONS)[number];
 const isSection = (name: string): name is Section => (SECTIONS as readonly string[]).includes(name);
 const unknownSections = process.argv.slice(2).filter((name) => !isSection(name));
@@ -324,6 +333,7 @@ const runners: Record<Section, () => Promise<string[]>> = {
   'local-runtime': localRuntimeSection,
   backfill: backfillSection,
   collector: () => collectorSection({ demo, traffic, from, serverPackedEntries, setup, elapsed }),
+  alerts: alertQualitySection,
 };
 const reports = new Map<Section, string[]>();
 try {

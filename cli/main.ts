@@ -1,6 +1,8 @@
 import { ConfigError } from '../shared/domain/config/validate.js';
 import { alertsCommand, alertsHelp } from './commands/alerts.js';
+import { annotateCommand, annotateHelp } from './commands/annotate.js';
 import { backfillCommand, backfillHelp } from './commands/backfill.js';
+import { backtestCommand, backtestHelp } from './commands/backtest.js';
 import { importCommand, importHelp } from './commands/import.js';
 import { quarantineCommand, quarantineHelp } from './commands/quarantine.js';
 import { queryCommand, queryHelp } from './commands/query.js';
@@ -44,6 +46,16 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: recomputeCommand,
   },
   alerts: { summary: 'list alerts; acknowledge one', help: alertsHelp, run: alertsCommand },
+  annotate: {
+    summary: 'mark a span ("campaign launch", "outage"): left out of history, shown on every chart',
+    help: annotateHelp,
+    run: annotateCommand,
+  },
+  backtest: {
+    summary: "replay the deviation detector over a metric's history: alerts, a month, precision",
+    help: backtestHelp,
+    run: backtestCommand,
+  },
   import: {
     summary: 'import historical events (NDJSON, archived events, CSV); every metric is rebuilt',
     help: importHelp,

@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ALERT_PK, DIRTY_PK, VERSIONS_PK } from '../shared/adapters/dynamodb/keys.js';
+import { ALERT_PK, ANNOTATION_PK, DIRTY_PK, VERSIONS_PK } from '../shared/adapters/dynamodb/keys.js';
 import { HISTORY_PREFIX } from '../shared/use-cases/backfill/partition-archive.js';
 import { acknowledgePrefixGrant } from './backfill.js';
 import { BUNDLED_CONFIG_FILE, copyConfigIntoBundle } from './bundled-config.js';
@@ -15,9 +15,9 @@ import { PipelineFunction } from './pipeline-function.js';
  * The only partitions the API updates items of: alert items (owners' acknowledgements),
  * dirty marks (a recompute over a range marks its periods before it runs) and the
  * versions partition, where it records history imports (`history#<id>`, and each part
- * written, `import#<id>#part#<hash>`).
+ * written, `import#<id>#part#<hash>`), and owners' annotations.
  */
-export const API_WRITTEN_PARTITIONS = [ALERT_PK, DIRTY_PK, VERSIONS_PK];
+export const API_WRITTEN_PARTITIONS = [ALERT_PK, DIRTY_PK, VERSIONS_PK, ANNOTATION_PK];
 
 /** Quarantine partitions (`Q#<yyyy-mm-dd>`, by arrival day): where the API writes rejected imported events. */
 export const API_QUARANTINE_PARTITIONS = 'Q#*';
@@ -93,6 +93,14 @@ export class ReadApi extends Construct {
         actions: ['dynamodb:UpdateItem'],
         resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': API_WRITTEN_PARTITIONS } },
+      }),
+    );
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RemoveAnnotations',
+        actions: ['dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ANNOTATION_PK] } },
       }),
     );
     // Every key of a batch must be in a quarantine partition: the condition holds for each one.

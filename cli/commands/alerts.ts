@@ -5,10 +5,11 @@ import { formatNumber, formatShare, formatTable } from '../table.js';
 import { ReadApiClient, targetOf } from '../targets.js';
 
 export const alertsHelp = `northstar alerts list [--from t] [--to t] [--json]
-northstar alerts ack <alertId> --by <name> --note <text> [--json]
+northstar alerts ack <alertId> --by <name> --note <text> [--verdict real|expected|noise] [--json]
 
 list: alerts whose period starts in [from, to) (default the last 30 days), newest first.
-ack:  records who acknowledged an alert and why (POST /api/alerts/{id}/ack).
+ack:  records who acknowledged an alert and why (POST /api/alerts/{id}/ack), with the
+      owner's verdict if given; each metric's alert precision is counted from verdicts.
 
 ${TARGET_HELP}`;
 
@@ -19,6 +20,7 @@ export async function alertsCommand(argv: readonly string[], io: CliIo): Promise
     to: { type: 'string' },
     by: { type: 'string' },
     note: { type: 'string' },
+    verdict: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help || positionals.length === 0) {
@@ -64,6 +66,7 @@ export async function alertsCommand(argv: readonly string[], io: CliIo): Promise
     const alert = await api().post<AlertSummary>(`/api/alerts/${encodeURIComponent(id)}/ack`, {
       by: values.by,
       note: values.note,
+      ...(values.verdict === undefined ? {} : { verdict: values.verdict }),
     });
     if (values.json) io.stdout.write(`${JSON.stringify(alert, null, 2)}\n`);
     else

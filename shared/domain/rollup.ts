@@ -1,4 +1,5 @@
 import type { Grain } from './config/schema.js';
+import type { LevelShift } from './engine/detector.js';
 import type { TargetProgress } from './engine/target-pace.js';
 
 /** What the recompute writes for one metric version, grain and period; dashboards read these. */
@@ -22,5 +23,11 @@ export interface Rollup {
   readonly projection: number | null;
   /** At the metric's own grain, for metrics with a target. */
   readonly target?: TargetProgress;
+  /** Labels of the holidays and annotations that cover the period: left out of later history. */
+  readonly marks?: readonly string[];
+  /** Level shifts in effect for the periods that follow (SEMANTICS.md section 12). */
+  readonly level?: readonly LevelShift[];
+  /** This period completed a run of deviations on one side: a level shift. */
+  readonly shift?: boolean;
   readonly updatedAt: number;
 }

@@ -1,4 +1,5 @@
 import type { Alerts } from './alerts.js';
+import type { Annotations } from './annotations.js';
 import type { Counters } from './counters.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { DirtyPeriods } from './dirty-periods.js';
@@ -24,4 +25,5 @@ export interface Stores {
   readonly runs: RecomputeRuns;
   readonly freshness: Freshness;
   readonly versions: Versions;
+  readonly annotations: Annotations;
 }

@@ -117,8 +117,17 @@ describe('NorthstarPipeline: least privilege per function', () => {
         Action: 'dynamodb:UpdateItem',
         Resource: tableArn,
         Condition: {
-          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERT', 'DIRTY', 'VERSIONS'] },
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': ['ALERT', 'DIRTY', 'VERSIONS', 'ANNOTATION'],
+          },
         },
+      },
+      {
+        Sid: 'RemoveAnnotations',
+        Effect: 'Allow',
+        Action: 'dynamodb:DeleteItem',
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ANNOTATION'] } },
       },
       {
         Sid: 'QuarantineImportedEvents',
@@ -157,6 +166,7 @@ describe('NorthstarPipeline: least privilege per function', () => {
     expect(dynamodb).toEqual([
       'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',

@@ -110,7 +110,7 @@ describe('NorthstarPipeline: read API', () => {
     ]);
   });
 
-  it('It should let the API update alert, dirty and versions items, and batch-write quarantine items alone', () => {
+  it('It should let the API update alert, dirty, versions and annotation items, remove annotations, and batch-write quarantine items alone', () => {
     const tableArn = getAtt(idOf(demo.pipeline.state.table));
     const writes = apiStatements().filter((s) =>
       asList(s.Action).some((action) => action.startsWith('dynamodb:') && action !== 'dynamodb:GetItem'),
@@ -122,8 +122,17 @@ describe('NorthstarPipeline: read API', () => {
         Action: 'dynamodb:UpdateItem',
         Resource: tableArn,
         Condition: {
-          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ALERT', 'DIRTY', 'VERSIONS'] },
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': ['ALERT', 'DIRTY', 'VERSIONS', 'ANNOTATION'],
+          },
         },
+      },
+      {
+        Sid: 'RemoveAnnotations',
+        Effect: 'Allow',
+        Action: 'dynamodb:DeleteItem',
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ANNOTATION'] } },
       },
       {
         Sid: 'QuarantineImportedEvents',
@@ -134,7 +143,7 @@ describe('NorthstarPipeline: read API', () => {
       },
     ]);
     const actions = apiStatements().flatMap((s) => asList(s.Action));
-    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 's3:GetObject', 's3:DeleteObject'])
+    for (const action of ['dynamodb:PutItem', 's3:GetObject', 's3:DeleteObject'])
       expect(actions).not.toContain(action);
   });
 

@@ -224,4 +224,33 @@ describe.each(implementations)('stores contract: %s', (_name, create) => {
     await deadLetters.putDeadLetter(letter(2));
     expect(await deadLetters.listDeadLetters()).toEqual([letter(2), letter(1)]);
   });
+
+  test('It should keep annotations in the order of their spans, replace one of the same id, and remove one once', async () => {
+    const { annotations } = await create();
+    const later = {
+      id: 'a2',
+      label: 'Outage',
+      from: AT + 10,
+      to: AT + 20,
+      grains: ['hour' as const],
+      at: AT,
+    };
+    const earlier = {
+      id: 'a1',
+      label: 'Launch',
+      from: AT,
+      to: AT + 5,
+      metrics: ['daily_activity'],
+      grains: ['day' as const],
+      by: 'ann',
+      at: AT,
+    };
+    await annotations.putAnnotation(later);
+    await annotations.putAnnotation(earlier);
+    await annotations.putAnnotation({ ...later, label: 'Outage (region)' });
+    expect(await annotations.listAnnotations()).toEqual([earlier, { ...later, label: 'Outage (region)' }]);
+    expect(await annotations.removeAnnotation('a2')).toBe(true);
+    expect(await annotations.removeAnnotation('a2')).toBe(false);
+    expect(await annotations.listAnnotations()).toEqual([earlier]);
+  });
 });

@@ -8,6 +8,7 @@ import { shortHash } from '../../shared/domain/events/hash.js';
 import { type IngestFreshness, isNewerThan, latestAccepted } from '../../shared/domain/freshness.js';
 import type { Rollup } from '../../shared/domain/rollup.js';
 import type { AlertKey, StoredAlert } from '../../shared/ports/alerts.js';
+import type { Annotation } from '../../shared/ports/annotations.js';
 import type { DeadLetter } from '../../shared/ports/dead-letters.js';
 import type { QuarantinedEvent } from '../../shared/ports/quarantine.js';
 import type { Stores } from '../../shared/ports/stores.js';
@@ -68,6 +69,7 @@ export function memoryStores(): MemoryStores {
   const deadLetters: DeadLetter[] = [];
   const rollups = new Map<string, Map<string, Rollup>>();
   const alerts = new Map<string, AlertRecord>();
+  const annotations = new Map<string, Annotation>();
   let lastRunAt: number | undefined;
   let settledThrough: number | undefined;
   let freshness: IngestFreshness | undefined;
@@ -249,6 +251,17 @@ export function memoryStores(): MemoryStores {
       },
       async setSettledThrough(at) {
         if (settledThrough === undefined || settledThrough < at) settledThrough = at;
+      },
+    },
+    annotations: {
+      async putAnnotation(annotation) {
+        annotations.set(annotation.id, { ...annotation });
+      },
+      async listAnnotations() {
+        return [...annotations.values()].sort((a, b) => a.from - b.from || a.id.localeCompare(b.id));
+      },
+      async removeAnnotation(id) {
+        return annotations.delete(id);
       },
     },
     versions: {

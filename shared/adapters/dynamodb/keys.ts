@@ -69,6 +69,8 @@ export const alertKey = (alert: {
   sk: s(`${alert.periodStart}#${alert.metric.definitionVersion}#${alert.grain}`),
 });
 
+/** Owners' annotations: `ANNOTATION`, `<id>`. */
+export const ANNOTATION_PK = 'ANNOTATION';
 export const RECOMPUTE_STATE_KEY: Item = { pk: s('RECOMPUTE'), sk: s('state') };
 export const VERSIONS_KEY: Item = { pk: s('VERSIONS'), sk: s('registry') };
 /** A backfill run on AWS and its workers' progress, beside the registry: `VERSIONS`, `backfill#<generation>`. */

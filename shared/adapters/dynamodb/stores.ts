@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Stores } from '../../ports/stores.js';
 import { AlertItems } from './alerts.js';
+import { AnnotationItems } from './annotations.js';
 import { CounterItems } from './counters.js';
 import { DeadLetterItems } from './dead-letters.js';
 import { DirtyPeriodItems } from './dirty-periods.js';
@@ -60,5 +61,6 @@ export function dynamoStores(options: DynamoStoresOptions): DynamoStores {
     runs: new RecomputeRunItem(table),
     freshness: new FreshnessItem(table),
     versions: new VersionRegistryItem(table),
+    annotations: new AnnotationItems(table),
   };
 }

@@ -3,6 +3,7 @@ import type { DeviationAlert } from '../../domain/alerts/deviation-alert.js';
 import {
   DEVIATION_DETECTED,
   DEVIATION_RESOLVED,
+  LEVEL_SHIFT,
   NORTHSTAR_SOURCE,
   TARGET_OFF_TRACK,
 } from '../../domain/bus/rule-patterns.js';
@@ -13,6 +14,7 @@ const DETAIL_TYPES: Record<DeviationAlert['kind'], string> = {
   detected: DEVIATION_DETECTED,
   resolved: DEVIATION_RESOLVED,
   target_off_track: TARGET_OFF_TRACK,
+  level_shift: LEVEL_SHIFT,
 };
 
 export class AlertPublishError extends NorthstarError {

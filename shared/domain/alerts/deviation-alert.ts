@@ -18,7 +18,7 @@ export const AlertContributor = z.object({
 });
 export type AlertContributor = z.infer<typeof AlertContributor>;
 
-export const AlertKind = z.enum(['detected', 'resolved', 'target_off_track']);
+export const AlertKind = z.enum(['detected', 'resolved', 'target_off_track', 'level_shift']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
 export const AlertMetric = z.object({
@@ -63,5 +63,12 @@ export const DeviationAlert = z.object({
    * shown: kept as history, never sent.
    */
   historical: z.boolean().optional(),
+  /** Labels of the holidays and annotations that mark the period. */
+  marks: z.array(z.string()).optional(),
+  /**
+   * A marked period's deviation of a metric that does not page for marked periods
+   * (`pageMarked: false`): kept and shown with its labels, never sent.
+   */
+  quiet: z.boolean().optional(),
 });
 export type DeviationAlert = z.infer<typeof DeviationAlert>;

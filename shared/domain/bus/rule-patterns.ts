@@ -15,6 +15,8 @@ export const NORTHSTAR_SOURCE = 'northstar';
 export const DEVIATION_DETECTED = 'Metric Deviation Detected';
 export const DEVIATION_RESOLVED = 'Metric Deviation Resolved';
 export const TARGET_OFF_TRACK = 'Metric Target Off Track';
+/** A run of settled periods outside the band on one side: the metric moved to a new level. */
+export const LEVEL_SHIFT = 'Metric Level Shift';
 
 export type PatternLiteral = string | number | boolean | null;
 
@@ -38,7 +40,7 @@ export const productEventsPattern: EventPattern = {
 export function deviationAlertPattern(team?: string): EventPattern {
   return {
     source: [NORTHSTAR_SOURCE],
-    'detail-type': [DEVIATION_DETECTED, DEVIATION_RESOLVED, TARGET_OFF_TRACK],
+    'detail-type': [DEVIATION_DETECTED, DEVIATION_RESOLVED, TARGET_OFF_TRACK, LEVEL_SHIFT],
     ...(team === undefined ? {} : { detail: { owner: { team: [team] } } }),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarProblem } from '../time/calendar.js';
 
 /** Names used as keys in DynamoDB and in URLs: short, stable, no separators. */
 const Identifier = z
@@ -114,6 +115,11 @@ const MetricCommon = {
   target: Target.optional(),
   /** Multiplier on the expected band's width: above 1 alerts less, below 1 more. */
   sensitivity: z.number().positive().default(1),
+  /**
+   * Page a deviation of a period that a holiday or an annotation marks. Off: it is shown
+   * with its label and kept in the alert list, not sent.
+   */
+  pageMarked: z.boolean().default(false),
 };
 
 const EventMetricCommon = {
@@ -183,10 +189,56 @@ export const RecomputeSettings = z.strictObject({
       month: z.number().int().min(4).max(36).default(12),
     })
     .default({ hour: 8, day: 8, week: 8, month: 12 }),
+  /**
+   * Multiplies every metric's band at a grain: an hour is judged 168 times a week and a day 7,
+   * so the same band would give hours 24 times the chance alerts of days. The defaults are
+   * the alert-quality benchmark's (bench/RESULTS.md).
+   */
+  bandScale: z
+    .strictObject({
+      hour: z.number().min(0.1).max(10).default(2),
+      day: z.number().min(0.1).max(10).default(1.25),
+      week: z.number().min(0.1).max(10).default(1),
+      month: z.number().min(0.1).max(10).default(1),
+    })
+    .default({ hour: 2, day: 1.25, week: 1, month: 1 }),
+  /**
+   * Consecutive settled periods outside the band on the same side that make a level shift:
+   * one `Metric Level Shift` alert, then the expectation follows the new level. 0 turns it off.
+   */
+  levelShift: z.number().int().min(0).max(30).default(3),
   /** Base URL of the dashboard, for the chart link in alerts. */
   dashboardUrl: z.url().default('http://127.0.0.1:4000'),
 });
 export type RecomputeSettings = z.infer<typeof RecomputeSettings>;
+
+/**
+ * A holiday or known event: a date (`YYYY-MM-DD` once, `MM-DD` every year) or a rule
+ * (`fourth thursday of november`, `last monday of may`, `easter`, `easter+1`), taken in the
+ * configured time zone. Its periods are left out of later periods' history.
+ */
+export const CalendarEntry = z
+  .strictObject({
+    label: z.string().min(1).max(80),
+    date: z.string().optional(),
+    rule: z.string().optional(),
+    /** Days it covers from its day on. */
+    days: z.number().int().min(1).max(31).default(1),
+    /** The metrics it marks; every metric when absent. */
+    metrics: z.array(Identifier).min(1).optional(),
+    /** The grains whose periods it marks; hours and days when absent: a holiday marks its hours and its day, not its week or month. */
+    grains: z.array(Grain).min(1).optional(),
+  })
+  .superRefine((entry, context) => {
+    const problem = calendarProblem(entry);
+    if (problem)
+      context.addIssue({
+        code: 'custom',
+        message: problem,
+        path: entry.date !== undefined ? ['date'] : ['rule'],
+      });
+  });
+export type CalendarEntry = z.infer<typeof CalendarEntry>;
 
 /** A write key as apps send it: the Basic auth user name or the body's `writeKey`. */
 export const WriteKeyName = z
@@ -282,6 +334,8 @@ export const NorthstarConfigInput = z.strictObject({
   journey: z.strictObject({ stages: z.array(JourneyStage).min(1) }).optional(),
   metrics: z.record(Identifier, Metric),
   northStar: Identifier,
+  /** Holidays and known events: their periods are left out of later periods' history. */
+  calendar: z.array(CalendarEntry).default([]),
   /** The Segment-style collector for web and mobile apps; off when absent. */
   collector: CollectorSettings.optional(),
 });

@@ -76,6 +76,20 @@ function checkEvents(
   });
 }
 
+function checkCalendar(config: NorthstarConfig, issues: Issue[]): void {
+  for (const [index, entry] of config.calendar.entries()) {
+    for (const [at, metric] of (entry.metrics ?? []).entries())
+      if (!Object.hasOwn(config.metrics, metric))
+        issues.push({ path: ['calendar', index, 'metrics', at], message: `unknown metric "${metric}"` });
+    for (const [at, grain] of (entry.grains ?? []).entries())
+      if (!config.grains.includes(grain))
+        issues.push({
+          path: ['calendar', index, 'grains', at],
+          message: `"${grain}" is not a kept grain (grains: ${config.grains.join(', ')})`,
+        });
+  }
+}
+
 function checkCollector(config: NorthstarConfig, issues: Issue[]): void {
   const collector = config.collector;
   if (!collector) return;
@@ -108,6 +122,7 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
   checkDuration(config.recompute.every, ['recompute', 'every'], issues);
   checkDuration(config.recompute.settleDelay, ['recompute', 'settleDelay'], issues);
   checkCollector(config, issues);
+  checkCalendar(config, issues);
 
   for (const [funnelId, funnel] of Object.entries(config.funnels)) {
     checkDuration(funnel.window, ['funnels', funnelId, 'window'], issues);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { Route } from './route.js';
+import { AnnotationItem, AnnotationList, RemovedAnnotation } from './routes-annotations.js';
+import { BacktestReport } from './routes-backtest.js';
 import { SignInInfo } from './routes-sign-in.js';
 import {
   BackfillStatus,
@@ -36,6 +38,7 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   PeriodValue,
   TargetProgress,
   MetricSeries,
+  BacktestReport,
   FunnelReport,
   JourneyReport,
   AlertList,
@@ -50,6 +53,9 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   BackfillStatus,
   ImportSummary,
   ImportPartCounts,
+  AnnotationList,
+  AnnotationItem,
+  RemovedAnnotation,
   OpenApiDocument,
   SignInInfo,
 };

@@ -135,3 +135,37 @@ export const RecomputeRangeBody = z
     path: ['to'],
     message: 'needs from',
   });
+
+export const AnnotationsQuery = z
+  .strictObject({
+    from: From.describe('Start of the range, inclusive (ISO 8601). Default: 90 days before to.'),
+    to: To.describe(
+      'End of the range, exclusive (ISO 8601). Default: 30 days from now, for known events ahead.',
+    ),
+  })
+  .refine(ordered, orderMessage);
+
+/** An owner's annotation: a label over a span, for some metrics (or all) at some grains. */
+export const AnnotationBody = z
+  .strictObject({
+    label: z
+      .string({ error: 'must be a string: what happened, e.g. "campaign launch"' })
+      .trim()
+      .min(1, { error: 'must not be empty: say what happened, e.g. "outage"' })
+      .max(80, { error: 'must be at most 80 characters' })
+      .describe('What happened, e.g. "campaign launch" or "outage" (1-80 characters).'),
+    from: Timestamp.describe('Start of the span, inclusive (ISO 8601 timestamp).'),
+    to: Timestamp.describe('End of the span, exclusive (ISO 8601 timestamp).'),
+    metrics: z
+      .array(z.string().min(1).max(64))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('The metric ids it marks; every metric when left out.'),
+    grains: z
+      .array(z.enum(['hour', 'day', 'week', 'month'], { error: 'must be hour, day, week or month' }))
+      .min(1)
+      .optional()
+      .describe('The grains whose periods it marks. Default: hour and day (those kept).'),
+  })
+  .refine((body) => body.from < body.to, { path: ['from'], message: 'must be earlier than to' });

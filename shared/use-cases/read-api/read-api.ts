@@ -1,5 +1,6 @@
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { VersionsReport } from '../../domain/engine/versions.js';
+import type { Annotations } from '../../ports/annotations.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IngestBacklog } from '../../ports/ingest-backlog.js';
 import type { Stores } from '../../ports/stores.js';
@@ -9,6 +10,8 @@ import { openApiDocument } from './openapi.js';
 import { NoQuery } from './query-schemas.js';
 import { defineRoute, type Route } from './route.js';
 import { acknowledgeAlertRoute, alertsRoute } from './routes-alerts.js';
+import { addAnnotationRoute, annotationsRoute, removeAnnotationRoute } from './routes-annotations.js';
+import { backtestRoute } from './routes-backtest.js';
 import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
@@ -69,6 +72,8 @@ export interface ReadApiDeps {
   readonly versionsReport?: () => VersionsReport;
   /** History import, where the runtime keeps a history (the local runtime with a data directory). */
   readonly imports?: HistoryImportPort;
+  /** Owners' annotations ("campaign launch", "outage"): shown on charts, left out of history. */
+  readonly annotations?: Annotations;
   readonly clock: Clock;
   /** Sign-in: every call but `GET /api/sign-in` then needs an ID token, writes the admin group. @default none: open */
   readonly signIn?: ReadApiSignIn;
@@ -99,6 +104,7 @@ export const READ_API_ROUTES: readonly Route[] = [
   signInRoute,
   metricTreeRoute,
   metricSeriesRoute,
+  backtestRoute,
   funnelRoute,
   journeyRoute,
   alertsRoute,
@@ -109,6 +115,9 @@ export const READ_API_ROUTES: readonly Route[] = [
   versionsRoute,
   finishImportRoute,
   importEventsRoute,
+  annotationsRoute,
+  addAnnotationRoute,
+  removeAnnotationRoute,
   recomputeRoute,
   openApiRoute,
 ];

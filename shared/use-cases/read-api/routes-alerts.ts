@@ -51,6 +51,8 @@ export function alertSummary(stored: StoredAlert): AlertSummary {
       : {}),
     ...(alert.target ? { target: { ...alert.target } } : {}),
     historical: alert.historical === true,
+    marks: [...(alert.marks ?? [])],
+    quiet: alert.quiet === true,
   };
 }
 
@@ -92,7 +94,7 @@ export const alertsRoute = defineRoute({
 function precisionOf(alerts: readonly AlertSummary[]) {
   const byMetric = new Map<string, { real: number; expected: number; noise: number; unjudged: number }>();
   for (const alert of alerts) {
-    if (alert.kind === 'target_off_track' || alert.historical) continue;
+    if (alert.kind === 'target_off_track' || alert.historical || alert.quiet) continue;
     const counts = byMetric.get(alert.metric.id) ?? { real: 0, expected: 0, noise: 0, unjudged: 0 };
     const verdict = alert.acknowledgement?.verdict;
     if (verdict) counts[verdict]++;

@@ -157,7 +157,11 @@ export type JourneyReport = z.infer<typeof JourneyReport>;
 
 export const AlertSummary = z.object({
   alertId: z.string(),
-  kind: z.enum(['detected', 'resolved', 'target_off_track']),
+  kind: z
+    .enum(['detected', 'resolved', 'target_off_track', 'level_shift'])
+    .describe(
+      'level_shift: several settled periods in a row outside the band on one side; the expectation follows the new level from then on',
+    ),
   state: z
     .enum(['open', 'acknowledged', 'resolved'])
     .describe('resolved once back inside the band; acknowledged once its owner noted it; else open'),
@@ -194,6 +198,12 @@ export const AlertSummary = z.object({
     .boolean()
     .describe(
       'Found by a backfill or an import about a period that had settled before its version was shown: history, never sent',
+    ),
+  marks: z.array(z.string()).describe('Labels of the holidays and annotations that mark the period'),
+  quiet: z
+    .boolean()
+    .describe(
+      "A marked period's deviation of a metric that does not page for marked periods: kept, never sent",
     ),
 });
 export type AlertSummary = z.infer<typeof AlertSummary>;

@@ -66,7 +66,7 @@ export function alertOf(
  * later run. A historical one is only noted, so no run sends it.
  */
 export async function sendAlert(deps: AlertDeps, alert: DeviationAlert): Promise<void> {
-  if (!alert.historical) await deps.bus.publish([alert]);
+  if (!alert.historical && !alert.quiet) await deps.bus.publish([alert]);
   await deps.alerts.markSent(alert);
 }
 
@@ -88,7 +88,16 @@ export async function raiseDeviationAlerts(
         ? { historical: true }
         : {};
     if (rollup.status === 'deviating') {
-      const alert = { ...alertOf(rollup, byMetric, deps.compiled, 'detected'), ...historical };
+      // A marked period's deviation is kept with its labels; it pages only if the metric asks.
+      const marked =
+        rollup.marks && rollup.marks.length > 0
+          ? { marks: [...rollup.marks], ...(metric.pageMarked ? {} : { quiet: true }) }
+          : {};
+      const alert = {
+        ...alertOf(rollup, byMetric, deps.compiled, rollup.shift ? 'level_shift' : 'detected'),
+        ...historical,
+        ...marked,
+      };
       if (await deps.alerts.openAlert(alert, now)) {
         await sendAlert(deps, alert);
         detected++;
@@ -97,8 +106,9 @@ export async function raiseDeviationAlerts(
       const existing = await deps.alerts.getAlert(alertOf(rollup, byMetric, deps.compiled, 'resolved'));
       const alert = {
         ...alertOf(rollup, byMetric, deps.compiled, 'resolved'),
-        // A resolution goes where its detection went: sent, or kept as history.
+        // A resolution goes where its detection went: sent, or kept as history or quiet.
         ...(existing?.alert.historical ? { historical: true } : {}),
+        ...(existing?.alert.quiet ? { quiet: true } : {}),
       };
       if (existing?.state === 'open' && (await deps.alerts.resolveAlert(alert, now))) {
         await sendAlert(deps, alert);

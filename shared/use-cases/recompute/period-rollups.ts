@@ -1,6 +1,8 @@
 import type { Grain, Metric } from '../../domain/config/schema.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
-import { classify, expectedBand, historyPeriods } from '../../domain/engine/expected-band.js';
+import { judgePeriod, previousPeriods } from '../../domain/engine/detector.js';
+import { type ExpectedBandOptions, historyPeriods } from '../../domain/engine/expected-band.js';
+import { type AnnotationSpan, labelsOf, metricMarks } from '../../domain/engine/marks.js';
 import { metricValue } from '../../domain/engine/metric-values.js';
 import { targetProgress } from '../../domain/engine/target-pace.js';
 import type { Rollup } from '../../domain/rollup.js';
@@ -51,7 +53,28 @@ async function withTarget(
   };
 }
 
-/** Every metric's rollup for one period: value from the counters, band from its own history. */
+/** The band a metric's history gives, as the live recompute draws it (and a backtest replays it). */
+export function bandOptions(
+  metric: Metric,
+  compiled: CompiledConfig,
+  grain: Grain,
+  /** In place of the metric's own (a backtest's what-if). */
+  sensitivity = metric.sensitivity,
+): ExpectedBandOptions {
+  const counted = metric.kind === 'count' || metric.kind === 'distinct_users';
+  return {
+    sensitivity: sensitivity * compiled.config.recompute.bandScale[grain],
+    // Counts carry counting noise of about sqrt(n): recompute.countNoise of it is the least band.
+    countNoise: counted ? compiled.config.recompute.countNoise : 0,
+    nonNegative: counted || metric.kind === 'funnel_conversion',
+  };
+}
+
+/**
+ * Every metric's rollup for one period: value from the counters, band from its own history
+ * (without the periods a holiday or an annotation marks, moved to a level shift's new level),
+ * and whether it completes a level shift.
+ */
 export async function periodRollups(
   deps: PeriodRollupsDeps,
   grain: Grain,
@@ -59,13 +82,21 @@ export async function periodRollups(
   now: number,
   /** Settled means settled by here: `now`, or earlier while ingest has not caught up. */
   caughtUp: number = now,
+  /** Owners' annotations, read once per run. */
+  annotations: readonly AnnotationSpan[] = [],
 ): Promise<Rollup[]> {
   const { compiled } = deps;
   const { config, zone } = compiled;
   const { start, end } = periodBounds(period, grain, zone);
   const settleDelayMs = durationMs(config.recompute.settleDelay);
   const counters = await deps.counters.readCounters(`${grain}#${period}`);
-  const history = historyPeriods(period, grain, zone, config.recompute.history[grain]);
+  // Twice the history: periods a holiday or an annotation marks are made up from further back.
+  const historyCount = config.recompute.history[grain];
+  const history = historyPeriods(period, grain, zone, 2 * historyCount);
+  const shiftPeriods = config.recompute.levelShift;
+  const previous = previousPeriods(period, grain, zone, Math.max(shiftPeriods - 1, 1));
+  const bounds = new Map([...history, ...previous].map((key) => [key, periodBounds(key, grain, zone)]));
+  const earliest = Math.min(start, ...[...bounds.values()].map((range) => range.start));
   return Promise.all(
     Object.entries(config.metrics).map(async ([metricId, metric]): Promise<Rollup> => {
       const defId = compiled.defIds[`metric:${metricId}`] as string;
@@ -73,23 +104,34 @@ export async function periodRollups(
       // receiving yet (or not running), which is no data, not a zero to learn from.
       const value = counters.size === 0 ? null : metricValue(metricId, counters, compiled);
       const settled = caughtUp >= settledAt(metric, end, settleDelayMs, compiled);
-      const past = await deps.rollups.getRollups(defId, grain, history);
-      const band = expectedBand(
-        history.map((key) => past.get(key)?.value ?? null),
-        // Counts carry counting noise of about sqrt(n): recompute.countNoise of it is the least band.
-        {
-          sensitivity: metric.sensitivity,
-          countNoise:
-            metric.kind === 'count' || metric.kind === 'distinct_users' ? config.recompute.countNoise : 0,
-          nonNegative:
-            metric.kind === 'count' ||
-            metric.kind === 'distinct_users' ||
-            metric.kind === 'funnel_conversion',
-        },
-      );
+      const marks = metricMarks(compiled, annotations, metricId, grain, earliest, end);
+      // Marks as they stand now: an annotation added later leaves its periods out from then on.
+      const marked = (key: string) => {
+        const range = bounds.get(key)!;
+        return labelsOf(marks, range.start, range.end);
+      };
+      const past = await deps.rollups.getRollups(defId, grain, [...new Set([...history, ...previous])]);
+      const judgement = judgePeriod({
+        start,
+        value,
+        settled,
+        marks: labelsOf(marks, start, end),
+        history: history.map((key) => {
+          const rollup = past.get(key);
+          return rollup && { start: rollup.start, value: rollup.value, marks: marked(key) };
+        }),
+        historyCount,
+        previous: previous.map((key) => {
+          const rollup = past.get(key);
+          return rollup && { ...rollup, marks: marked(key) };
+        }),
+        band: bandOptions(metric, compiled, grain),
+        shiftPeriods,
+      });
+      const { band, verdict } = judgement;
       const ready = band.state === 'ready' ? band : undefined;
-      const verdict = settled ? classify(value, band) : undefined;
       const elapsed = Math.min(Math.max(now - start, 1), end - start);
+      const labels = labelsOf(marks, start, end);
       const base = {
         metricId,
         defId,
@@ -112,6 +154,9 @@ export async function periodRollups(
               ? value
               : (value * (end - start)) / elapsed,
         updatedAt: now,
+        ...(labels.length > 0 ? { marks: labels } : {}),
+        ...(judgement.level.length > 0 ? { level: judgement.level } : {}),
+        ...(judgement.shift ? { shift: true } : {}),
       } satisfies Rollup;
       return withTarget(deps, metric, base, now);
     }),

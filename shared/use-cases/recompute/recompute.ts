@@ -1,4 +1,5 @@
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import type { AnnotationSpan } from '../../domain/engine/marks.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
 import type { Stores } from '../../ports/stores.js';
 import { type RoundDeps, recoverStaleRounds } from '../ingest/rounds.js';
@@ -8,7 +9,10 @@ import { periodRollups } from './period-rollups.js';
 import { raiseTargetAlerts } from './target-alerts.js';
 import { dirtySince, workList } from './work-list.js';
 
-export interface RecomputeDeps extends RoundDeps, Pick<Stores, 'rollups' | 'alerts' | 'runs'> {
+export interface RecomputeDeps
+  extends RoundDeps,
+    Pick<Stores, 'rollups' | 'alerts' | 'runs'>,
+    Partial<Pick<Stores, 'annotations'>> {
   readonly bus: AlertBus;
   /** When the shown versions were shown: older deviations are history (see AlertDeps). */
   readonly shownAt?: number;
@@ -81,8 +85,9 @@ export async function recompute(
   const dirty = await deps.dirty.listDirty(dirtySince(from, deps.compiled), now);
   const work = workList(dirty, lastSettled, caughtUp, deps.compiled);
   const totals = { rollups: 0, detected: 0, resolved: 0, offTrack: 0 };
+  const annotations = (await deps.annotations?.listAnnotations()) ?? [];
   for (const { grain, period } of work) {
-    const rollups = await periodRollups(deps, grain, period, now, caughtUp);
+    const rollups = await periodRollups(deps, grain, period, now, caughtUp, annotations);
     await Promise.all(rollups.map((rollup) => deps.rollups.putRollup(rollup)));
     const raised = await raiseDeviationAlerts(deps, rollups, now);
     totals.rollups += rollups.length;
@@ -98,6 +103,7 @@ export async function recompute(
       lastSettled,
       now,
       caughtUp,
+      annotations,
     );
   const resent = await resendUnsent(deps, now);
   await deps.runs.setSettledThrough(caughtUp);
@@ -114,11 +120,12 @@ async function backfilledRollups(
   lastSettled: number,
   now: number,
   caughtUp: number,
+  annotations: readonly AnnotationSpan[],
 ): Promise<number> {
   const shownIds = new Set(Object.values(shown.compiled.defIds));
   let written = 0;
   for (const { grain, period } of workList(dirty, lastSettled, caughtUp, next.compiled)) {
-    const rollups = (await periodRollups(next, grain, period, now, caughtUp)).filter(
+    const rollups = (await periodRollups(next, grain, period, now, caughtUp, annotations)).filter(
       (rollup) => !shownIds.has(rollup.defId),
     );
     await Promise.all(rollups.map((rollup) => next.rollups.putRollup(rollup)));

@@ -691,6 +691,8 @@ describe('parseConfig: rejected configurations', () => {
         settleDelay: 'PT1H',
         countNoise: 2,
         history: { hour: 8, day: 8, week: 8, month: 12 },
+        bandScale: { hour: 2, day: 1.25, week: 1, month: 1 },
+        levelShift: 3,
         dashboardUrl: 'http://127.0.0.1:4000',
       },
       trackingPlan: {
@@ -715,10 +717,12 @@ describe('parseConfig: rejected configurations', () => {
           grain: 'week',
           cadence: 'weekly',
           sensitivity: 1,
+          pageMarked: false,
           owner: { name: 'Head of Learning', contact: 'learning-lead@example.com', team: 'head_of_learning' },
         },
       },
       northStar: 'weekly_learners',
+      calendar: [],
     });
   });
 

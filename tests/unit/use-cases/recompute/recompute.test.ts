@@ -212,4 +212,89 @@ describe('recompute on in-memory stores', () => {
       daily_lessons: 20 + [0, 1, -1][2]!,
     });
   });
+
+  test('It should raise one level shift on the third day in a row below the band, then expect the new level', async () => {
+    // Prepare: five weeks of history, then activity at half its level for six days.
+    const pipeline = setup();
+    await pipeline.history(INCIDENT);
+
+    // Act
+    for (let day = INCIDENT; day < INCIDENT + 6; day++) {
+      await pipeline.runDay(day, dayEvents(day, 0.5));
+      await pipeline.run();
+    }
+
+    // Assess: two deviation alerts, then one level shift on the third day, then nothing.
+    const dayOf = (day: number) => new Date(FIRST_DAY + day * DAY).toISOString().slice(0, 10);
+    expect(pipeline.events('detected', 'daily_activity').map((alert) => alert.period)).toEqual([
+      dayOf(INCIDENT),
+      dayOf(INCIDENT + 1),
+    ]);
+    const shifts = pipeline.events('level_shift', 'daily_activity');
+    expect(shifts.map((alert) => alert.period)).toEqual([dayOf(INCIDENT + 2)]);
+    expect(shifts[0]!.relativeDeviation).toBeLessThan(-0.4);
+    const [latest] = await pipeline.stores.rollups.latestRollups(
+      pipeline.compiled.defIds['metric:daily_activity']!,
+      'day',
+      1,
+    );
+    expect(latest).toMatchObject({ period: dayOf(INCIDENT + 5), status: 'normal' });
+    expect(latest!.expected).toBeCloseTo(20, 0);
+  });
+
+  test("It should keep a holiday's deviation with its label and send it only for a metric that pages marked days", async () => {
+    // Prepare: the incident day is a holiday; sign-ups page for marked days, activity does not.
+    const marked = structuredClone(config);
+    const holiday = new Date(FIRST_DAY + INCIDENT * DAY).toISOString().slice(5, 10);
+    marked.calendar = [{ label: 'Founders day', date: holiday, days: 1 }];
+    marked.metrics.daily_signups = { ...marked.metrics.daily_signups!, pageMarked: true };
+    const pipeline = setup(parseConfig(marked));
+    await pipeline.history(INCIDENT);
+
+    // Act
+    await pipeline.runDay(INCIDENT, dayEvents(INCIDENT, 1, false));
+    const summary = await pipeline.run();
+
+    // Assess: both recorded with the label; only the sign-ups alert went out.
+    expect(summary.detected).toBe(2);
+    expect(pipeline.events('detected').map((alert) => [alert.metric.id, alert.marks])).toEqual([
+      ['daily_signups', ['Founders day']],
+    ]);
+    const stored = await pipeline.stores.alerts.listAlerts('2026-01-01', '2027-01-01');
+    const activity = stored.find((record) => record.alert.metric.id === 'daily_activity');
+    expect(activity?.alert).toMatchObject({ marks: ['Founders day'], quiet: true });
+  });
+
+  test('It should leave an annotated day out of later history, and show the annotation with its deviation', async () => {
+    // Prepare: a campaign four weeks before the incident tripled activity for a day.
+    const pipeline = setup();
+    const campaign = INCIDENT - 7;
+    for (let day = 0; day < INCIDENT; day++) {
+      await pipeline.runDay(day, dayEvents(day, day === campaign ? 3 : 1));
+      if (day === campaign - 1)
+        await pipeline.stores.annotations.putAnnotation({
+          id: 'a1',
+          label: 'Campaign launch',
+          from: FIRST_DAY + campaign * DAY,
+          to: FIRST_DAY + (campaign + 1) * DAY,
+          grains: ['day'],
+          at: pipeline.now(),
+        });
+      await pipeline.run();
+    }
+
+    // Assess: the campaign day is shown with its label, not sent; its weekday a week later expects the usual.
+    expect(pipeline.events('detected')).toEqual([]);
+    const defId = pipeline.compiled.defIds['metric:daily_activity']!;
+    const rollups = await pipeline.stores.rollups.latestRollups(defId, 'day', 8);
+    const byDay = new Map(rollups.map((rollup) => [rollup.period, rollup]));
+    const dayOf = (day: number) => new Date(FIRST_DAY + day * DAY).toISOString().slice(0, 10);
+    expect(byDay.get(dayOf(campaign))).toMatchObject({ status: 'deviating', marks: ['Campaign launch'] });
+    expect(byDay.get(dayOf(campaign + 7))?.marks).toBeUndefined();
+    expect(byDay.get(dayOf(INCIDENT - 1))).toMatchObject({ status: 'normal' });
+    const stored = await pipeline.stores.alerts.listAlerts('2026-01-01', '2027-01-01');
+    expect(
+      stored.map((record) => [record.alert.metric.id, record.alert.quiet, record.alert.marks]),
+    ).toContainEqual(['daily_activity', true, ['Campaign launch']]);
+  });
 });
