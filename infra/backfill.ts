@@ -185,13 +185,6 @@ export class Backfill extends Construct {
         'Until Firehose has written every entry up to the cut: the registry cache, its buffer and delivery',
       time: sfn.WaitTime.timestampPath('$.listAfter'),
     });
-    const partitionObjects = retried(
-      new tasks.LambdaInvoke(this, 'PartitionObjects', {
-        lambdaFunction: this.partitionFunction,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-      }),
-    );
     // What each batch of either map carries besides its object keys: the finished imports too,
     // so that the step reads only their history objects.
     const batchInput = {
@@ -201,42 +194,52 @@ export class Backfill extends Construct {
       'partitions.$': '$.partitionCount',
       'imports.$': '$.imports',
     };
-    const partitionArchive = new sfn.DistributedMap(this, 'PartitionArchive', {
-      comment: 'Each batch of archive objects split by (Source, userId) into the partitions',
-      label: 'PartitionArchive',
-      itemReader: new sfn.S3ObjectsItemReader({ bucket, prefix: ARCHIVE_OBJECTS_PREFIX }),
-      itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: objectsPerBatch, batchInput }),
-      mapExecutionType: sfn.StateMachineType.EXPRESS,
-      maxConcurrency: 100,
-      toleratedFailurePercentage: 0,
-      // The map run's results go to S3, not into the state: a long archive has many batches.
-      resultWriterV2: new sfn.ResultWriterV2({ bucket, prefix: MAP_RESULTS_PREFIX }),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    partitionArchive.itemProcessor(partitionObjects);
-    partitionArchive.addCatch(failed, { resultPath: '$.error' });
-
-    const partitionHistoryObjects = retried(
-      new tasks.LambdaInvoke(this, 'PartitionHistoryObjects', {
-        lambdaFunction: this.partitionFunction,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-      }),
+    /** A distributed map over the objects under a prefix, each batch split by the partition step. */
+    const partitionMap = (
+      id: string,
+      stepId: string,
+      comment: string,
+      prefix: string,
+      resultsPrefix: string,
+    ) => {
+      const map = new sfn.DistributedMap(this, id, {
+        comment,
+        label: id,
+        itemReader: new sfn.S3ObjectsItemReader({ bucket, prefix }),
+        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: objectsPerBatch, batchInput }),
+        mapExecutionType: sfn.StateMachineType.EXPRESS,
+        maxConcurrency: 100,
+        toleratedFailurePercentage: 0,
+        // The map run's results go to S3, not into the state: a long archive has many batches.
+        resultWriterV2: new sfn.ResultWriterV2({ bucket, prefix: resultsPrefix }),
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      map.itemProcessor(
+        retried(
+          new tasks.LambdaInvoke(this, stepId, {
+            lambdaFunction: this.partitionFunction,
+            payloadResponseOnly: true,
+            retryOnServiceExceptions: false,
+          }),
+        ),
+      );
+      map.addCatch(failed, { resultPath: '$.error' });
+      return map;
+    };
+    const partitionArchive = partitionMap(
+      'PartitionArchive',
+      'PartitionObjects',
+      'Each batch of archive objects split by (Source, userId) into the partitions',
+      ARCHIVE_OBJECTS_PREFIX,
+      MAP_RESULTS_PREFIX,
     );
-    const partitionHistory = new sfn.DistributedMap(this, 'PartitionHistory', {
-      comment:
-        "Each batch of history import objects split by (Source, userId) into the same partitions: the step keeps the finished imports' objects only",
-      label: 'PartitionHistory',
-      itemReader: new sfn.S3ObjectsItemReader({ bucket, prefix: HISTORY_PREFIX }),
-      itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: objectsPerBatch, batchInput }),
-      mapExecutionType: sfn.StateMachineType.EXPRESS,
-      maxConcurrency: 100,
-      toleratedFailurePercentage: 0,
-      resultWriterV2: new sfn.ResultWriterV2({ bucket, prefix: HISTORY_MAP_RESULTS_PREFIX }),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    partitionHistory.itemProcessor(partitionHistoryObjects);
-    partitionHistory.addCatch(failed, { resultPath: '$.error' });
+    const partitionHistory = partitionMap(
+      'PartitionHistory',
+      'PartitionHistoryObjects',
+      "Each batch of history import objects split by (Source, userId) into the same partitions: the step keeps the finished imports' objects only",
+      HISTORY_PREFIX,
+      HISTORY_MAP_RESULTS_PREFIX,
+    );
 
     const countPartition = retried(
       new tasks.LambdaInvoke(this, 'CountPartition', {
