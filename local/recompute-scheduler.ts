@@ -12,7 +12,7 @@ export interface RecomputeSchedulerOptions {
 }
 
 export interface RecomputeScheduler {
-  /** Drains the queue, then runs the recompute; runs never overlap. */
+  /** Drains the queue, then runs the recompute (a scheduled run does not drain); runs never overlap. */
   recomputeNow(request?: RecomputeRequest): Promise<RecomputeSummary>;
   /**
    * Stops the schedule without draining the queue; a run in progress gets `graceMs` to
@@ -25,8 +25,8 @@ export interface RecomputeScheduler {
 export function createRecomputeScheduler(options: RecomputeSchedulerOptions): RecomputeScheduler {
   let recomputing: Promise<RecomputeSummary> | undefined;
   let stopped = false;
-  const recomputeNow = async (request: RecomputeRequest = {}) => {
-    await options.drained();
+  const runOnce = async (request: RecomputeRequest, drain: boolean) => {
+    if (drain) await options.drained();
     while (recomputing) await recomputing.catch(() => undefined);
     if (stopped) throw new Error('the runtime is stopping: no recompute starts now');
     recomputing = options.run(request);
@@ -38,13 +38,15 @@ export function createRecomputeScheduler(options: RecomputeSchedulerOptions): Re
       recomputing = undefined;
     }
   };
+  const recomputeNow = (request: RecomputeRequest = {}) => runOnce(request, true);
+  // A scheduled run does not wait for the queue, as on AWS: under a steady load it would wait
+  // for ever. Periods whose entries still wait are held back by the ingest watermark instead.
   const timer =
     options.everyMs > 0
-      ? setInterval(
-          () =>
-            void recomputeNow().catch((error) => console.error('recompute failed; it runs again:', error)),
-          options.everyMs,
-        )
+      ? setInterval(() => {
+          if (recomputing || stopped) return;
+          void runOnce({}, false).catch((error) => console.error('recompute failed; it runs again:', error));
+        }, options.everyMs)
       : undefined;
   return {
     recomputeNow,

@@ -1,3 +1,10 @@
+import type { z } from 'zod';
+import type {
+  AnnotationItem as AnnotationItemSchema,
+  AnnotationList as AnnotationListSchema,
+  RemovedAnnotation as RemovedAnnotationSchema,
+} from '../../shared/use-cases/read-api/routes-annotations.js';
+import type { BacktestReport } from '../../shared/use-cases/read-api/routes-backtest.js';
 import type { VersionsResponse } from '../../shared/use-cases/read-api/routes-versions.js';
 import type {
   AlertList,
@@ -13,7 +20,21 @@ import type {
 import { accessToken } from './access-token.js';
 import { idToken, refreshAfterRefusal, signInRequired } from './sign-in.js';
 
-export type { VersionsResponse };
+export type { BacktestReport, VersionsResponse };
+
+/** A holiday or known event of the calendar, or an owner's annotation: a label over a span. */
+export type Annotation = z.infer<typeof AnnotationItemSchema>;
+/** The holidays, known events and annotations overlapping a range, by start. */
+export type AnnotationList = z.infer<typeof AnnotationListSchema>;
+export type RemovedAnnotation = z.infer<typeof RemovedAnnotationSchema>;
+/** What an owner sends to annotate a span: metrics and grains left out mean every metric, hour and day. */
+export interface NewAnnotation {
+  readonly label: string;
+  readonly from: string;
+  readonly to: string;
+  readonly metrics?: readonly string[];
+  readonly grains?: readonly string[];
+}
 
 /** The next generation's backfill: how far it has counted the archive. */
 export type BackfillStatus = NonNullable<VersionsResponse['backfill']>;
@@ -94,6 +115,11 @@ async function request<T>(
   return body as T;
 }
 
+/** What a form shows when a write fails: the API's own message (a 400's reason, a 403's group), else what failed. */
+export function failureMessage(error: unknown, doing: string): string {
+  return error instanceof ReadApiError ? error.message : `Could not ${doing}: ${(error as Error).message}`;
+}
+
 export const readApi = {
   metricTree: () => request<MetricTree>('metrics'),
   /** `version`: another definition version of the metric than the one shown. */
@@ -115,6 +141,20 @@ export const readApi = {
         body: JSON.stringify(body),
       },
     ),
+  /** The calendar's holidays and owners' annotations overlapping [from, to). */
+  annotations: (query: { from?: string; to?: string } = {}) => request<AnnotationList>('annotations', query),
+  annotate: (body: NewAnnotation) =>
+    request<Annotation>('annotations', {}, { method: 'POST', body: JSON.stringify(body) }),
+  /** A write: JSON like every other, so the runtime's cross-site guard lets it through. */
+  removeAnnotation: (id: string) =>
+    request<RemovedAnnotation>(
+      `annotations/${encodeURIComponent(id)}/remove`,
+      {},
+      { method: 'POST', body: JSON.stringify({}) },
+    ),
+  /** The detector replayed over the metric's stored history: alerts it would raise, a month. */
+  backtest: (id: string, query: { grain?: string } = {}) =>
+    request<BacktestReport>(`metrics/${encodeURIComponent(id)}/backtest`, query),
   quarantine: (days = 7) => request<QuarantineReport>('quarantine', { days: String(days) }),
   status: () => request<PipelineStatus>('status'),
   versions: () => request<VersionsResponse>('versions'),

@@ -1,8 +1,11 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { PeriodValue } from './api.js';
+import type { Annotation, PeriodValue } from './api.js';
 import { h } from './dom.js';
-import { formatValue, type MetricKind } from './format.js';
+import { formatTime, formatValue, type MetricKind } from './format.js';
+
+/** What a chart shades: a holiday, known event or annotation that applies to its metric and grain. */
+export type ChartAnnotation = Pick<Annotation, 'id' | 'label' | 'from' | 'to' | 'source'>;
 
 export interface TrendOptions {
   readonly points: readonly PeriodValue[];
@@ -12,6 +15,8 @@ export interface TrendOptions {
   /** A period to mark, e.g. the one an alert is about. */
   readonly highlight?: string | null;
   readonly height?: number;
+  /** Holidays and annotations of the metric at the chart's grain, drawn as shaded spans with their labels. */
+  readonly annotations?: readonly ChartAnnotation[];
 }
 
 const COLOURS = {
@@ -46,14 +51,125 @@ function highlightPlugin(index: number | undefined): uPlot.Plugin {
   };
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svgElement<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string | number>,
+  ...children: (Node | string)[]
+): SVGElementTagNameMap[K] {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  element.append(...children);
+  return element;
+}
+
+/** Half a period in seconds: a period's point sits at its start, its column is centred on it. */
+function halfPeriod(points: readonly Pick<PeriodValue, 'start' | 'end'>[]): number {
+  const first = points[0];
+  const length = first ? (Date.parse(first.end) - Date.parse(first.start)) / 1000 : 86_400;
+  return Number.isFinite(length) && length > 0 ? length / 2 : 43_200;
+}
+
+const LABEL_TOP = 12;
+const LABEL_LINE = 13;
+/** A rough width of a label's character at the label's size, to stack labels that would overlap. */
+const LABEL_CHAR = 6.2;
+
+/** The span a chart annotation covers, in words: its tooltip. */
+function annotationTitle(annotation: ChartAnnotation): string {
+  const from = formatTime(annotation.from);
+  const to = formatTime(annotation.to);
+  const what = annotation.source === 'calendar' ? 'holiday or known event' : 'annotation';
+  return `${annotation.label} (${what}): ${from} to ${to}`;
+}
+
+/**
+ * Shades each annotation's span over the plot, in an SVG layer on uPlot's overlay, with
+ * its label along the top and a tooltip; redrawn with the chart (resizes, zooms). A
+ * period's column runs half a period either side of its point, as the highlight's does,
+ * so a span over a period covers that period's column.
+ */
+function annotationsPlugin(annotations: readonly ChartAnnotation[], half: number): uPlot.Plugin {
+  const layer = svgElement('svg', { class: 'chart-annotations', 'data-testid': 'chart-annotations' });
+  const draw = (chart: uPlot) => {
+    const width = chart.bbox.width / uPlot.pxRatio;
+    const height = chart.bbox.height / uPlot.pxRatio;
+    layer.setAttribute('width', width.toFixed(1));
+    layer.setAttribute('height', height.toFixed(1));
+    const rowEnds: number[] = [];
+    const spans = annotations.flatMap((annotation) => {
+      const start = chart.valToPos(Date.parse(annotation.from) / 1000 - half, 'x');
+      const end = chart.valToPos(Date.parse(annotation.to) / 1000 - half, 'x');
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end <= 0 || start >= width) return [];
+      const left = Math.max(0, start);
+      const right = Math.min(width, Math.max(end, left + 2));
+      const labelWidth = annotation.label.length * LABEL_CHAR + 6;
+      // The first line whose labels end before this one starts; a new line under them otherwise.
+      let row = rowEnds.findIndex((rowEnd) => rowEnd < left);
+      if (row < 0) row = rowEnds.length;
+      rowEnds[row] = left + labelWidth;
+      const flip = left + labelWidth > width;
+      const text = svgElement(
+        'text',
+        {
+          class: 'chart-annotation-label',
+          'data-annotation': annotation.id,
+          x: (flip ? right - 3 : left + 3).toFixed(1),
+          y: LABEL_TOP + row * LABEL_LINE,
+          'text-anchor': flip ? 'end' : 'start',
+        },
+        annotation.label,
+      );
+      return [
+        svgElement(
+          'g',
+          { class: `chart-annotation chart-annotation-${annotation.source}` },
+          svgElement('title', {}, annotationTitle(annotation)),
+          svgElement('rect', {
+            'data-annotation': annotation.id,
+            'data-source': annotation.source,
+            x: left.toFixed(1),
+            y: 0,
+            width: (right - left).toFixed(1),
+            height: height.toFixed(1),
+          }),
+          text,
+        ),
+      ];
+    });
+    layer.replaceChildren(...spans);
+  };
+  return {
+    hooks: {
+      // Under the cursor's lines and points, which uPlot keeps in the same overlay.
+      ready: (chart: uPlot) => chart.over.prepend(layer),
+      draw,
+    },
+  };
+}
+
+/** The chart's accessible name, with the marked spans (a chart is one image to a screen reader). */
+function chartLabel(name: string, annotations: readonly ChartAnnotation[]): string {
+  return annotations.length === 0
+    ? name
+    : `${name}; marked: ${annotations.map((annotation) => annotation.label).join(', ')}`;
+}
+
 /**
  * A metric's series: the value, the expected value inside its band, deviating periods
  * marked in red, and the target as a line. Resizes with its container.
  */
 export function trendChart(options: TrendOptions): HTMLElement {
   const { points, kind } = options;
-  const container = h('div', { class: 'chart', role: 'img', 'aria-label': 'Trend with expected band' });
+  const annotations = options.annotations ?? [];
+  const container = h('div', {
+    class: 'chart',
+    role: 'img',
+    'aria-label': chartLabel('Trend with expected band', annotations),
+  });
   if (points.length === 0) return container;
+  const half = halfPeriod(points);
   const xs = points.map((point) => Date.parse(point.start) / 1000);
   const data: uPlot.AlignedData = [
     xs,
@@ -98,9 +214,13 @@ export function trendChart(options: TrendOptions): HTMLElement {
     ],
     bands: [{ series: [1, 2], fill: COLOURS.band }],
     axes: [{}, { values: (_, splits) => splits.map((split) => formatValue(split, kind)), size: 70 }],
-    scales: { x: { time: true } },
+    // Half a period of room either side: the first and last periods' columns show whole.
+    scales: { x: { time: true, range: (_, min, max) => [min - half, max + half] } },
     legend: { show: true },
-    plugins: [highlightPlugin(highlight >= 0 ? highlight : undefined)],
+    plugins: [
+      highlightPlugin(highlight >= 0 ? highlight : undefined),
+      ...(annotations.length > 0 ? [annotationsPlugin(annotations, half)] : []),
+    ],
   };
   return mount(chartOptions, data, container);
 }
@@ -153,12 +273,17 @@ export function versionChart(options: {
   readonly other: VersionLine;
   readonly kind: MetricKind;
   readonly height?: number;
+  readonly annotations?: readonly ChartAnnotation[];
 }): HTMLElement {
   const { shown, other, kind } = options;
+  const annotations = options.annotations ?? [];
   const container = h('div', {
     class: 'chart',
     role: 'img',
-    'aria-label': `${shown.label} against ${other.label}; the table below has the same numbers`,
+    'aria-label': chartLabel(
+      `${shown.label} against ${other.label}; the table below has the same numbers`,
+      annotations,
+    ),
   });
   const rows = alignedPeriods(shown.points, other.points);
   if (rows.length === 0) return container;
@@ -189,6 +314,10 @@ export function versionChart(options: {
     axes: [{}, { values: (_, splits) => splits.map((split) => formatValue(split, kind)), size: 70 }],
     scales: { x: { time: true } },
     legend: { show: true },
+    plugins:
+      annotations.length > 0
+        ? [annotationsPlugin(annotations, halfPeriod([...shown.points, ...other.points]))]
+        : [],
   };
   return mount(chartOptions, data, container);
 }

@@ -33,6 +33,11 @@ export function notice(kind: 'loading' | 'empty' | 'error', message: string, ...
   );
 }
 
+/** Where a form says why the API refused it; empty (and hidden) until then. */
+export function formError(): HTMLParagraphElement {
+  return h('p', { class: 'form-error', role: 'alert' });
+}
+
 /** A labelled select whose choice the caller puts in the URL. */
 export function picker(
   label: string,

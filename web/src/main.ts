@@ -34,7 +34,7 @@ function viewFor(route: Route): { name: string; title: string; render: () => Pro
       return {
         name: 'overview',
         title: route.segments[1] ?? 'Metric',
-        render: () => metricDetailView(route),
+        render: () => metricDetailView(route, () => void render('refresh')),
       };
     case 'funnels':
       return { name: 'funnels', title: 'Funnels', render: () => funnelView(route) };

@@ -1,6 +1,6 @@
-import { type AlertList, type AlertSummary, ReadApiError, readApi } from '../api.js';
+import { type AlertList, type AlertSummary, failureMessage, readApi } from '../api.js';
 import { definitionVersions } from '../definition-versions.js';
-import { h, notice } from '../dom.js';
+import { formError, h, notice } from '../dom.js';
 import {
   formatChange,
   formatRate,
@@ -53,6 +53,12 @@ const HISTORICAL_NOTE = 'found in the past by a backfill or an import: kept as h
 const HISTORICAL_TITLE =
   'A deviation in a period that had settled before this version of the metric was shown: kept as history, never paged.';
 
+const LEVEL_SHIFT_TITLE =
+  'Several settled periods in a row outside the band on the same side: the expected value follows the new level from here on.';
+const QUIET_NOTE = 'not paged (marked period)';
+const QUIET_TITLE =
+  'A deviation in a period a holiday or an annotation marks, of a metric that does not page for marked periods: kept and shown, never sent.';
+
 /** The metric detail an alert is about, with its period marked; works on any origin. */
 export function alertHref(alert: AlertSummary): string {
   return GRAINS.has(alert.grain)
@@ -86,7 +92,7 @@ function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
     h('option', { value: '' }, 'not judged'),
     ...VERDICTS.map(([value, label]) => h('option', { value }, label)),
   );
-  const message = h('p', { class: 'form-error', role: 'alert' });
+  const message = formError();
   const submit = h('button', { type: 'submit' }, 'Acknowledge');
   return h(
     'form',
@@ -107,10 +113,7 @@ function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
           localStorage.setItem(BY_KEY, by.value.trim());
           onDone();
         } catch (error) {
-          message.textContent =
-            error instanceof ReadApiError
-              ? error.message
-              : `Could not acknowledge: ${(error as Error).message}`;
+          message.textContent = failureMessage(error, 'acknowledge');
           submit.disabled = false;
         }
       },
@@ -153,9 +156,10 @@ function alertCard(
   return h(
     'li',
     {
-      class: `alert alert-${alert.state}${alert.historical ? ' alert-historical' : ''}`,
+      class: `alert alert-${alert.state}${alert.historical ? ' alert-historical' : ''}${alert.quiet ? ' alert-marked-quiet' : ''}`,
       'data-alert-id': alert.alertId,
       'data-state': alert.state,
+      'data-kind': alert.kind,
       'data-historical': String(alert.historical),
     },
     h(
@@ -167,6 +171,13 @@ function alertCard(
             'span',
             { class: 'badge badge-historical', 'data-testid': 'alert-historical', title: HISTORICAL_TITLE },
             'historical',
+          )
+        : null,
+      alert.kind === 'level_shift'
+        ? h(
+            'span',
+            { class: 'badge badge-level-shift', 'data-testid': 'alert-kind', title: LEVEL_SHIFT_TITLE },
+            'Level shift',
           )
         : null,
       alert.severity ? h('span', { class: `badge badge-${alert.severity}` }, alert.severity) : null,
@@ -181,6 +192,9 @@ function alertCard(
         isTarget ? `target, review ${alert.period}` : `${alert.grain} ${alert.period}`,
       ),
       versionNote(alert, shownVersions),
+      alert.marks.map((mark) =>
+        h('span', { class: 'tag tag-mark', 'data-testid': 'alert-mark', title: 'Marks this period' }, mark),
+      ),
       h('span', { class: 'muted alert-raised' }, `raised ${formatTime(alert.raisedAt)}`),
     ),
     isTarget && alert.target
@@ -207,6 +221,12 @@ function alertCard(
       { class: 'muted' },
       `Owner: ${alert.owner.name} <${alert.owner.contact}>`,
       alert.historical ? ` · ${HISTORICAL_NOTE}` : '',
+      alert.quiet
+        ? [
+            ' · ',
+            h('span', { class: 'alert-quiet', 'data-testid': 'alert-quiet', title: QUIET_TITLE }, QUIET_NOTE),
+          ]
+        : null,
     ),
     // A target's pace has no child metrics to blame; a deviation names them, ranked.
     !isTarget && alert.contributors.length > 0

@@ -1,3 +1,4 @@
+import { chartAnnotations, readAnnotations } from '../annotations.js';
 import { readApi, readCatalogue } from '../api.js';
 import { backfillDetail } from '../backfill-progress.js';
 import { trendChart } from '../charts.js';
@@ -6,6 +7,7 @@ import { h, notice, picker } from '../dom.js';
 import { formatChange, formatValue, STATUS_LABEL } from '../format.js';
 import { href, type Route } from '../router.js';
 import { serverTime } from '../server-clock.js';
+import { annotationSection } from './annotations.js';
 import { comparedVersion, versionComparison } from './version-comparison.js';
 
 const DAY_MS = 86_400_000;
@@ -19,8 +21,11 @@ export const RANGES: readonly { readonly days: string; readonly label: string }[
   { days: '365', label: 'Last year' },
 ];
 
-/** One metric: its series with the expected band, deviations, target, and grain and range pickers. */
-export async function metricDetailView(route: Route): Promise<HTMLElement> {
+/**
+ * One metric: its series with the expected band, deviations, target, the holidays and
+ * annotations of its range, and grain and range pickers. `refresh` redraws it after a write.
+ */
+export async function metricDetailView(route: Route, refresh: () => void = () => {}): Promise<HTMLElement> {
   const id = route.segments[1] ?? '';
   const [tree, catalogue] = await Promise.all([readApi.metricTree(), readCatalogue()]);
   const metric = tree.metrics.find((candidate) => candidate.id === id);
@@ -48,6 +53,14 @@ export async function metricDetailView(route: Route): Promise<HTMLElement> {
           .catch((error: unknown): Error => (error instanceof Error ? error : new Error(String(error))))
       : undefined,
   ]);
+  // Once per render, for the range the series covers: the chart, the comparison and the list.
+  const [annotations, backtest] = await Promise.all([
+    readAnnotations({ from: series.from, to: series.to }),
+    // What tuning needs: how often the metric would page at its sensitivity. Optional: the
+    // page stands without it.
+    readApi.backtest(metric.id, { grain: metric.grain }).catch(() => undefined),
+  ]);
+  const marked = chartAnnotations(annotations, metric.id, grain);
   const go = (query: Record<string, string | undefined>) => {
     location.hash = href(['metrics', metric.id], {
       grain,
@@ -107,6 +120,13 @@ export async function metricDetailView(route: Route): Promise<HTMLElement> {
         ? ` · target ${formatValue(metric.target.value, metric.kind)} by ${metric.target.by}`
         : '',
     ),
+    backtest
+      ? h(
+          'p',
+          { class: 'meta', 'data-testid': 'alert-rate' },
+          `Alerts at sensitivity ${backtest.sensitivity}: ${backtest.alertsPerMonth} a month at ${backtest.grain} grain (${backtest.alerts.length} in the last ${backtest.monthSpan} months, replayed by the detector over its stored history${backtest.quiet.length > 0 ? `; ${backtest.quiet.length} more on marked periods, not paged` : ''})`,
+        )
+      : '',
     backfillDetail(metric, registry?.backfill),
     h(
       'div',
@@ -142,7 +162,14 @@ export async function metricDetailView(route: Route): Promise<HTMLElement> {
       : null,
     points.length === 0
       ? notice('empty', 'No periods with a rollup in this range yet.')
-      : trendChart({ points, kind: metric.kind, target: metric.target?.value ?? null, highlight }),
+      : trendChart({
+          points,
+          kind: metric.kind,
+          target: metric.target?.value ?? null,
+          highlight,
+          annotations: marked,
+        }),
+    annotationSection({ metric, grain, annotations, onChange: refresh }),
     points.length === 0
       ? null
       : h(
@@ -172,6 +199,7 @@ export async function metricDetailView(route: Route): Promise<HTMLElement> {
           other,
           backfill: registry?.backfill ?? null,
           onChoose: (value) => go({ compare: value }),
+          annotations: marked,
         })
       : null,
   );

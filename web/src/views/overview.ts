@@ -1,4 +1,12 @@
-import { type BackfillStatus, type MetricNode, type MetricSeries, type MetricTree, readApi } from '../api.js';
+import { chartAnnotations, readAnnotations } from '../annotations.js';
+import {
+  type Annotation,
+  type BackfillStatus,
+  type MetricNode,
+  type MetricSeries,
+  type MetricTree,
+  readApi,
+} from '../api.js';
 import { backfillBadge } from '../backfill-progress.js';
 import { sparkline, trendChart } from '../charts.js';
 import { definitionVersions } from '../definition-versions.js';
@@ -10,7 +18,12 @@ import { metricStatus, relativeChange, settledPoints } from './metric-status.js'
 /** Tree nodes the reader opened stay open across refreshes. */
 const expanded = new Set<string>();
 
-function headline(metric: MetricNode, series: MetricSeries, backfill: BackfillStatus | null): HTMLElement {
+function headline(
+  metric: MetricNode,
+  series: MetricSeries,
+  backfill: BackfillStatus | null,
+  annotations: readonly Annotation[],
+): HTMLElement {
   const points = series.points;
   const latest = points.at(-1);
   const current = latest && !latest.settled ? latest : undefined;
@@ -76,7 +89,13 @@ function headline(metric: MetricNode, series: MetricSeries, backfill: BackfillSt
         : null,
     ),
     points.length > 0
-      ? trendChart({ points, kind: metric.kind, target: metric.target?.value ?? null, height: 220 })
+      ? trendChart({
+          points,
+          kind: metric.kind,
+          target: metric.target?.value ?? null,
+          height: 220,
+          annotations,
+        })
       : notice('empty', 'No periods computed yet: the first recompute has not covered this metric.'),
   );
 }
@@ -194,11 +213,20 @@ export async function overviewView(): Promise<HTMLElement> {
   const byId = new Map(tree.metrics.map((metric) => [metric.id, metric]));
   const northStar = byId.get(tree.northStar);
   const backfill = definitionVersions()?.backfill ?? null;
+  const headlineSeries = northStar ? seriesOf.get(northStar.id) : undefined;
+  // Once per render, for the headline chart's range; without them the chart is drawn unmarked.
+  const annotations = headlineSeries
+    ? chartAnnotations(
+        await readAnnotations({ from: headlineSeries.from, to: headlineSeries.to }),
+        headlineSeries.metric.id,
+        headlineSeries.grain,
+      )
+    : [];
   return h(
     'div',
     { class: 'view view-overview', 'data-view': 'overview' },
-    northStar
-      ? headline(northStar, seriesOf.get(northStar.id)!, backfill)
+    northStar && headlineSeries
+      ? headline(northStar, headlineSeries, backfill, annotations)
       : notice('empty', 'No north star configured.'),
     h(
       'section',

@@ -1,5 +1,5 @@
 import type { BackfillStatus, MetricNode, MetricSeries } from '../api.js';
-import { alignedPeriods, versionChart } from '../charts.js';
+import { alignedPeriods, type ChartAnnotation, versionChart } from '../charts.js';
 import type { MetricVersion } from '../definition-versions.js';
 import { h, notice, picker } from '../dom.js';
 import { formatChange, formatTime, formatValue, VERSION_STATE_LABEL } from '../format.js';
@@ -46,6 +46,8 @@ export interface VersionComparisonOptions {
   readonly other: MetricSeries | Error;
   readonly backfill: BackfillStatus | null;
   readonly onChoose: (versionId: string) => void;
+  /** The holidays and annotations the metric's charts shade at this grain. */
+  readonly annotations?: readonly ChartAnnotation[];
 }
 
 /** Old against new: the shown version and another one of the same metric, over the same periods. */
@@ -96,7 +98,14 @@ export function versionComparison(options: VersionComparisonOptions): HTMLElemen
     partial,
     other instanceof Error
       ? notice('error', `Could not read version ${compared.id}: ${other.message}`)
-      : comparison(shown, other, { shownLabel, otherLabel, kind, title: metric.title, grain: options.grain }),
+      : comparison(shown, other, {
+          shownLabel,
+          otherLabel,
+          kind,
+          title: metric.title,
+          grain: options.grain,
+          annotations: options.annotations ?? [],
+        }),
     versionList(options.versions),
   );
 }
@@ -104,7 +113,14 @@ export function versionComparison(options: VersionComparisonOptions): HTMLElemen
 function comparison(
   shown: MetricSeries,
   other: MetricSeries,
-  labels: { shownLabel: string; otherLabel: string; kind: MetricNode['kind']; title: string; grain: string },
+  labels: {
+    shownLabel: string;
+    otherLabel: string;
+    kind: MetricNode['kind'];
+    title: string;
+    grain: string;
+    annotations: readonly ChartAnnotation[];
+  },
 ): HTMLElement {
   const { kind } = labels;
   const rows = alignedPeriods(shown.points, other.points);
@@ -119,6 +135,7 @@ function comparison(
         shown: { label: labels.shownLabel, points: shown.points },
         other: { label: labels.otherLabel, points: other.points },
         kind,
+        annotations: labels.annotations,
       }),
     ),
     h(
