@@ -1,33 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import { defineConfig } from '../../shared/domain/config/define.js';
-import { parseConfig } from '../../shared/domain/config/validate.js';
 import type { Rollup } from '../../shared/domain/rollup.js';
 import { periodBounds, periodKey } from '../../shared/domain/time/periods.js';
 import type { BacktestReport } from '../../shared/use-cases/read-api/routes-backtest.js';
 import { alertOf } from '../../shared/use-cases/recompute/deviation-alerts.js';
+import { dailySignups } from '../support/weekly-signups.js';
 import { runCli } from './cli-runner.js';
 
-const config = parseConfig(
-  defineConfig({
-    timeZone: 'UTC',
-    grains: ['day'],
-    trackingPlan: { events: { signed_up: {} } },
-    calendar: [{ label: 'Summer holiday', date: '2026-07-23' }],
-    metrics: {
-      daily_signups: {
-        kind: 'count',
-        title: 'Daily sign-ups',
-        definition: 'Sign-ups in the day.',
-        events: ['signed_up'],
-        grain: 'day',
-        cadence: 'daily',
-        owner: { name: 'Growth', contact: 'growth@example.com' },
-      },
-    },
-    northStar: 'daily_signups',
-  }),
-);
+const config = dailySignups({
+  timeZone: 'UTC',
+  grains: ['day'],
+  calendar: [{ label: 'Summer holiday', date: '2026-07-23' }],
+});
 const DAY = 86_400_000;
 /** Monday 2026-06-01: twelve weeks of stored days from here, long settled. */
 const FIRST = Date.parse('2026-06-01T00:00:00Z');

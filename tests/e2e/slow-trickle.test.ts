@@ -1,10 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import type { BusEvent } from '../../local/event-bus.js';
 import { startRuntime } from '../../local/runtime.js';
-import { defineConfig } from '../../shared/domain/config/define.js';
-import { parseConfig } from '../../shared/domain/config/validate.js';
 import type { TestEvent } from '../support/entries.js';
 import { sendBatches } from '../support/sampled-events.js';
+import { dailySignups } from '../support/weekly-signups.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -12,25 +11,7 @@ const HOUR = 3_600_000;
 const FIRST = Date.parse('2026-10-05T00:00:00Z');
 const INCIDENT = 35;
 
-const config = parseConfig(
-  defineConfig({
-    grains: ['day'],
-    maxLateness: 'P60D',
-    trackingPlan: { events: { signed_up: {} } },
-    metrics: {
-      daily_signups: {
-        kind: 'count',
-        title: 'Daily sign-ups',
-        definition: 'Sign-ups in the day.',
-        events: ['signed_up'],
-        grain: 'day',
-        cadence: 'daily',
-        owner: { name: 'Growth', contact: 'growth@example.com' },
-      },
-    },
-    northStar: 'daily_signups',
-  }),
-);
+const config = dailySignups({ grains: ['day'], maxLateness: 'P60D' });
 
 const signups = (day: number, count: number, from = 0): TestEvent[] =>
   Array.from({ length: count }, (_, i) => ({

@@ -25,3 +25,25 @@ export function weeklySignups(extra: Partial<Parameters<typeof defineConfig>[0]>
   );
   return compileConfig(config);
 }
+
+/** One count of sign-ups a day, its own north star; `extra` adds to the configuration (grains, calendar, lateness). */
+export function dailySignups(extra: Partial<Parameters<typeof defineConfig>[0]> = {}): NorthstarConfig {
+  return parseConfig(
+    defineConfig({
+      trackingPlan: { events: { signed_up: {} } },
+      metrics: {
+        daily_signups: {
+          kind: 'count',
+          title: 'Daily sign-ups',
+          definition: 'Sign-ups in the day.',
+          events: ['signed_up'],
+          grain: 'day',
+          cadence: 'daily',
+          owner: { name: 'Growth', contact: 'growth@example.com' },
+        },
+      },
+      northStar: 'daily_signups',
+      ...extra,
+    }),
+  );
+}

@@ -1,6 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { defineConfig } from '../../../shared/domain/config/define.js';
-import { parseConfig } from '../../../shared/domain/config/validate.js';
 import { compileConfig } from '../../../shared/domain/engine/compiled-config.js';
 import type { Rollup } from '../../../shared/domain/rollup.js';
 import { periodBounds, periodKey } from '../../../shared/domain/time/periods.js';
@@ -8,28 +6,14 @@ import type { AlertVerdict } from '../../../shared/ports/alerts.js';
 import { backtestMetric } from '../../../shared/use-cases/backtest/backtest-metric.js';
 import { alertOf } from '../../../shared/use-cases/recompute/deviation-alerts.js';
 import { memoryStores } from '../../support/memory-stores.js';
+import { dailySignups } from '../../support/weekly-signups.js';
 
 const compiled = compileConfig(
-  parseConfig(
-    defineConfig({
-      timeZone: 'UTC',
-      grains: ['day', 'week'],
-      trackingPlan: { events: { signed_up: {} } },
-      calendar: [{ label: 'Summer holiday', date: '2026-07-23' }],
-      metrics: {
-        daily_signups: {
-          kind: 'count',
-          title: 'Daily sign-ups',
-          definition: 'Sign-ups in the day.',
-          events: ['signed_up'],
-          grain: 'day',
-          cadence: 'daily',
-          owner: { name: 'Growth', contact: 'growth@example.com' },
-        },
-      },
-      northStar: 'daily_signups',
-    }),
-  ),
+  dailySignups({
+    timeZone: 'UTC',
+    grains: ['day', 'week'],
+    calendar: [{ label: 'Summer holiday', date: '2026-07-23' }],
+  }),
 );
 const defId = compiled.defIds['metric:daily_signups']!;
 const DAY = 86_400_000;
