@@ -1,17 +1,14 @@
-import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { z } from 'zod';
-import { type Runtime, startRuntime } from '../../local/runtime.js';
-import { eventBridgeClient } from '../../shared/compose/clients.js';
+import type { Runtime } from '../../local/runtime.js';
 import type { DeviationAlert } from '../../shared/domain/alerts/deviation-alert.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
-import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import type { AnnotationList } from '../../shared/use-cases/read-api/routes-annotations.js';
 import type { AlertList, MetricSeries } from '../../shared/use-cases/read-api/schemas.js';
-import { FIRST_MONDAY, smallProductWeek, WEEKS, wednesday } from '../support/small-product.js';
+import { WEEKS, wednesday } from '../support/small-product.js';
 import { type Browser, launchChromium } from './chromium.js';
-import { FIXTURE_NOW, fixtureConfig } from './fixture.js';
+import { FIXTURE_NOW, type FixtureRuntime, fixtureConfig, startFixtureRuntime } from './fixture.js';
 
 type Annotations = z.infer<typeof AnnotationList>;
 /** Each test drives the page through several views and writes. */
@@ -33,6 +30,7 @@ const config = parseConfig({
   calendar: [{ label: HOLIDAY, date: HOLIDAY_DAY.slice(5) }],
 });
 
+let fixture: FixtureRuntime | undefined;
 let runtime: Runtime;
 let browser: Browser;
 let page: Page;
@@ -57,37 +55,6 @@ async function open(hash: string, view: string): Promise<void> {
   await page.goto(`${url}/${hash}`);
   await page.locator(`[data-view="${view}"]`).waitFor();
   await page.locator('#live').uncheck();
-}
-
-/** Five weeks of the small product, each recomputed once settled, on a runtime with a fixed clock. */
-async function startRuntimeWithHistory(): Promise<Runtime> {
-  let now = FIRST_MONDAY;
-  const started = await startRuntime({ config, port: 0, clock: () => now, recomputeEveryMs: 0 });
-  const apps = eventBridgeClient(started.url);
-  try {
-    for (let week = 0; week < WEEKS; week++) {
-      now = wednesday(week) + 12 * HOUR;
-      const entries: PutEventsRequestEntry[] = [
-        {
-          Source: 'app.web',
-          DetailType: BATCH_DETAIL_TYPE,
-          Detail: JSON.stringify({ events: smallProductWeek(week) }),
-        },
-      ];
-      const answer = await apps.send(new PutEventsCommand({ Entries: entries }));
-      if ((answer.FailedEntryCount ?? 0) > 0)
-        throw new Error(`PutEvents refused ${answer.FailedEntryCount} entries`);
-      await started.drained();
-      now = week === WEEKS - 1 ? FIXTURE_NOW : FIRST_MONDAY + (week + 1) * 7 * DAY + HOUR + MINUTE;
-      await started.recomputeNow();
-    }
-  } catch (error) {
-    await started.stop();
-    throw error;
-  } finally {
-    apps.destroy();
-  }
-  return started;
 }
 
 /** A day alert of daily_visits, as the recompute records one. */
@@ -120,13 +87,17 @@ function dayAlert(day: string, fields: Partial<DeviationAlert>): DeviationAlert 
 }
 
 beforeAll(async () => {
-  const [started, launched] = await Promise.allSettled([startRuntimeWithHistory(), launchChromium()]);
+  const [started, launched] = await Promise.allSettled([
+    startFixtureRuntime({ config, badEntries: false }),
+    launchChromium(),
+  ]);
   if (started.status === 'rejected' || launched.status === 'rejected') {
     if (started.status === 'fulfilled') await started.value.stop();
     if (launched.status === 'fulfilled') await launched.value.close();
     throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason;
   }
-  runtime = started.value;
+  fixture = started.value;
+  runtime = fixture.runtime;
   browser = launched.value;
   url = runtime.url;
   page = await browser.context.newPage();
@@ -135,7 +106,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await runtime?.stop();
+  await fixture?.stop();
 });
 
 const spans = (selector = '[data-view=metric] [data-testid=chart-annotations]') =>

@@ -1,6 +1,7 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { eventBridgeClient } from '../../shared/compose/clients.js';
+import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import {
@@ -64,10 +65,18 @@ export interface FixtureRuntime {
  * PutEvents endpoint with the real EventBridge client, each week recomputed once settled.
  * With a `token`, the runtime requires it and the client signs with it.
  */
-export async function startFixtureRuntime(options: { token?: string } = {}): Promise<FixtureRuntime> {
+export async function startFixtureRuntime(
+  options: {
+    token?: string;
+    /** In place of the fixture's configuration (with a calendar, say). */
+    config?: NorthstarConfig;
+    /** The last week also sends entries the plan refuses, for the quarantine page. @default true */
+    badEntries?: boolean;
+  } = {},
+): Promise<FixtureRuntime> {
   let now = FIRST_MONDAY;
   const runtime = await startRuntime({
-    config: fixtureConfig,
+    config: options.config ?? fixtureConfig,
     port: 0,
     clock: () => now,
     recomputeEveryMs: 0,
@@ -83,7 +92,7 @@ export async function startFixtureRuntime(options: { token?: string } = {}): Pro
           DetailType: BATCH_DETAIL_TYPE,
           Detail: JSON.stringify({ events: smallProductWeek(week) }),
         },
-        ...(week === WEEKS - 1 ? badEntries() : []),
+        ...(week === WEEKS - 1 && options.badEntries !== false ? badEntries() : []),
       ];
       const answer = await apps.send(new PutEventsCommand({ Entries: entries }));
       if ((answer.FailedEntryCount ?? 0) > 0)
