@@ -86,13 +86,14 @@ describe('docs/configuration.md', () => {
   });
 
   test('Recompute settings: It should give the band of its countNoise example', () => {
-    // "With an expected 16 sign-ups a day and the default 2 ... 8 to 24 ... the 10% floor alone
-    // would give 14.4 to 17.6", and the count noise term is the wider one below 400.
+    // "With an expected 16 sign-ups a day and the default 3 ... 4 to 28 ... the 10% floor alone
+    // would give 14.4 to 17.6", and the count noise term is the wider one below 900.
     const steady = [16, 16, 16, 16, 16, 16, 16, 16];
-    expect(doc).toContain('day of 8 to 24 sign-ups is normal');
-    expect(expectedBand(steady, { countNoise: 2 })).toMatchObject({ lower: 8, upper: 24 });
+    expect(doc).toContain('day of 4 to 28 sign-ups is normal');
+    const countNoise = RecomputeSettings.parse({}).countNoise;
+    expect(expectedBand(steady, { countNoise })).toMatchObject({ lower: 4, upper: 28 });
     const floorOnly = expectedBand(steady, { countNoise: 0 });
     expect(floorOnly.state === 'ready' && [floorOnly.lower, floorOnly.upper]).toEqual([14.4, 17.6]);
-    expect(expectedBand(Array(8).fill(400), { countNoise: 2 })).toMatchObject({ lower: 360, upper: 440 });
+    expect(expectedBand(Array(8).fill(900), { countNoise })).toMatchObject({ lower: 810, upper: 990 });
   });
 });

@@ -51,7 +51,7 @@ describe('local runtime: the schedule it reports and the links it sends', () => 
   });
 
   test('It should link deviation alerts to the dashboard it serves on the port it was given', async () => {
-    // Prepare: four steady weeks of 10 sign-ups on the weekday of the day before yesterday,
+    // Prepare: four steady weeks of 20 sign-ups on the weekday of the day before yesterday,
     // then that day with one sign-up. Not yesterday: it settles only an hour after midnight.
     const today = Math.floor(Date.now() / DAY) * DAY;
     const day = today - 2 * DAY;
@@ -66,7 +66,7 @@ describe('local runtime: the schedule it reports and the links it sends', () => 
         period,
         start,
         end,
-        value: 10,
+        value: 20,
         expected: null,
         lower: null,
         upper: null,

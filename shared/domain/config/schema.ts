@@ -173,9 +173,10 @@ export const RecomputeSettings = z.strictObject({
   /**
    * Least band half width of count and distinct-user metrics, in multiples of
    * sqrt(expected): the counting noise of a steady process, so small counts do not alert
-   * on chance. 0 turns it off.
+   * on chance. 0 turns it off. 3 is the band's own three sigmas: the MAD of a few history
+   * values is a noisy estimate of a count's spread, its counting noise is not.
    */
-  countNoise: z.number().min(0).max(10).default(2),
+  countNoise: z.number().min(0).max(10).default(3),
   /**
    * Earlier periods a period's expectation is drawn from, per grain: the same hour of the
    * same weekday in as many previous weeks, the same weekday in as many previous weeks, the
@@ -197,11 +198,11 @@ export const RecomputeSettings = z.strictObject({
   bandScale: z
     .strictObject({
       hour: z.number().min(0.1).max(10).default(2),
-      day: z.number().min(0.1).max(10).default(1.25),
+      day: z.number().min(0.1).max(10).default(1),
       week: z.number().min(0.1).max(10).default(1),
       month: z.number().min(0.1).max(10).default(1),
     })
-    .default({ hour: 2, day: 1.25, week: 1, month: 1 }),
+    .default({ hour: 2, day: 1, week: 1, month: 1 }),
   /**
    * Consecutive settled periods outside the band on the same side that make a level shift:
    * one `Metric Level Shift` alert, then the expectation follows the new level. 0 turns it off.

@@ -19,6 +19,13 @@ export interface LevelShift {
   readonly since: number;
   readonly scale?: number;
   readonly offset?: number;
+  /**
+   * The fit behind `scale` or `offset`: the sum of the values of the periods since the shift
+   * began, of what the old level expected of them, and how many they are. Each period of the
+   * first seasonal cycle after the shift (while every history period predates it) adds to it,
+   * so a level fitted from its first few periods is refitted from a whole cycle.
+   */
+  readonly fit?: { readonly observed: number; readonly baseline: number; readonly periods: number };
 }
 
 /** A period as the detector reads it back: its value, whether a calendar or annotation marks it, and its judgement. */
@@ -98,6 +105,7 @@ export function judgePeriod(input: DetectorInput): Judgement {
     .slice(0, input.historyCount)
     .filter((period) => period !== undefined);
   const oldest = Math.min(...kept.map((period) => period!.start));
+  const newest = Math.max(...kept.map((period) => period!.start));
   // A shift older than every history period no longer moves anything.
   const level = inherited.filter((shift) => shift.since > oldest);
   const values = kept.map((period) =>
@@ -107,7 +115,12 @@ export function judgePeriod(input: DetectorInput): Judgement {
   );
   const band = expectedBand(values, input.band);
   const verdict = input.settled ? classify(input.value, band) : undefined;
-  const none = { band, verdict, level, shift: false };
+  const none = {
+    band,
+    verdict,
+    level: input.settled && input.marks.length === 0 ? refitted(level, input, band, newest) : level,
+    shift: false,
+  };
   if (
     input.shiftPeriods <= 0 ||
     verdict?.status !== 'deviating' ||
@@ -129,10 +142,53 @@ export function judgePeriod(input: DetectorInput): Judgement {
   if (!same || run.length < input.shiftPeriods - 1) return none;
   const periods = [current, ...(run as JudgedPeriod[])];
   const since = run.length > 0 ? run.at(-1)!.start : input.start;
+  const fit = {
+    observed: periods.reduce((sum, period) => sum + period.value!, 0),
+    baseline: periods.reduce((sum, period) => sum + period.expected!, 0),
+    periods: periods.length,
+  };
   const shift: LevelShift = periods.every((period) => (period.expected ?? 0) > 0)
-    ? { since, scale: median(periods.map((period) => period.value! / period.expected!)) }
-    : { since, offset: median(periods.map((period) => period.value! - period.expected!)) };
+    ? { since, scale: median(periods.map((period) => period.value! / period.expected!)), fit }
+    : { since, offset: median(periods.map((period) => period.value! - period.expected!)), fit };
   return { band, verdict, level: [...level, shift], shift: true };
+}
+
+/**
+ * The level after this period: the latest shift refitted with it, while every history period
+ * predates the shift (then the old level's expectation of the period is the band's expected
+ * value moved back). A scale is the ratio of the sums, so each period weighs by its volume; an
+ * offset is the mean difference.
+ */
+function refitted(
+  level: readonly LevelShift[],
+  input: DetectorInput,
+  band: ExpectedBand,
+  newest: number,
+): readonly LevelShift[] {
+  const latest = level.at(-1);
+  if (
+    latest?.fit === undefined ||
+    band.state !== 'ready' ||
+    input.value === null ||
+    !Number.isFinite(input.value) ||
+    input.start < latest.since ||
+    // Every history period predates the shift.
+    !(newest < latest.since) ||
+    (latest.scale !== undefined && !(latest.scale > 0))
+  )
+    return level;
+  const baseline =
+    latest.scale !== undefined ? band.expected / latest.scale : band.expected - (latest.offset ?? 0);
+  const fit = {
+    observed: latest.fit.observed + input.value,
+    baseline: latest.fit.baseline + baseline,
+    periods: latest.fit.periods + 1,
+  };
+  const shift: LevelShift =
+    latest.scale !== undefined && fit.baseline > 0
+      ? { since: latest.since, scale: fit.observed / fit.baseline, fit }
+      : { since: latest.since, offset: (fit.observed - fit.baseline) / fit.periods, fit };
+  return [...level.slice(0, -1), shift];
 }
 
 /** The `count` periods just before `period`, most recent first. */

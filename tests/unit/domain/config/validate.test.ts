@@ -689,9 +689,9 @@ describe('parseConfig: rejected configurations', () => {
       recompute: {
         every: 'PT5M',
         settleDelay: 'PT1H',
-        countNoise: 2,
+        countNoise: 3,
         history: { hour: 8, day: 8, week: 8, month: 12 },
-        bandScale: { hour: 2, day: 1.25, week: 1, month: 1 },
+        bandScale: { hour: 2, day: 1, week: 1, month: 1 },
         levelShift: 3,
         dashboardUrl: 'http://127.0.0.1:4000',
       },

@@ -117,4 +117,45 @@ describe('the detector: level shifts', () => {
     });
     expect(later.level).toEqual([]);
   });
+
+  test('It should refit a level shift with each period of its first week, so a first guess from three periods does not keep paging', () => {
+    // The run guessed half the old level (1500 of an expected 3000); the old level is 1000 a day.
+    const guess = { since: 1000, scale: 0.5, fit: { observed: 1500, baseline: 3000, periods: 3 } };
+    const oldWeeks = [900, 800, 700, 600].map((start) => ({ start, value: 1000, marks: [] }));
+    const judge = (start: number, value: number, level: readonly (typeof guess)[], marks: string[] = []) =>
+      judgePeriod({
+        start,
+        value,
+        settled: true,
+        marks,
+        historyCount: 8,
+        history: oldWeeks,
+        previous: [{ start: start - 1, value, expected: null, status: 'normal', level }],
+        band: { relativeFloor: 0.1 },
+        shiftPeriods: 3,
+      });
+    // 800 against the guess (500 +- 50) pages, and moves the fit: (1500 + 800) / (3000 + 1000).
+    const first = judge(1010, 800, [guess]);
+    expect(first.verdict?.status).toBe('deviating');
+    expect(first.level).toEqual([
+      { since: 1000, scale: 0.575, fit: { observed: 2300, baseline: 4000, periods: 4 } },
+    ]);
+    // 600 the next day is normal against the refitted level (575 +- 57.5); the guess would page it.
+    expect(judge(1020, 600, first.level as (typeof guess)[]).verdict?.status).toBe('normal');
+    expect(judge(1020, 600, [guess]).verdict?.status).toBe('deviating');
+    // A marked period does not move the fit, nor does one whose history already holds the new level.
+    expect(judge(1010, 800, [guess], ['Outage']).level).toEqual([guess]);
+    const mixed = judgePeriod({
+      start: 1700,
+      value: 800,
+      settled: true,
+      marks: [],
+      historyCount: 8,
+      history: [{ start: 1010, value: 800, marks: [] }, ...oldWeeks],
+      previous: [{ start: 1699, value: 800, expected: null, status: 'normal', level: [guess] }],
+      band: { relativeFloor: 0.1 },
+      shiftPeriods: 3,
+    });
+    expect(mixed.level).toEqual([guess]);
+  });
 });

@@ -214,13 +214,14 @@ describe('recompute on in-memory stores', () => {
   });
 
   test('It should raise one level shift on the third day in a row below the band, then expect the new level', async () => {
-    // Prepare: five weeks of history, then activity at half its level for six days.
+    // Prepare: five weeks of about 40 a day, then activity at 30% of that level for six days
+    // (a drop to half of 40 is within the counting noise of a count of 40).
     const pipeline = setup();
     await pipeline.history(INCIDENT);
 
     // Act
     for (let day = INCIDENT; day < INCIDENT + 6; day++) {
-      await pipeline.runDay(day, dayEvents(day, 0.5));
+      await pipeline.runDay(day, dayEvents(day, 0.3));
       await pipeline.run();
     }
 
@@ -239,7 +240,9 @@ describe('recompute on in-memory stores', () => {
       1,
     );
     expect(latest).toMatchObject({ period: dayOf(INCIDENT + 5), status: 'normal' });
-    expect(latest!.expected).toBeCloseTo(20, 0);
+    // The new level: 12 to 14 a day.
+    expect(latest!.expected).toBeGreaterThanOrEqual(12);
+    expect(latest!.expected).toBeLessThanOrEqual(14);
   });
 
   test("It should keep a holiday's deviation with its label and send it only for a metric that pages marked days", async () => {
