@@ -51,6 +51,8 @@ export function userTimeline(
   n: number,
 ): Timed[] {
   const random = randomFor(options.seed, cohortDay, n);
+  // A stream of its own for decisions added later, so they leave the earlier draws as they were.
+  const repeatRandom = randomFor(options.seed, `${cohortDay}-repeat`, n);
   const user: DemoUser = {
     userId: `u-${cohortDay}-${n}`,
     source: weighted(random, SOURCES),
@@ -189,8 +191,11 @@ export function userTimeline(
     const second = next.courseId === course.courseId ? weighted(random, COURSES) : next;
     let offset = lastOffset + integer(random, 1, 4);
     let lesson = 1;
+    // Two in five payers buy the second course as well: the repeat payers.
+    let paysAgain = pays && repeatRandom() < 0.4;
     for (let session = integer(random, 1, 5); session > 0 && lesson <= second.lessons; session--) {
-      lesson = lessonSession(offset, second, lesson, integer(random, 1, 2), false) + 1;
+      lesson = lessonSession(offset, second, lesson, integer(random, 1, 2), paysAgain) + 1;
+      paysAgain = false;
       offset += integer(random, 1, 3);
     }
   }

@@ -27,23 +27,34 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
   const sorted = [...events].sort((a, b) => a.occurredAt - b.occurredAt);
   const counters: Counters = {};
   const zone = compiled.zone;
+  // Each user's earliest event of any name: they are new in its period, returning after it.
+  const firstAt = new Map<string, number>();
+  for (const event of sorted) if (!firstAt.has(event.userId)) firstAt.set(event.userId, event.occurredAt);
   for (const { defId, metric } of compiled.eventMetrics) {
-    const users = new Map<string, Set<string>>();
+    // Matching events per period item and user, for distinct users.
+    const users = new Map<string, Map<string, number>>();
     for (const event of sorted) {
       if (!metric.events.includes(event.name) || !matchesFilters(event.properties, metric.where)) continue;
       for (const grain of compiled.grains) {
-        const item = `${grain}#${periodKey(event.occurredAt, grain, zone)}`;
+        const period = periodKey(event.occurredAt, grain, zone);
+        if (metric.users !== undefined) {
+          const isFirst = period === periodKey(firstAt.get(event.userId)!, grain, zone);
+          if (isFirst !== (metric.users === 'new')) continue;
+        }
+        const item = `${grain}#${period}`;
         if (metric.kind === 'count') add(counters, item, `${defId}.n`, 1);
-        if (metric.kind === 'sum')
+        if (metric.kind === 'sum' && typeof event.properties[metric.property] === 'number')
           add(counters, item, `${defId}.s6`, Math.round((event.properties[metric.property] as number) * 1e6));
         if (metric.kind === 'distinct_users') {
-          const set = users.get(item) ?? new Set();
-          set.add(event.userId);
-          users.set(item, set);
+          const perUser = users.get(item) ?? new Map<string, number>();
+          perUser.set(event.userId, (perUser.get(event.userId) ?? 0) + 1);
+          users.set(item, perUser);
         }
       }
     }
-    for (const [item, set] of users) add(counters, item, `${defId}.u`, set.size);
+    const needed = metric.kind === 'distinct_users' ? (metric.minEvents ?? 1) : 1;
+    for (const [item, perUser] of users)
+      add(counters, item, `${defId}.u`, [...perUser.values()].filter((count) => count >= needed).length);
   }
   const byUser = new Map<string, ReferenceEvent[]>();
   for (const event of sorted) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);

@@ -126,11 +126,21 @@ const EventMetricCommon = {
   ...MetricCommon,
   events: z.array(Identifier).min(1),
   where: PropertyFilters.default({}),
+  /**
+   * Only events of users in the period of their earliest accepted event of any name (`new`),
+   * or in a later period (`returning`), at each grain.
+   */
+  users: z.enum(['new', 'returning']).optional(),
 };
 
 export const Metric = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('count'), ...EventMetricCommon }),
-  z.strictObject({ kind: z.literal('distinct_users'), ...EventMetricCommon }),
+  z.strictObject({
+    kind: z.literal('distinct_users'),
+    ...EventMetricCommon,
+    /** Counts only users with at least this many matching events in the period (repeat purchasers). */
+    minEvents: z.number().int().min(1).max(1000).optional(),
+  }),
   z.strictObject({ kind: z.literal('sum'), ...EventMetricCommon, property: PropertyName }),
   z.strictObject({
     kind: z.literal('ratio'),

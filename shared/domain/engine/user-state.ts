@@ -1,4 +1,4 @@
-import type { Grain } from '../config/schema.js';
+import type { EventMetric, Grain } from '../config/schema.js';
 import type { ProductEvent } from '../events/envelope.js';
 import { periodBounds, periodKey } from '../time/periods.js';
 import { type CompiledConfig, matchesFilters } from './compiled-config.js';
@@ -18,6 +18,22 @@ export interface UserState {
   journeys: Record<string, Record<string, number>>;
   /** Periods in which the user is already counted, by distinct-users metric version and grain. */
   marks: Record<string, Partial<Record<Grain, string[]>>>;
+  /**
+   * The user's earliest accepted event of any name: the period that holds it is the one in
+   * which the user is new, at each grain. Kept only while a metric counts new or returning users.
+   */
+  first?: number;
+  /**
+   * For count and sum metrics with `users`, by version and grain: the user's first period and
+   * what the user's matching events in it add up to, moved from new to returning if an earlier
+   * event arrives late.
+   */
+  firstAmounts?: Record<string, Partial<Record<Grain, [string, number]>>>;
+  /**
+   * For distinct-users metrics with `users` or `minEvents`, by version and grain: matching
+   * events per period inside the acceptance horizon, up to `minEvents`.
+   */
+  tallies?: Record<string, Partial<Record<Grain, Record<string, number>>>>;
 }
 
 export function emptyUserState(): UserState {
@@ -83,18 +99,105 @@ function journeyContributions(
   if (highest) addDelta(deltas, ALL_TIME, `${journey.defId}.current.${highest}`, sign);
 }
 
+type AmountMetric = Extract<EventMetric, { kind: 'count' | 'sum' }>;
+type UsersMetric = Extract<EventMetric, { kind: 'distinct_users' }>;
+
+const amountField = (metric: AmountMetric, defId: string) =>
+  metric.kind === 'count' ? `${defId}.n` : `${defId}.s6`;
+
+/** What one matching event adds to a count or sum metric. */
+function amountOf(metric: AmountMetric, event: ProductEvent): number {
+  if (metric.kind === 'count') return 1;
+  const value = event.properties[metric.property];
+  // An optional property left out adds nothing. Millionths as integers keep sums exact
+  // whatever the order of addition.
+  return typeof value === 'number' ? Math.round(value * SUM_SCALE) : 0;
+}
+
+/** Whether a user counts in `period` under a metric's `users` filter, given their first period. */
+const usersHold = (users: EventMetric['users'], period: string, firstPeriod: string | undefined) =>
+  users === undefined || (users === 'new' ? period === firstPeriod : period !== firstPeriod);
+
+/** Metrics that need the user's first period or per-period tallies, not just marks. */
+const usesFirst = (metric: EventMetric) => metric.users !== undefined;
+const usesTallies = (metric: UsersMetric) => metric.users !== undefined || (metric.minEvents ?? 1) > 1;
+
+/**
+ * Moves the user's first period to that of an accepted event at `at`, if it is earlier. The
+ * user's events of the old first period then count as returning, not new (SEMANTICS.md
+ * section 10): the counters of both follow.
+ */
+function moveFirst(compiled: CompiledConfig, state: UserState, at: number, deltas: Deltas): void {
+  const before = state.first;
+  if (before !== undefined && before <= at) return;
+  state.first = at;
+  for (const grain of compiled.grains) {
+    const oldPeriod = before === undefined ? undefined : periodKey(before, grain, compiled.zone);
+    const newPeriod = periodKey(at, grain, compiled.zone);
+    if (oldPeriod === newPeriod) continue;
+    for (const { defId, metric } of compiled.eventMetrics) {
+      if (!usesFirst(metric)) continue;
+      const sign = metric.users === 'new' ? -1 : 1;
+      if (metric.kind === 'distinct_users') {
+        if (!usesTallies(metric)) continue;
+        const tally = oldPeriod === undefined ? 0 : (state.tallies?.[defId]?.[grain]?.[oldPeriod] ?? 0);
+        if (tally >= (metric.minEvents ?? 1))
+          addDelta(deltas, itemKey(grain, oldPeriod!), `${defId}.u`, sign);
+        continue;
+      }
+      const firsts = ((state.firstAmounts ??= {})[defId] ??= {});
+      const known = firsts[grain];
+      if (oldPeriod !== undefined && known?.[0] === oldPeriod)
+        addDelta(deltas, itemKey(grain, oldPeriod), amountField(metric, defId), sign * known[1]);
+      firsts[grain] = [newPeriod, 0];
+    }
+  }
+}
+
+/** A distinct-users metric with `users` or `minEvents`: one more matching event in the period. */
+function tallyEvent(
+  state: UserState,
+  defId: string,
+  metric: UsersMetric,
+  grain: Grain,
+  period: string,
+  firstPeriod: string | undefined,
+  deltas: Deltas,
+): void {
+  const tallies = (((state.tallies ??= {})[defId] ??= {})[grain] ??= {});
+  const needed = metric.minEvents ?? 1;
+  const tally = tallies[period] ?? 0;
+  if (tally >= needed) return;
+  tallies[period] = tally + 1;
+  if (tally + 1 === needed && usersHold(metric.users, period, firstPeriod))
+    addDelta(deltas, itemKey(grain, period), `${defId}.u`, 1);
+}
+
 function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEvent, deltas: Deltas): void {
+  const tracksFirst = compiled.eventMetrics.some(({ metric }) => usesFirst(metric));
+  if (tracksFirst) moveFirst(compiled, state, event.occurredAt, deltas);
+  const firstPeriods = new Map<Grain, string>();
+  const firstPeriod = (grain: Grain) => {
+    if (!tracksFirst || state.first === undefined) return undefined;
+    let period = firstPeriods.get(grain);
+    if (period === undefined)
+      firstPeriods.set(grain, (period = periodKey(state.first, grain, compiled.zone)));
+    return period;
+  };
   for (const { defId, metric } of compiled.eventMetrics) {
     if (!metric.events.includes(event.name) || !matchesFilters(event.properties, metric.where)) continue;
     for (const grain of compiled.grains) {
       const period = periodKey(event.occurredAt, grain, compiled.zone);
       const item = itemKey(grain, period);
-      if (metric.kind === 'count') addDelta(deltas, item, `${defId}.n`, 1);
-      else if (metric.kind === 'sum') {
-        const value = event.properties[metric.property];
-        // An optional property left out adds nothing. Millionths as integers keep sums
-        // exact whatever the order of addition.
-        if (typeof value === 'number') addDelta(deltas, item, `${defId}.s6`, Math.round(value * SUM_SCALE));
+      if (metric.kind === 'distinct_users' && usesTallies(metric))
+        tallyEvent(state, defId, metric, grain, period, firstPeriod(grain), deltas);
+      else if (metric.kind !== 'distinct_users') {
+        const amount = amountOf(metric, event);
+        if (usersHold(metric.users, period, firstPeriod(grain)))
+          addDelta(deltas, item, amountField(metric, defId), amount);
+        // The first period's amount, so that it can move to returning if an earlier event arrives.
+        const known = metric.users && state.firstAmounts?.[defId]?.[grain];
+        if (known && known[0] === period) known[1] += amount;
       } else {
         const marks = (state.marks[defId] ??= {});
         const periods = (marks[grain] ??= []);
@@ -146,6 +249,17 @@ function prune(compiled: CompiledConfig, state: UserState, horizon: number): voi
     }
     if (Object.values(grains).every((periods) => periods.length === 0)) delete state.marks[defId];
   }
+  for (const [defId, grains] of Object.entries(state.tallies ?? {})) {
+    for (const grain of Object.keys(grains) as Grain[]) {
+      const kept = Object.entries(grains[grain]!).filter(
+        ([period]) => periodEnd(period, grain, compiled.zone) > horizon,
+      );
+      if (kept.length > 0) grains[grain] = Object.fromEntries(kept.sort(([a], [b]) => (a < b ? -1 : 1)));
+      else delete grains[grain];
+    }
+    if (Object.keys(grains).length === 0) delete state.tallies![defId];
+  }
+  if (state.tallies && Object.keys(state.tallies).length === 0) delete state.tallies;
   for (const { defId, funnel } of compiled.funnels) {
     const steps = state.funnels[defId];
     if (!steps) continue;
