@@ -152,6 +152,43 @@ export default defineConfig({
       owner: { name: 'Product: Courses', contact: 'courses@example.com', team: 'courses' },
       target: { value: 1500, by: '2027-03-31', direction: 'increase' },
     },
+    learner_stickiness: {
+      kind: 'ratio',
+      title: 'Learner stickiness (7-day / 30-day)',
+      definition:
+        "Learners active in the 7 days ending with the day over learners active in the 30 days ending with it: how many of the month's learners came back this week.",
+      numerator: 'learners_7d',
+      denominator: 'learners_30d',
+      grain: 'day',
+      cadence: 'weekly',
+      parent: 'weekly_learners',
+      owner: { name: 'Product: Courses', contact: 'courses@example.com', team: 'courses' },
+      target: { value: 0.5, by: '2027-03-31', direction: 'increase' },
+    },
+    learners_7d: {
+      kind: 'distinct_users',
+      title: '7-day active learners',
+      definition:
+        'Distinct users with a lesson_started event on any of the 7 days ending with the day (UTC).',
+      events: ['lesson_started'],
+      window: 'P7D',
+      grain: 'day',
+      cadence: 'weekly',
+      parent: 'learner_stickiness',
+      owner: { name: 'Product: Courses', contact: 'courses@example.com', team: 'courses' },
+    },
+    learners_30d: {
+      kind: 'distinct_users',
+      title: '30-day active learners',
+      definition:
+        'Distinct users with a lesson_started event on any of the 30 days ending with the day (UTC).',
+      events: ['lesson_started'],
+      window: 'P30D',
+      grain: 'day',
+      cadence: 'monthly',
+      parent: 'learner_stickiness',
+      owner: { name: 'Product: Courses', contact: 'courses@example.com', team: 'courses' },
+    },
     paying_learners: {
       kind: 'distinct_users',
       title: 'Paying learners',

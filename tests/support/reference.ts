@@ -1,5 +1,6 @@
 import { type CompiledConfig, matchesFilters } from '../../shared/domain/engine/compiled-config.js';
-import { addDuration, periodKey } from '../../shared/domain/time/periods.js';
+import { windowDays } from '../../shared/domain/engine/metric-grains.js';
+import { addDuration, periodBounds, periodKey } from '../../shared/domain/time/periods.js';
 import type { TestEvent } from './entries.js';
 
 export interface ReferenceEvent {
@@ -35,8 +36,20 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
     const users = new Map<string, Map<string, number>>();
     for (const event of sorted) {
       if (!metric.events.includes(event.name) || !matchesFilters(event.properties, metric.where)) continue;
+      const days = windowDays(metric);
       for (const grain of compiled.grains) {
         const period = periodKey(event.occurredAt, grain, zone);
+        if (days !== undefined) {
+          // A rolling window: active on the event's day and the days - 1 after it.
+          if (grain !== 'day') continue;
+          for (let day = 0, covered = period; day < days; day++) {
+            const perUser = users.get(`day#${covered}`) ?? new Map<string, number>();
+            perUser.set(event.userId, 1);
+            users.set(`day#${covered}`, perUser);
+            covered = periodKey(periodBounds(covered, 'day', zone).end, 'day', zone);
+          }
+          continue;
+        }
         if (metric.users !== undefined) {
           const isFirst = period === periodKey(firstAt.get(event.userId)!, grain, zone);
           if (isFirst !== (metric.users === 'new')) continue;

@@ -140,6 +140,17 @@ export const Metric = z.discriminatedUnion('kind', [
     ...EventMetricCommon,
     /** Counts only users with at least this many matching events in the period (repeat purchasers). */
     minEvents: z.number().int().min(1).max(1000).optional(),
+    /**
+     * A rolling window of whole days (`P7D`, `P30D`): distinct users with a matching event on
+     * any of the days that end with the day. A day-grain series.
+     */
+    window: z
+      .string()
+      .regex(
+        /^P([1-9]|[1-8][0-9]|90)D$/,
+        'must be a whole number of days from P1D to P90D, such as P7D or P30D',
+      )
+      .optional(),
   }),
   z.strictObject({ kind: z.literal('sum'), ...EventMetricCommon, property: PropertyName }),
   z.strictObject({

@@ -163,6 +163,19 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
         checkEvents(config, metric.events, [...path, 'events'], issues);
         const known = metric.events.filter((event) => config.trackingPlan.events[event]);
         checkFilters(config, known, metric.where, [...path, 'where'], issues);
+        if (metric.kind === 'distinct_users' && metric.window !== undefined) {
+          if (metric.grain !== 'day')
+            issues.push({
+              path: [...path, 'grain'],
+              message: `a metric with a window is a day-grain series: grain must be day, not ${metric.grain}`,
+            });
+          for (const field of ['users', 'minEvents'] as const)
+            if (metric[field] !== undefined)
+              issues.push({
+                path: [...path, field],
+                message: `${field} cannot be combined with a window: a window counts every user active in it`,
+              });
+        }
         if (metric.kind === 'sum') {
           for (const event of known) {
             const definition = config.trackingPlan.events[event]?.properties[metric.property];

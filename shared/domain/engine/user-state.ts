@@ -4,6 +4,7 @@ import { periodBounds, periodKey } from '../time/periods.js';
 import { type CompiledConfig, matchesFilters } from './compiled-config.js';
 import { ALL_TIME, addDelta, type Deltas, itemKey } from './deltas.js';
 import { addFunnelTime, type FunnelState, funnelProgress, pruneFunnel } from './funnel.js';
+import { windowDays } from './metric-grains.js';
 
 /** [payload hash, occurredAt, 1 once a conflicting resend was counted]. */
 export type SeenEntry = [string, number, 0 | 1];
@@ -199,11 +200,20 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
         const known = metric.users && state.firstAmounts?.[defId]?.[grain];
         if (known && known[0] === period) known[1] += amount;
       } else {
+        const days = windowDays(metric);
+        if (days !== undefined && grain !== 'day') continue;
         const marks = (state.marks[defId] ??= {});
         const periods = (marks[grain] ??= []);
-        if (periods.includes(period)) continue;
-        periods.push(period);
-        addDelta(deltas, item, `${defId}.u`, 1);
+        // A rolling window: the event makes the user active on its day and the days - 1 after it.
+        let covered = period;
+        for (let day = 1; ; day++) {
+          if (!periods.includes(covered)) {
+            periods.push(covered);
+            addDelta(deltas, itemKey(grain, covered), `${defId}.u`, 1);
+          }
+          if (day >= (days ?? 1)) break;
+          covered = periodKey(periodEnd(covered, grain, compiled.zone), grain, compiled.zone);
+        }
       }
     }
   }

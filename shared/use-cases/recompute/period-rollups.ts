@@ -3,6 +3,7 @@ import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import { judgePeriod, previousPeriods } from '../../domain/engine/detector.js';
 import { type ExpectedBandOptions, historyPeriods } from '../../domain/engine/expected-band.js';
 import { type AnnotationSpan, labelsOf, metricMarks } from '../../domain/engine/marks.js';
+import { hasGrain, windowDays } from '../../domain/engine/metric-grains.js';
 import { metricValue } from '../../domain/engine/metric-values.js';
 import { targetProgress } from '../../domain/engine/target-pace.js';
 import type { Rollup } from '../../domain/rollup.js';
@@ -98,67 +99,72 @@ export async function periodRollups(
   const bounds = new Map([...history, ...previous].map((key) => [key, periodBounds(key, grain, zone)]));
   const earliest = Math.min(start, ...[...bounds.values()].map((range) => range.start));
   return Promise.all(
-    Object.entries(config.metrics).map(async ([metricId, metric]): Promise<Rollup> => {
-      const defId = compiled.defIds[`metric:${metricId}`] as string;
-      // A period without a single counter saw no events at all: the pipeline was not
-      // receiving yet (or not running), which is no data, not a zero to learn from.
-      const value = counters.size === 0 ? null : metricValue(metricId, counters, compiled);
-      const settled = caughtUp >= settledAt(metric, end, settleDelayMs, compiled);
-      const marks = metricMarks(compiled, annotations, metricId, grain, earliest, end);
-      // Marks as they stand now: an annotation added later leaves its periods out from then on.
-      const marked = (key: string) => {
-        const range = bounds.get(key)!;
-        return labelsOf(marks, range.start, range.end);
-      };
-      const past = await deps.rollups.getRollups(defId, grain, [...new Set([...history, ...previous])]);
-      const judgement = judgePeriod({
-        start,
-        value,
-        settled,
-        marks: labelsOf(marks, start, end),
-        history: history.map((key) => {
-          const rollup = past.get(key);
-          return rollup && { start: rollup.start, value: rollup.value, marks: marked(key) };
-        }),
-        historyCount,
-        previous: previous.map((key) => {
-          const rollup = past.get(key);
-          return rollup && { ...rollup, marks: marked(key) };
-        }),
-        band: bandOptions(metric, compiled, grain),
-        shiftPeriods,
-      });
-      const { band, verdict } = judgement;
-      const ready = band.state === 'ready' ? band : undefined;
-      const elapsed = Math.min(Math.max(now - start, 1), end - start);
-      const labels = labelsOf(marks, start, end);
-      const base = {
-        metricId,
-        defId,
-        grain,
-        period,
-        start,
-        end,
-        value,
-        expected: ready?.expected ?? null,
-        lower: ready?.lower ?? null,
-        upper: ready?.upper ?? null,
-        status: verdict?.status ?? 'open',
-        relativeDeviation: verdict?.relativeDeviation ?? null,
-        severity: verdict?.severity ?? null,
-        settled,
-        projection:
-          settled || value === null
-            ? null
-            : metric.kind === 'ratio' || metric.kind === 'funnel_conversion'
-              ? value
-              : (value * (end - start)) / elapsed,
-        updatedAt: now,
-        ...(labels.length > 0 ? { marks: labels } : {}),
-        ...(judgement.level.length > 0 ? { level: judgement.level } : {}),
-        ...(judgement.shift ? { shift: true } : {}),
-      } satisfies Rollup;
-      return withTarget(deps, metric, base, now);
-    }),
+    Object.entries(config.metrics)
+      .filter(([metricId]) => hasGrain(config, metricId, grain))
+      .map(async ([metricId, metric]): Promise<Rollup> => {
+        const defId = compiled.defIds[`metric:${metricId}`] as string;
+        // A period without a single counter saw no events at all: the pipeline was not
+        // receiving yet (or not running), which is no data, not a zero to learn from.
+        const value = counters.size === 0 ? null : metricValue(metricId, counters, compiled);
+        const settled = caughtUp >= settledAt(metric, end, settleDelayMs, compiled);
+        const marks = metricMarks(compiled, annotations, metricId, grain, earliest, end);
+        // Marks as they stand now: an annotation added later leaves its periods out from then on.
+        const marked = (key: string) => {
+          const range = bounds.get(key)!;
+          return labelsOf(marks, range.start, range.end);
+        };
+        const past = await deps.rollups.getRollups(defId, grain, [...new Set([...history, ...previous])]);
+        const judgement = judgePeriod({
+          start,
+          value,
+          settled,
+          marks: labelsOf(marks, start, end),
+          history: history.map((key) => {
+            const rollup = past.get(key);
+            return rollup && { start: rollup.start, value: rollup.value, marks: marked(key) };
+          }),
+          historyCount,
+          previous: previous.map((key) => {
+            const rollup = past.get(key);
+            return rollup && { ...rollup, marks: marked(key) };
+          }),
+          band: bandOptions(metric, compiled, grain),
+          shiftPeriods,
+        });
+        const { band, verdict } = judgement;
+        const ready = band.state === 'ready' ? band : undefined;
+        const elapsed = Math.min(Math.max(now - start, 1), end - start);
+        const labels = labelsOf(marks, start, end);
+        const base = {
+          metricId,
+          defId,
+          grain,
+          period,
+          start,
+          end,
+          value,
+          expected: ready?.expected ?? null,
+          lower: ready?.lower ?? null,
+          upper: ready?.upper ?? null,
+          status: verdict?.status ?? 'open',
+          relativeDeviation: verdict?.relativeDeviation ?? null,
+          severity: verdict?.severity ?? null,
+          settled,
+          projection:
+            settled || value === null
+              ? null
+              : // A rate, or a rolling window's users: what is seen so far is the best guess, not a share of the period.
+                metric.kind === 'ratio' ||
+                  metric.kind === 'funnel_conversion' ||
+                  windowDays(metric) !== undefined
+                ? value
+                : (value * (end - start)) / elapsed,
+          updatedAt: now,
+          ...(labels.length > 0 ? { marks: labels } : {}),
+          ...(judgement.level.length > 0 ? { level: judgement.level } : {}),
+          ...(judgement.shift ? { shift: true } : {}),
+        } satisfies Rollup;
+        return withTarget(deps, metric, base, now);
+      }),
   );
 }

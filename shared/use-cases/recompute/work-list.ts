@@ -67,11 +67,15 @@ export function workList(
         keys.add(`${grain}#${period}`);
     }
   }
-  return [...keys]
-    .map((key) => {
-      const [grain, period] = key.split('#') as [Grain, string];
-      return { grain, period, start: periodBounds(period, grain, compiled.zone).start };
-    })
-    .sort((a, b) => GRAIN_ORDER.indexOf(a.grain) - GRAIN_ORDER.indexOf(b.grain) || a.start - b.start)
-    .map(({ grain, period }) => ({ grain, period }));
+  return (
+    [...keys]
+      .map((key) => {
+        const [grain, period] = key.split('#') as [Grain, string];
+        return { grain, period, start: periodBounds(period, grain, compiled.zone).start };
+      })
+      // A rolling window counts users on days still to come: those are judged once they begin.
+      .filter(({ start }) => start <= now)
+      .sort((a, b) => GRAIN_ORDER.indexOf(a.grain) - GRAIN_ORDER.indexOf(b.grain) || a.start - b.start)
+      .map(({ grain, period }) => ({ grain, period }))
+  );
 }
