@@ -152,6 +152,20 @@ export default defineConfig({
       owner: { name: 'Product: Courses', contact: 'courses@example.com', team: 'courses' },
       target: { value: 1500, by: '2027-03-31', direction: 'increase' },
     },
+    week1_retention: {
+      kind: 'retention',
+      title: 'Week-1 retention of new learners',
+      definition:
+        'Of the users whose first signed_up event was in the ISO week, the share with a lesson_started event in the week after.',
+      start: { event: 'signed_up' },
+      return: { event: 'lesson_started' },
+      offset: 1,
+      grain: 'week',
+      cadence: 'weekly',
+      parent: 'weekly_learners',
+      owner: { name: 'Product: Onboarding', contact: 'onboarding@example.com', team: 'onboarding' },
+      target: { value: 0.4, by: '2027-03-31', direction: 'increase' },
+    },
     learner_stickiness: {
       kind: 'ratio',
       title: 'Learner stickiness (7-day / 30-day)',

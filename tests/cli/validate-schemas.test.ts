@@ -35,7 +35,7 @@ describe('northstar validate', () => {
   test('It should accept the demo configuration (a TypeScript module) with exit code 0', async () => {
     const result = await runBin(['validate', 'config/demo.config.ts']);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('config/demo.config.ts is valid: 6 events, 16 metrics, 1 funnels');
+    expect(result.stdout).toContain('config/demo.config.ts is valid: 6 events, 17 metrics, 1 funnels');
     expect(result.code).toBe(0);
   });
 

@@ -9,7 +9,9 @@ import { eventBridgeClient } from '../../shared/compose/clients.js';
 import type { Grain } from '../../shared/domain/config/schema.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { compileConfig } from '../../shared/domain/engine/compiled-config.js';
+import { hasGrain } from '../../shared/domain/engine/metric-grains.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
+import { periodBounds } from '../../shared/domain/time/periods.js';
 import type { TestEvent } from '../support/entries.js';
 import { referenceOf } from '../support/reference.js';
 
@@ -130,14 +132,21 @@ describe('local runtime', () => {
       quarantined: 2,
       deadLettered: 0,
     });
-    // Every metric gets a rollup in every period the run recomputed, among them every period the events touched.
+    // Every metric gets a rollup in every period the run recomputed at the grains it has values
+    // at, among them every period the events touched that has begun (a rolling window counts
+    // users on days still to come).
     const metricIds = Object.keys(config.metrics);
-    expect(summary.rollups).toBe(summary.periods * metricIds.length);
-    const touched = Object.keys(referenceOf(events, compiled)).filter((item) => item !== 'all');
+    expect(summary.rollups).toBeGreaterThan(0);
+    expect(summary.rollups).toBeLessThanOrEqual(summary.periods * metricIds.length);
+    const touched = Object.keys(referenceOf(events, compiled)).filter(
+      (item) =>
+        item !== 'all' &&
+        periodBounds(item.split('#')[1]!, item.split('#')[0] as Grain, 'UTC').start <= Date.now(),
+    );
     expect(touched.length).toBeGreaterThan(0);
     for (const item of touched) {
       const [grain, period] = item.split('#') as [Grain, string];
-      for (const id of metricIds) {
+      for (const id of metricIds.filter((metricId) => hasGrain(config, metricId, grain))) {
         const found = await runtime.stores.rollups.getRollups(compiled.defIds[`metric:${id}`]!, grain, [
           period,
         ]);

@@ -97,6 +97,36 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
       }
     }
   }
+  for (const { defId, metric } of compiled.retentions) {
+    const grain = metric.grain;
+    const last = metric.mode === 'on_or_after' ? metric.until! : metric.offset;
+    for (const userEvents of byUser.values()) {
+      const starts = userEvents.filter(
+        (event) => event.name === metric.start.event && matchesFilters(event.properties, metric.start.where),
+      );
+      if (starts.length === 0) continue;
+      const cohort = periodKey(starts[0]!.occurredAt, grain, zone);
+      const item = `${grain}#${cohort}`;
+      add(counters, item, `${defId}.c`, 1);
+      const returned = new Set(
+        userEvents
+          .filter(
+            (event) =>
+              event.name === metric.return.event && matchesFilters(event.properties, metric.return.where),
+          )
+          .map((event) => periodKey(event.occurredAt, grain, zone)),
+      );
+      let period = cohort;
+      let retained = false;
+      for (let offset = 1; offset <= Math.max(12, last); offset++) {
+        period = periodKey(periodBounds(period, grain, zone).end, grain, zone);
+        if (!returned.has(period)) continue;
+        add(counters, item, `${defId}.r${offset}`, 1);
+        if (offset >= metric.offset && offset <= last) retained = true;
+      }
+      if (retained) add(counters, item, `${defId}.r`, 1);
+    }
+  }
   const journey = compiled.journey;
   if (journey) {
     for (const userEvents of byUser.values()) {

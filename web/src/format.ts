@@ -3,7 +3,7 @@
  * test can check that the page shows exactly what the read API returned.
  */
 
-export type MetricKind = 'count' | 'distinct_users' | 'sum' | 'ratio' | 'funnel_conversion';
+export type MetricKind = 'count' | 'distinct_users' | 'sum' | 'ratio' | 'funnel_conversion' | 'retention';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
@@ -23,7 +23,7 @@ export const NO_VALUE = '–';
  */
 export function formatValue(value: number | null | undefined, kind: MetricKind): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return NO_VALUE;
-  if (kind === 'funnel_conversion') return percent.format(value);
+  if (kind === 'funnel_conversion' || kind === 'retention') return percent.format(value);
   if (kind === 'ratio') return ratio.format(value);
   if (kind === 'sum') return decimal.format(value);
   return Number.isInteger(value) ? integer.format(value) : decimal.format(value);

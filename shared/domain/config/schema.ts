@@ -167,8 +167,22 @@ export const Metric = z.discriminatedUnion('kind', [
     fromStep: z.number().int().min(1),
     toStep: z.number().int().min(2),
   }),
+  z.strictObject({
+    kind: z.literal('retention'),
+    ...MetricCommon,
+    /** The start event: a user's cohort is the period of their earliest one. */
+    start: FunnelStep,
+    /** The event that counts as coming back. */
+    return: FunnelStep,
+    /** Periods after the cohort's in which the return counts: 1 is the next period. */
+    offset: z.number().int().min(1).max(52),
+    /** `on`: a return in the period `offset` after the cohort's; `on_or_after`: in any from `offset` to `until`. */
+    mode: z.enum(['on', 'on_or_after']).default('on'),
+    until: z.number().int().min(1).max(52).optional(),
+  }),
 ]);
 export type Metric = z.infer<typeof Metric>;
+export type RetentionMetric = Extract<Metric, { kind: 'retention' }>;
 export type EventMetric = Extract<Metric, { kind: 'count' | 'distinct_users' | 'sum' }>;
 
 export const IngestSettings = z.strictObject({

@@ -203,6 +203,40 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
           }
         }
         break;
+      case 'retention': {
+        if (metric.grain === 'hour')
+          issues.push({
+            path: [...path, 'grain'],
+            message: 'retention cohorts are days, weeks or months: grain must be day, week or month',
+          });
+        for (const side of ['start', 'return'] as const) {
+          const step = metric[side];
+          const known = config.trackingPlan.events[step.event];
+          if (!known)
+            issues.push({
+              path: [...path, side, 'event'],
+              message: `unknown event "${step.event}": not in the tracking plan`,
+            });
+          else checkFilters(config, [step.event], step.where, [...path, side, 'where'], issues);
+        }
+        if (metric.mode === 'on_or_after' && metric.until === undefined)
+          issues.push({
+            path: [...path, 'until'],
+            message:
+              'mode on_or_after needs until: the last period after the cohort in which a return counts',
+          });
+        if (metric.mode === 'on' && metric.until !== undefined)
+          issues.push({
+            path: [...path, 'until'],
+            message: 'until is only for mode on_or_after; mode on counts the period at offset alone',
+          });
+        if (metric.until !== undefined && metric.until < metric.offset)
+          issues.push({
+            path: [...path, 'until'],
+            message: `until (${metric.until}) must be at least offset (${metric.offset})`,
+          });
+        break;
+      }
       case 'funnel_conversion': {
         const funnel = config.funnels[metric.funnel];
         if (!funnel) issues.push({ path: [...path, 'funnel'], message: `unknown funnel "${metric.funnel}"` });

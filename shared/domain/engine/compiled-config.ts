@@ -1,6 +1,7 @@
 import type { EventMetric, Funnel, Grain, NorthstarConfig, PropertyFilters } from '../config/schema.js';
 import { canonicalJson, shortHash } from '../events/hash.js';
 import { durationMs } from '../time/periods.js';
+import type { CompiledRetention } from './retention.js';
 
 export interface CompiledFunnel {
   readonly id: string;
@@ -30,6 +31,7 @@ export interface CompiledConfig {
   readonly maxQueueAgeMs: number;
   readonly maxRoundMs: number;
   readonly eventMetrics: readonly CompiledMetric[];
+  readonly retentions: readonly CompiledRetention[];
   readonly funnels: readonly CompiledFunnel[];
   readonly journey: CompiledJourney | undefined;
   /** Every definition version of metrics, funnels and journey by id, for the recompute and readers. */
@@ -117,10 +119,12 @@ export function compileConfig(
     );
   };
   const eventMetrics: CompiledMetric[] = [];
+  const retentions: CompiledRetention[] = [];
   for (const [id, metric] of Object.entries(config.metrics)) {
     const defId = metricDefId(id);
     if (metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum')
       eventMetrics.push({ id, defId, metric });
+    if (metric.kind === 'retention') retentions.push({ id, defId, metric });
   }
   const journey = config.journey && {
     defId: versioned(
@@ -138,6 +142,7 @@ export function compileConfig(
     maxQueueAgeMs: durationMs(config.ingest.maxQueueAge),
     maxRoundMs: config.ingest.maxRoundSeconds * 1000,
     eventMetrics,
+    retentions,
     funnels,
     journey,
     defIds,
@@ -158,6 +163,7 @@ export function restrictCompiled(
   return {
     ...compiled,
     eventMetrics: compiled.eventMetrics.filter((metric) => owns(metric.defId)),
+    retentions: compiled.retentions.filter((metric) => owns(metric.defId)),
     funnels: compiled.funnels.filter((funnel) => owns(funnel.defId)),
     journey: compiled.journey && owns(compiled.journey.defId) ? compiled.journey : undefined,
     countsConflicts,

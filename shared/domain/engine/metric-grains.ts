@@ -8,7 +8,8 @@ export function windowDays(metric: Metric): number | undefined {
 
 /**
  * Whether a metric has values at a grain: every kept grain, except that a rolling window
- * (and a ratio over one) is a day-grain series only, whatever other grains are kept.
+ * (and a ratio over one) is a day-grain series only, and a retention metric has values at
+ * its own grain only, whatever other grains are kept.
  */
 export function hasGrain(
   config: NorthstarConfig,
@@ -19,6 +20,8 @@ export function hasGrain(
   const metric = config.metrics[metricId];
   if (!metric || trail.includes(metricId)) return true;
   if (windowDays(metric) !== undefined) return grain === 'day';
+  // Cohorts are counted at the metric's own grain only.
+  if (metric.kind === 'retention') return grain === metric.grain;
   if (metric.kind !== 'ratio') return true;
   const next = [...trail, metricId];
   return hasGrain(config, metric.numerator, grain, next) && hasGrain(config, metric.denominator, grain, next);

@@ -28,6 +28,10 @@ export function metricValue(
       const denominator = metricValue(metric.denominator, counters, compiled);
       return numerator === null || !denominator ? null : numerator / denominator;
     }
+    case 'retention': {
+      const cohort = counters.get(`${defId}.c`) ?? 0;
+      return cohort === 0 ? null : (counters.get(`${defId}.r`) ?? 0) / cohort;
+    }
     case 'funnel_conversion': {
       const funnelDefId = compiled.defIds[`funnel:${metric.funnel}`];
       const from = counters.get(`${funnelDefId}.${metric.fromStep}`) ?? 0;

@@ -1,10 +1,12 @@
 import type { EventMetric, Grain } from '../config/schema.js';
 import type { ProductEvent } from '../events/envelope.js';
-import { periodBounds, periodKey } from '../time/periods.js';
+import { nextPeriod, periodEnd } from '../time/period-steps.js';
+import { periodKey } from '../time/periods.js';
 import { type CompiledConfig, matchesFilters } from './compiled-config.js';
 import { ALL_TIME, addDelta, type Deltas, itemKey } from './deltas.js';
 import { addFunnelTime, type FunnelState, funnelProgress, pruneFunnel } from './funnel.js';
 import { windowDays } from './metric-grains.js';
+import { pruneRetention, type RetentionState, recordRetention, retentionContributions } from './retention.js';
 
 /** [payload hash, occurredAt, 1 once a conflicting resend was counted]. */
 export type SeenEntry = [string, number, 0 | 1];
@@ -35,6 +37,8 @@ export interface UserState {
    * events per period inside the acceptance horizon, up to `minEvents`.
    */
   tallies?: Record<string, Partial<Record<Grain, Record<string, number>>>>;
+  /** Start and return periods by retention metric version. */
+  retention?: Record<string, RetentionState>;
 }
 
 export function emptyUserState(): UserState {
@@ -212,7 +216,7 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
             addDelta(deltas, itemKey(grain, covered), `${defId}.u`, 1);
           }
           if (day >= (days ?? 1)) break;
-          covered = periodKey(periodEnd(covered, grain, compiled.zone), grain, compiled.zone);
+          covered = nextPeriod(covered, grain, compiled.zone);
         }
       }
     }
@@ -223,6 +227,7 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
         addFunnelTime((state.funnels[defId] ??= []), index, event.occurredAt);
     });
   }
+  if (compiled.retentions.length > 0) recordRetention(compiled, (state.retention ??= {}), event);
   const journey = compiled.journey;
   if (journey) {
     for (const stage of journey.stages) {
@@ -232,21 +237,6 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
       if (known === undefined || event.occurredAt < known) first[stage.id] = event.occurredAt;
     }
   }
-}
-
-/** End of a period by zone, grain and key: periodBounds parses the key with luxon, far slower than a lookup. */
-const periodEnds = new Map<string, number>();
-const MAX_CACHED_PERIODS = 50_000;
-
-function periodEnd(period: string, grain: Grain, zone: string): number {
-  const cacheKey = `${zone}|${grain}|${period}`;
-  let end = periodEnds.get(cacheKey);
-  if (end === undefined) {
-    if (periodEnds.size >= MAX_CACHED_PERIODS) periodEnds.clear();
-    end = periodBounds(period, grain, zone).end;
-    periodEnds.set(cacheKey, end);
-  }
-  return end;
 }
 
 function prune(compiled: CompiledConfig, state: UserState, horizon: number): void {
@@ -270,6 +260,8 @@ function prune(compiled: CompiledConfig, state: UserState, horizon: number): voi
     if (Object.keys(grains).length === 0) delete state.tallies![defId];
   }
   if (state.tallies && Object.keys(state.tallies).length === 0) delete state.tallies;
+  pruneRetention(compiled, state.retention, horizon);
+  if (state.retention && Object.keys(state.retention).length === 0) delete state.retention;
   for (const { defId, funnel } of compiled.funnels) {
     const steps = state.funnels[defId];
     if (!steps) continue;
@@ -299,6 +291,7 @@ export function applyUserEvents(
   const expired: ProductEvent[] = [];
   funnelContributions(compiled, state, deltas, -1);
   journeyContributions(compiled, state, deltas, -1);
+  retentionContributions(compiled, state.retention, deltas, -1);
   for (const event of events) {
     const seen = state.seen[event.key];
     if (seen) {
@@ -321,6 +314,7 @@ export function applyUserEvents(
   }
   funnelContributions(compiled, state, deltas, 1);
   journeyContributions(compiled, state, deltas, 1);
+  retentionContributions(compiled, state.retention, deltas, 1);
   prune(compiled, state, acceptanceHorizon(compiled, now));
   return { state, deltas, accepted, duplicates, conflicts, expired };
 }

@@ -236,7 +236,7 @@ export function backfilledIds(registry: VersionRegistry): Set<string> {
 
 /**
  * What each ingest namespace counts: the shown and next generations' event metrics,
- * funnels and journey, by the namespace of their versions. Live ingest also counts
+ * retention metrics, funnels and journey, by the namespace of their versions. Live ingest also counts
  * conflicting resends; a namespace with nothing to count is left out.
  */
 export function scopesToCount(registry: VersionRegistry): Map<string, CompiledConfig> {
@@ -257,12 +257,16 @@ export function scopesToCount(registry: VersionRegistry): Map<string, CompiledCo
     const merged: CompiledConfig = {
       ...base,
       eventMetrics: byId(parts.map((part) => part.eventMetrics)),
+      retentions: byId(parts.map((part) => part.retentions)),
       funnels: byId(parts.map((part) => part.funnels)),
       journey: parts.map((part) => part.journey).find((journey) => journey !== undefined),
       countsConflicts: scope === LIVE_SCOPE,
     };
     const countsSomething =
-      merged.eventMetrics.length > 0 || merged.funnels.length > 0 || merged.journey !== undefined;
+      merged.eventMetrics.length > 0 ||
+      merged.retentions.length > 0 ||
+      merged.funnels.length > 0 ||
+      merged.journey !== undefined;
     if (scope === LIVE_SCOPE || countsSomething) counted.set(scope, merged);
   }
   return counted;

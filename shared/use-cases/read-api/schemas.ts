@@ -59,7 +59,7 @@ export const MetricNode = z.object({
   id: z.string(),
   title: z.string(),
   definition: z.string(),
-  kind: z.enum(['count', 'distinct_users', 'sum', 'ratio', 'funnel_conversion']),
+  kind: z.enum(['count', 'distinct_users', 'sum', 'ratio', 'funnel_conversion', 'retention']),
   owner: Owner,
   cadence: z.enum(['daily', 'weekly', 'monthly', 'quarterly']),
   grain: GrainName,

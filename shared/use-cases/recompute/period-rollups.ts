@@ -5,9 +5,11 @@ import { type ExpectedBandOptions, historyPeriods } from '../../domain/engine/ex
 import { type AnnotationSpan, labelsOf, metricMarks } from '../../domain/engine/marks.js';
 import { hasGrain, windowDays } from '../../domain/engine/metric-grains.js';
 import { metricValue } from '../../domain/engine/metric-values.js';
+import { lastOffset } from '../../domain/engine/retention.js';
 import { targetProgress } from '../../domain/engine/target-pace.js';
 import type { Rollup } from '../../domain/rollup.js';
-import { addDuration, durationMs, periodBounds } from '../../domain/time/periods.js';
+import { periodEnd, periodsAfter } from '../../domain/time/period-steps.js';
+import { addDuration, durationMs, periodBounds, periodKey } from '../../domain/time/periods.js';
 import type { Stores } from '../../ports/stores.js';
 
 export interface PeriodRollupsDeps extends Pick<Stores, 'counters' | 'rollups'> {
@@ -27,6 +29,12 @@ export function settledAt(
   settleDelayMs: number,
   compiled: CompiledConfig,
 ): number {
+  if (metric.kind === 'retention') {
+    // A cohort's value is final once its last return period has ended.
+    const cohort = periodKey(end - 1, metric.grain, compiled.zone);
+    const last = periodsAfter(cohort, metric.grain, compiled.zone, lastOffset(metric)).at(-1)!;
+    return periodEnd(last, metric.grain, compiled.zone) + settleDelayMs;
+  }
   if (metric.kind !== 'funnel_conversion') return end + settleDelayMs;
   const window = compiled.config.funnels[metric.funnel]?.window ?? 'PT0S';
   return addDuration(end, window, compiled.zone) + settleDelayMs;
@@ -67,7 +75,7 @@ export function bandOptions(
     sensitivity: sensitivity * compiled.config.recompute.bandScale[grain],
     // Counts carry counting noise of about sqrt(n): recompute.countNoise of it is the least band.
     countNoise: counted ? compiled.config.recompute.countNoise : 0,
-    nonNegative: counted || metric.kind === 'funnel_conversion',
+    nonNegative: counted || metric.kind === 'funnel_conversion' || metric.kind === 'retention',
   };
 }
 
@@ -156,6 +164,7 @@ export async function periodRollups(
               : // A rate, or a rolling window's users: what is seen so far is the best guess, not a share of the period.
                 metric.kind === 'ratio' ||
                   metric.kind === 'funnel_conversion' ||
+                  metric.kind === 'retention' ||
                   windowDays(metric) !== undefined
                 ? value
                 : (value * (end - start)) / elapsed,

@@ -1,6 +1,8 @@
 import type { Grain } from '../../domain/config/schema.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import { ALL_TIME } from '../../domain/engine/deltas.js';
+import { previousPeriods } from '../../domain/engine/detector.js';
+import { lastOffset } from '../../domain/engine/retention.js';
 import { durationMs, periodBounds, periodKey } from '../../domain/time/periods.js';
 
 /** One period of one grain to recompute every metric of. */
@@ -65,6 +67,14 @@ export function workList(
     for (const delay of delays) {
       for (const period of newlySettled(grain, lastRun, now, delay, compiled.zone))
         keys.add(`${grain}#${period}`);
+    }
+  }
+  // A retention cohort settles when its last return period has: `lastOffset` periods before that one.
+  const settleDelayMs = durationMs(compiled.config.recompute.settleDelay);
+  for (const { metric } of compiled.retentions) {
+    for (const period of newlySettled(metric.grain, lastRun, now, settleDelayMs, compiled.zone)) {
+      const cohort = previousPeriods(period, metric.grain, compiled.zone, lastOffset(metric)).at(-1)!;
+      keys.add(`${metric.grain}#${cohort}`);
     }
   }
   return (

@@ -56,7 +56,7 @@ describe('parseConfig: valid configurations', () => {
 
     // Assess
     expect(config.northStar).toBe('weekly_learners');
-    expect(Object.keys(config.metrics)).toHaveLength(16);
+    expect(Object.keys(config.metrics)).toHaveLength(17);
     expect(config.metrics.annual_plan_payments).toMatchObject({ kind: 'count', where: { plan: 'annual' } });
     expect(config.funnels.activation?.steps).toHaveLength(4);
     expect(config.journey?.stages.map((stage) => stage.id)).toEqual([
