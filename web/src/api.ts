@@ -16,6 +16,7 @@ import type {
   MetricTree,
   PipelineStatus,
   QuarantineReport,
+  RetentionTable,
 } from '../../shared/use-cases/read-api/schemas.js';
 import { accessToken } from './access-token.js';
 import { idToken, refreshAfterRefusal, signInRequired } from './sign-in.js';
@@ -52,6 +53,7 @@ export type {
   PeriodValue,
   PipelineStatus,
   QuarantineReport,
+  RetentionTable,
 } from '../../shared/use-cases/read-api/schemas.js';
 
 /** An answer of the read API other than 200, with its message. */
@@ -125,6 +127,8 @@ export const readApi = {
   /** `version`: another definition version of the metric than the one shown. */
   series: (id: string, query: { grain?: string; from?: string; to?: string; version?: string } = {}) =>
     request<MetricSeries>(`metrics/${encodeURIComponent(id)}/series`, query),
+  cohorts: (id: string, query: { from?: string; to?: string } = {}) =>
+    request<RetentionTable>(`metrics/${encodeURIComponent(id)}/cohorts`, query),
   funnel: (id: string, query: { grain?: string; from?: string; to?: string } = {}) =>
     request<FunnelReport>(`funnels/${encodeURIComponent(id)}`, query),
   journey: (query: { from?: string; to?: string } = {}) => request<JourneyReport>('journey', query),

@@ -27,6 +27,7 @@ import {
   QuarantinePage,
   QuarantineReport,
   RecomputeSummary,
+  RetentionTable,
   TargetProgress,
 } from './schemas.js';
 
@@ -40,6 +41,7 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   MetricSeries,
   BacktestReport,
   FunnelReport,
+  RetentionTable,
   JourneyReport,
   AlertList,
   AlertSummary,

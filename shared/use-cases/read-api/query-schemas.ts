@@ -169,3 +169,12 @@ export const AnnotationBody = z
       .describe('The grains whose periods it marks. Default: hour and day (those kept).'),
   })
   .refine((body) => body.from < body.to, { path: ['from'], message: 'must be earlier than to' });
+
+export const CohortsQuery = z
+  .strictObject({
+    from: From.describe(
+      'Start of the range of cohorts, inclusive (ISO 8601). Default: start of the last 12 cohorts.',
+    ),
+    to: To,
+  })
+  .refine(ordered, orderMessage);

@@ -15,6 +15,7 @@ import { backtestRoute } from './routes-backtest.js';
 import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
+import { retentionCohortsRoute } from './routes-retention.js';
 import { signInRoute } from './routes-sign-in.js';
 import { statusRoute } from './routes-status.js';
 import {
@@ -104,6 +105,7 @@ export const READ_API_ROUTES: readonly Route[] = [
   signInRoute,
   metricTreeRoute,
   metricSeriesRoute,
+  retentionCohortsRoute,
   backtestRoute,
   funnelRoute,
   journeyRoute,

@@ -19,7 +19,7 @@ const GRAIN_ORDER: readonly Grain[] = ['hour', 'day', 'week', 'month'];
 export const rate = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
 /** Reads the counter items of the periods, a few at a time, in the periods' order. */
-async function periodCounters(
+export async function periodCounters(
   read: (item: string) => Promise<Map<string, number>>,
   grain: Grain,
   periods: readonly RangePeriod[],

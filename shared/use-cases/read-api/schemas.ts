@@ -18,7 +18,7 @@ import { ALERT_VERDICTS } from '../../ports/alerts.js';
 
 export const Instant = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp');
 const Num = z.number().nullable();
-const Rate = z
+export const Rate = z
   .number()
   .nullable()
   .describe('A share from 0 (none) to 1 (all); null when the denominator is 0');
@@ -340,3 +340,41 @@ export const OpenApiDocument = z.looseObject({
   paths: z.record(z.string(), z.unknown()),
 });
 export type OpenApiDocument = z.infer<typeof OpenApiDocument>;
+
+export const RetentionTable = z.object({
+  metric: z.object({
+    id: z.string(),
+    title: z.string(),
+    definitionVersion: z.string(),
+    offset: z.number().int(),
+    mode: z.enum(['on', 'on_or_after']),
+    until: z.number().int().nullable(),
+  }),
+  grain: GrainName,
+  from: Instant,
+  to: Instant,
+  offsets: z.number().int().describe('Offsets each cohort has: 1 to this'),
+  cohorts: z.array(
+    z.object({
+      period: z.string().describe('The cohort: the period of its users’ earliest start event'),
+      start: Instant,
+      size: z.number().int(),
+      value: Rate.describe('The metric’s value: retained over size, null for an empty cohort'),
+      settled: z.boolean().describe('The last return period of the metric has ended, plus the settle delay'),
+      retained: z.array(
+        z.object({
+          offset: z.number().int(),
+          users: z
+            .number()
+            .int()
+            .describe('Users of the cohort with a return event in the period offset after it'),
+          rate: Rate,
+          complete: z
+            .boolean()
+            .describe('That period has ended, plus the settle delay: the cell can no longer rise'),
+        }),
+      ),
+    }),
+  ),
+});
+export type RetentionTable = z.infer<typeof RetentionTable>;

@@ -1,5 +1,5 @@
 import { chartAnnotations, readAnnotations } from '../annotations.js';
-import { readApi, readCatalogue } from '../api.js';
+import { failureMessage, readApi, readCatalogue } from '../api.js';
 import { backfillDetail } from '../backfill-progress.js';
 import { trendChart } from '../charts.js';
 import { definitionVersions, metricVersions } from '../definition-versions.js';
@@ -8,6 +8,7 @@ import { formatChange, formatValue, STATUS_LABEL } from '../format.js';
 import { href, type Route } from '../router.js';
 import { serverTime } from '../server-clock.js';
 import { annotationSection } from './annotations.js';
+import { retentionSection } from './retention.js';
 import { comparedVersion, versionComparison } from './version-comparison.js';
 
 const DAY_MS = 86_400_000;
@@ -61,6 +62,12 @@ export async function metricDetailView(route: Route, refresh: () => void = () =>
     readApi.backtest(metric.id, { grain: metric.grain }).catch(() => undefined),
   ]);
   const marked = chartAnnotations(annotations, metric.id, grain);
+  const retention =
+    metric.kind === 'retention'
+      ? await retentionSection(metric.id).catch((error: unknown) =>
+          notice('error', failureMessage(error, 'read the cohorts')),
+        )
+      : null;
   const go = (query: Record<string, string | undefined>) => {
     location.hash = href(['metrics', metric.id], {
       grain,
@@ -169,6 +176,7 @@ export async function metricDetailView(route: Route, refresh: () => void = () =>
           highlight,
           annotations: marked,
         }),
+    retention,
     annotationSection({ metric, grain, annotations, onChange: refresh }),
     points.length === 0
       ? null
