@@ -3,14 +3,10 @@ import { describe, expect, test } from 'vitest';
 import { defineConfig } from '../../../../shared/domain/config/define.js';
 import { parseConfig } from '../../../../shared/domain/config/validate.js';
 import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
-import { type Deltas, deltasToJson, mergeDeltas } from '../../../../shared/domain/engine/deltas.js';
-import {
-  applyUserEvents,
-  emptyUserState,
-  type UserState,
-} from '../../../../shared/domain/engine/user-state.js';
+import { type Deltas, deltasToJson } from '../../../../shared/domain/engine/deltas.js';
+import { applyUserEvents } from '../../../../shared/domain/engine/user-state.js';
 import type { ProductEvent } from '../../../../shared/domain/events/envelope.js';
-import { referenceCounters } from '../../../support/reference.js';
+import { applyBatches, assertMatchesReference } from '../../../support/engine-property.js';
 
 const owner = { name: 'Growth', contact: 'growth@example.com' };
 const common = { owner, cadence: 'weekly', definition: 'A test metric.' } as const;
@@ -119,15 +115,8 @@ const order = (at: string, amount = 10, method = 'card', userId = 'ann') =>
   event('ordered', at, { amount, method }, userId);
 
 /** Applies batches in turn, carrying the state; the summed deltas and the last state. */
-function deliver(batches: readonly (readonly ProductEvent[])[]): { deltas: Deltas; state: UserState } {
-  let state = emptyUserState();
-  const deltas: Deltas = new Map();
-  for (const batch of batches) {
-    const applied = applyUserEvents(state, batch, compiled, NOW);
-    state = applied.state;
-    mergeDeltas(deltas, applied.deltas);
-  }
-  return { deltas, state };
+function deliver(batches: readonly (readonly ProductEvent[])[]) {
+  return applyBatches(batches, compiled, NOW);
 }
 
 /** One metric's counter field on every item. */
@@ -248,39 +237,6 @@ describe('applyUserEvents: new and returning users', () => {
           userId,
         ),
       );
-    fc.assert(
-      fc.property(
-        fc.array(anEvent, { minLength: 1, maxLength: 16 }).chain((events) =>
-          fc.tuple(
-            fc.constant(events),
-            fc
-              .shuffledSubarray(events, { minLength: 0 })
-              .chain((again) =>
-                fc.shuffledSubarray([...events, ...again], { minLength: events.length + again.length }),
-              ),
-            fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }),
-          ),
-        ),
-        ([events, delivery, sizes]) => {
-          const total: Deltas = new Map();
-          for (const userId of users) {
-            const mine = delivery.filter((one) => one.userId === userId);
-            const batches: ProductEvent[][] = [];
-            for (let at = 0, cut = 0; at < mine.length; cut++) {
-              const size = sizes[cut % sizes.length]!;
-              batches.push(mine.slice(at, at + size));
-              at += size;
-            }
-            mergeDeltas(total, deliver(batches).deltas);
-          }
-          const reference = referenceCounters(
-            events.map((one) => ({ ...one, properties: one.properties as Record<string, unknown> })),
-            compiled,
-          );
-          expect(deltasToJson(total)).toEqual(reference);
-        },
-      ),
-      { numRuns: 200 },
-    );
+    assertMatchesReference(anEvent, compiled, NOW, { maxLength: 16, numRuns: 200 });
   });
 });

@@ -3,15 +3,11 @@ import { describe, expect, test } from 'vitest';
 import { defineConfig } from '../../../../shared/domain/config/define.js';
 import { type ConfigError, parseConfig } from '../../../../shared/domain/config/validate.js';
 import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
-import { type Deltas, deltasToJson, mergeDeltas } from '../../../../shared/domain/engine/deltas.js';
+import { type Deltas, deltasToJson } from '../../../../shared/domain/engine/deltas.js';
 import { metricValue } from '../../../../shared/domain/engine/metric-values.js';
-import {
-  applyUserEvents,
-  emptyUserState,
-  type UserState,
-} from '../../../../shared/domain/engine/user-state.js';
+import { applyUserEvents } from '../../../../shared/domain/engine/user-state.js';
 import type { ProductEvent } from '../../../../shared/domain/events/envelope.js';
-import { referenceCounters } from '../../../support/reference.js';
+import { applyBatches, assertMatchesReference } from '../../../support/engine-property.js';
 
 const owner = { name: 'Growth', contact: 'growth@example.com' };
 const common = { owner, cadence: 'weekly', definition: 'A test metric.' } as const;
@@ -78,18 +74,8 @@ function event(
   };
 }
 
-function deliver(
-  batches: readonly (readonly ProductEvent[])[],
-  now = NOW,
-): { deltas: Deltas; state: UserState } {
-  let state = emptyUserState();
-  const deltas: Deltas = new Map();
-  for (const batch of batches) {
-    const applied = applyUserEvents(state, batch, compiled, now);
-    state = applied.state;
-    mergeDeltas(deltas, applied.deltas);
-  }
-  return { deltas, state };
+function deliver(batches: readonly (readonly ProductEvent[])[], now = NOW) {
+  return applyBatches(batches, compiled, now);
 }
 
 /** One metric's fields on every item, without the version prefix. */
@@ -179,36 +165,7 @@ describe('applyUserEvents: retention', () => {
           name === 'lesson' ? { paid } : {},
         ),
       );
-    fc.assert(
-      fc.property(
-        fc.array(anEvent, { minLength: 1, maxLength: 14 }).chain((events) =>
-          fc.tuple(
-            fc.constant(events),
-            fc
-              .shuffledSubarray(events, { minLength: 0 })
-              .chain((again) =>
-                fc.shuffledSubarray([...events, ...again], { minLength: events.length + again.length }),
-              ),
-            fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }),
-          ),
-        ),
-        ([events, delivery, sizes]) => {
-          const total: Deltas = new Map();
-          for (const userId of users) {
-            const mine = delivery.filter((one) => one.userId === userId);
-            const batches: ProductEvent[][] = [];
-            for (let at = 0, cut = 0; at < mine.length; cut++) {
-              const size = sizes[cut % sizes.length]!;
-              batches.push(mine.slice(at, at + size));
-              at += size;
-            }
-            mergeDeltas(total, deliver(batches).deltas);
-          }
-          expect(deltasToJson(total)).toEqual(referenceCounters(events, compiled));
-        },
-      ),
-      { numRuns: 150 },
-    );
+    assertMatchesReference(anEvent, compiled, NOW, { maxLength: 14, numRuns: 150 });
   });
 });
 

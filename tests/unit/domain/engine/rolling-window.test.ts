@@ -3,11 +3,11 @@ import { describe, expect, test } from 'vitest';
 import { defineConfig } from '../../../../shared/domain/config/define.js';
 import { type ConfigError, parseConfig } from '../../../../shared/domain/config/validate.js';
 import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
-import { type Deltas, deltasToJson, mergeDeltas } from '../../../../shared/domain/engine/deltas.js';
+import { type Deltas, deltasToJson } from '../../../../shared/domain/engine/deltas.js';
 import { hasGrain } from '../../../../shared/domain/engine/metric-grains.js';
 import { applyUserEvents, emptyUserState } from '../../../../shared/domain/engine/user-state.js';
 import type { ProductEvent } from '../../../../shared/domain/events/envelope.js';
-import { referenceCounters } from '../../../support/reference.js';
+import { applyBatches, assertMatchesReference } from '../../../support/engine-property.js';
 
 const owner = { name: 'Growth', contact: 'growth@example.com' };
 const common = { owner, cadence: 'weekly', definition: 'A test metric.', grain: 'day' } as const;
@@ -73,15 +73,8 @@ function opened(at: string, userId = 'ann'): ProductEvent {
   };
 }
 
-function deliver(batches: readonly (readonly ProductEvent[])[]): Deltas {
-  let state = emptyUserState();
-  const deltas: Deltas = new Map();
-  for (const batch of batches) {
-    const applied = applyUserEvents(state, batch, compiled, NOW);
-    state = applied.state;
-    mergeDeltas(deltas, applied.deltas);
-  }
-  return deltas;
+function deliver(batches: readonly (readonly ProductEvent[])[]) {
+  return applyBatches(batches, compiled, NOW).deltas;
 }
 
 /** The days on which a metric's counter moved, with the amount. */
@@ -133,36 +126,7 @@ describe('applyUserEvents: rolling windows', () => {
       .map(([twoHours, userId]) =>
         opened(new Date(Date.parse('2026-03-23T00:00:00Z') + twoHours * 2 * 3_600_000).toISOString(), userId),
       );
-    fc.assert(
-      fc.property(
-        fc.array(anEvent, { minLength: 1, maxLength: 12 }).chain((events) =>
-          fc.tuple(
-            fc.constant(events),
-            fc
-              .shuffledSubarray(events, { minLength: 0 })
-              .chain((again) =>
-                fc.shuffledSubarray([...events, ...again], { minLength: events.length + again.length }),
-              ),
-            fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }),
-          ),
-        ),
-        ([events, delivery, sizes]) => {
-          const total: Deltas = new Map();
-          for (const userId of users) {
-            const mine = delivery.filter((one) => one.userId === userId);
-            const batches: ProductEvent[][] = [];
-            for (let at = 0, cut = 0; at < mine.length; cut++) {
-              const size = sizes[cut % sizes.length]!;
-              batches.push(mine.slice(at, at + size));
-              at += size;
-            }
-            mergeDeltas(total, deliver(batches));
-          }
-          expect(deltasToJson(total)).toEqual(referenceCounters(events, compiled));
-        },
-      ),
-      { numRuns: 150 },
-    );
+    assertMatchesReference(anEvent, compiled, NOW, { maxLength: 12, numRuns: 150 });
   });
 });
 
