@@ -3,38 +3,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { eventBridgeClient } from '../../shared/compose/clients.js';
-import { defineConfig } from '../../shared/domain/config/define.js';
-import { parseConfig } from '../../shared/domain/config/validate.js';
 import type { RetentionTable } from '../../shared/use-cases/read-api/schemas.js';
+import { weekOneRetention } from '../support/week-one-retention.js';
 import { type Browser, launchChromium } from './chromium.js';
 
 const DAY = 86_400_000;
 /** Monday of 2026-W40; now is Wednesday of W44, so the cells of W43 and W44 are still open. */
 const FIRST_MONDAY = Date.parse('2026-09-28T00:00:00Z');
 const NOW = FIRST_MONDAY + 4 * 7 * DAY + 2 * DAY + 12 * 3_600_000;
-const owner = { name: 'Growth', contact: 'growth@example.com' };
-
-const config = parseConfig(
-  defineConfig({
-    grains: ['day', 'week'],
-    maxLateness: 'P60D',
-    trackingPlan: { events: { signed_up: {}, lesson: {} } },
-    metrics: {
-      week1: {
-        kind: 'retention',
-        title: 'Week-1 retention',
-        definition: 'Of the week’s sign-ups, the share with a lesson in the week after.',
-        start: { event: 'signed_up' },
-        return: { event: 'lesson' },
-        offset: 1,
-        grain: 'week',
-        cadence: 'weekly',
-        owner,
-      },
-    },
-    northStar: 'week1',
-  }),
-);
+const config = weekOneRetention;
 
 /** Four sign-ups a week; of each week's, users 0 and 1 come back the week after, user 0 also two weeks after. */
 function history(): { name: string; userId: string; at: number }[] {

@@ -1,6 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { defineConfig } from '../../../../shared/domain/config/define.js';
-import { parseConfig } from '../../../../shared/domain/config/validate.js';
 import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../../../../shared/domain/events/tracking-plan.js';
 import { ingestRecords } from '../../../../shared/use-cases/ingest/ingest-records.js';
@@ -9,39 +7,9 @@ import { RetentionTable } from '../../../../shared/use-cases/read-api/schemas.js
 import { entriesOf } from '../../../support/daily-activity.js';
 import type { TestEvent } from '../../../support/entries.js';
 import { memoryStores } from '../../../support/memory-stores.js';
+import { weekOneRetention } from '../../../support/week-one-retention.js';
 
-const owner = { name: 'Growth', contact: 'growth@example.com' };
-const config = parseConfig(
-  defineConfig({
-    grains: ['day', 'week'],
-    // Events of the last weeks arrive together, now.
-    maxLateness: 'P30D',
-    trackingPlan: { events: { signed_up: {}, lesson: {} } },
-    metrics: {
-      week1: {
-        kind: 'retention',
-        title: 'Week-1 retention',
-        definition: 'Sign-ups of the week with a lesson in the week after.',
-        start: { event: 'signed_up' },
-        return: { event: 'lesson' },
-        offset: 1,
-        grain: 'week',
-        cadence: 'weekly',
-        owner,
-      },
-      signups: {
-        kind: 'count',
-        title: 'Sign-ups',
-        definition: 'Sign-ups in the week.',
-        events: ['signed_up'],
-        grain: 'week',
-        cadence: 'weekly',
-        owner,
-      },
-    },
-    northStar: 'week1',
-  }),
-);
+const config = weekOneRetention;
 
 describe('GET /api/metrics/{id}/cohorts', () => {
   test('It should give each cohort its size, value and users per offset, with the cells still open marked', async () => {
