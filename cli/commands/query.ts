@@ -1,4 +1,4 @@
-import type { FunnelReport, MetricSeries } from '../../shared/use-cases/read-api/schemas.js';
+import type { FunnelReport, MetricSeries, RetentionTable } from '../../shared/use-cases/read-api/schemas.js';
 import { parseCommand, TARGET_HELP, TARGET_OPTIONS, timestampOption } from '../args.js';
 import { type CliIo, UsageError } from '../io.js';
 import { formatNumber, formatShare, formatTable } from '../table.js';
@@ -6,9 +6,11 @@ import { ReadApiClient, targetOf } from '../targets.js';
 
 export const queryHelp = `northstar query metric <id> [--grain g] [--from t] [--to t] [--version v] [--json]
 northstar query funnel <id> [--grain g] [--from t] [--to t] [--json]
+northstar query cohorts <id> [--from t] [--to t] [--json]
 
-A metric's values per period with the expected band and status, or a funnel's steps for the
-entry cohorts in range, from the read API. --from/--to take a date (UTC midnight) or an
+A metric's values per period with the expected band and status, a funnel's steps for the
+entry cohorts in range, or a retention metric's start cohorts by offset (a cell marked * can
+still change: its period has not settled), from the read API. --from/--to take a date (UTC midnight) or an
 ISO 8601 timestamp with a zone; the defaults are the read API's (the last 12 periods of a
 metric, the last 8 cohorts of a funnel). --grain: hour, day, week or month (kept grains only).
 --version reads another definition version of the metric: one being backfilled, or one it
@@ -32,12 +34,14 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     return values.help ? 0 : 2;
   }
   const [what, id, ...rest] = positionals;
-  if (what !== 'metric' && what !== 'funnel')
-    throw new UsageError(`query takes metric or funnel, got "${what}"`);
-  if (!id) throw new UsageError(`query ${what} needs the ${what}'s id`);
+  if (what !== 'metric' && what !== 'funnel' && what !== 'cohorts')
+    throw new UsageError(`query takes metric, funnel or cohorts, got "${what}"`);
+  if (!id) throw new UsageError(`query ${what} needs the ${what === 'funnel' ? 'funnel' : 'metric'}'s id`);
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   if (values.grain !== undefined && !GRAINS.includes(values.grain))
     throw new UsageError(`--grain must be one of ${GRAINS.join(', ')}, got "${values.grain}"`);
+  if (what === 'cohorts' && values.grain !== undefined)
+    throw new UsageError('--grain is not for cohorts: a retention metric has its own grain');
   const query = {
     grain: values.grain,
     from: timestampOption('from', values.from),
@@ -46,6 +50,16 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
   };
   if (what !== 'metric' && values.version !== undefined) throw new UsageError('--version is for metrics');
   const api = new ReadApiClient(targetOf(values, io));
+  if (what === 'cohorts') {
+    const { from, to } = query;
+    const table = await api.get<RetentionTable>(`/api/metrics/${encodeURIComponent(id)}/cohorts`, {
+      from,
+      to,
+    });
+    if (values.json) io.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
+    else io.stdout.write(`${formatCohorts(table)}\n`);
+    return 0;
+  }
   const path = `/api/${what === 'metric' ? 'metrics' : 'funnels'}/${encodeURIComponent(id)}${what === 'metric' ? '/series' : ''}`;
   if (what === 'metric') {
     const series = await api.get<MetricSeries>(path, query);
@@ -95,4 +109,25 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     )}\n`,
   );
   return 0;
+}
+
+/** Offsets shown: the metric's own and two past them, for the curve's shape; at most the API's. */
+function formatCohorts(table: RetentionTable): string {
+  const { metric } = table;
+  const last = metric.until ?? metric.offset;
+  const shown = Math.min(table.offsets, last + 2);
+  const returns = metric.mode === 'on' ? `offset ${metric.offset}` : `offsets ${metric.offset} to ${last}`;
+  const mark = (text: string | null, complete: boolean) => (text === null || complete ? text : `${text}*`);
+  return [
+    `${metric.title} (${metric.id}), ${table.grain} cohorts ${table.from} to ${table.to}, returns at ${returns}`,
+    formatTable(
+      ['cohort', 'users', 'value', ...Array.from({ length: shown }, (_, at) => `+${at + 1}`)],
+      table.cohorts.map((cohort) => [
+        cohort.period,
+        cohort.size,
+        mark(formatShare(cohort.value), cohort.settled),
+        ...cohort.retained.slice(0, shown).map((cell) => mark(formatShare(cell.rate), cell.complete)),
+      ]),
+    ),
+  ].join('\n');
 }

@@ -1,32 +1,11 @@
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
-import { eventBridgeClient } from '../../shared/compose/clients.js';
 import type { RetentionTable } from '../../shared/use-cases/read-api/schemas.js';
-import { weekOneRetention } from '../support/week-one-retention.js';
+import { loadWeekOneHistory, WEEK_ONE_NOW, weekOneRetention } from '../support/week-one-retention.js';
 import { type Browser, launchChromium } from './chromium.js';
 
-const DAY = 86_400_000;
-/** Monday of 2026-W40; now is Wednesday of W44, so the cells of W43 and W44 are still open. */
-const FIRST_MONDAY = Date.parse('2026-09-28T00:00:00Z');
-const NOW = FIRST_MONDAY + 4 * 7 * DAY + 2 * DAY + 12 * 3_600_000;
 const config = weekOneRetention;
-
-/** Four sign-ups a week; of each week's, users 0 and 1 come back the week after, user 0 also two weeks after. */
-function history(): { name: string; userId: string; at: number }[] {
-  const events: { name: string; userId: string; at: number }[] = [];
-  for (let week = 0; week < 4; week++) {
-    const monday = FIRST_MONDAY + week * 7 * DAY;
-    for (let user = 0; user < 4; user++) {
-      const userId = `w${week}u${user}`;
-      events.push({ name: 'signed_up', userId, at: monday + DAY + user * 60_000 });
-      if (user < 2) events.push({ name: 'lesson', userId, at: monday + 8 * DAY });
-      if (user === 0) events.push({ name: 'lesson', userId, at: monday + 15 * DAY });
-    }
-  }
-  return events.filter((event) => event.at < NOW);
-}
 
 let runtime: Runtime;
 let browser: Browser;
@@ -34,24 +13,10 @@ let page: Page;
 
 beforeAll(async () => {
   [runtime, browser] = await Promise.all([
-    startRuntime({ config, port: 0, clock: () => NOW, recomputeEveryMs: 0 }),
+    startRuntime({ config, port: 0, clock: () => WEEK_ONE_NOW, recomputeEveryMs: 0 }),
     launchChromium(),
   ]);
-  const apps = eventBridgeClient(runtime.url);
-  const entries = history().map((event, index) => ({
-    Source: 'app.web',
-    DetailType: event.name,
-    Detail: JSON.stringify({
-      eventId: `e${index}`,
-      userId: event.userId,
-      occurredAt: new Date(event.at).toISOString(),
-    }),
-  }));
-  for (let at = 0; at < entries.length; at += 10)
-    await apps.send(new PutEventsCommand({ Entries: entries.slice(at, at + 10) }));
-  apps.destroy();
-  await runtime.drained();
-  await runtime.recomputeNow({ since: FIRST_MONDAY });
+  await loadWeekOneHistory(runtime);
   page = await browser.context.newPage();
 }, 120_000);
 
