@@ -28,6 +28,8 @@ export interface DemoEvent {
   /** RFC 3339 with Z. */
   occurredAt: string;
   properties: Record<string, unknown>;
+  /** What the app says about itself: the platform it runs on. */
+  context: { platform: string };
   source: string;
 }
 
@@ -58,6 +60,7 @@ function demoEvent({ at, name, properties, user, index }: Timed): DemoEvent {
     userId,
     occurredAt,
     properties: { ...properties },
+    context: { platform: source.replace(/^app\./, '') },
     source,
   };
 }

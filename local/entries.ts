@@ -10,6 +10,7 @@ export interface AppEvent {
   readonly userId: string;
   readonly occurredAt: string;
   readonly properties: Record<string, unknown>;
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 /** An entry as the EventBridge rule hands it to the queue. */

@@ -1,10 +1,15 @@
-import type { FunnelReport, MetricSeries, RetentionTable } from '../../shared/use-cases/read-api/schemas.js';
+import type {
+  FunnelReport,
+  MetricBreakdown,
+  MetricSeries,
+  RetentionTable,
+} from '../../shared/use-cases/read-api/schemas.js';
 import { parseCommand, TARGET_HELP, TARGET_OPTIONS, timestampOption } from '../args.js';
 import { type CliIo, UsageError } from '../io.js';
 import { formatNumber, formatShare, formatTable } from '../table.js';
 import { ReadApiClient, targetOf } from '../targets.js';
 
-export const queryHelp = `northstar query metric <id> [--grain g] [--from t] [--to t] [--version v] [--json]
+export const queryHelp = `northstar query metric <id> [--grain g] [--from t] [--to t] [--version v] [--by b] [--json]
 northstar query funnel <id> [--grain g] [--from t] [--to t] [--json]
 northstar query cohorts <id> [--from t] [--to t] [--json]
 
@@ -14,7 +19,8 @@ still change: its period has not settled), from the read API. --from/--to take a
 ISO 8601 timestamp with a zone; the defaults are the read API's (the last 12 periods of a
 metric, the last 8 cohorts of a funnel). --grain: hour, day, week or month (kept grains only).
 --version reads another definition version of the metric: one being backfilled, or one it
-replaced (northstar backfill lists them).
+replaced (northstar backfill lists them). --by splits the metric by one of its breakdowns: a
+column per value, (other) and (none) included; a value outside its own band is marked !.
 
 ${TARGET_HELP}`;
 
@@ -27,6 +33,7 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     from: { type: 'string' },
     to: { type: 'string' },
     version: { type: 'string' },
+    by: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help || positionals.length === 0) {
@@ -49,6 +56,9 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     ...(what === 'metric' && values.version !== undefined ? { version: values.version } : {}),
   };
   if (what !== 'metric' && values.version !== undefined) throw new UsageError('--version is for metrics');
+  if (what !== 'metric' && values.by !== undefined) throw new UsageError('--by is for metrics');
+  if (values.by !== undefined && values.version !== undefined)
+    throw new UsageError('--by reads the version shown: leave out --version');
   const api = new ReadApiClient(targetOf(values, io));
   if (what === 'cohorts') {
     const { from, to } = query;
@@ -61,6 +71,18 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     return 0;
   }
   const path = `/api/${what === 'metric' ? 'metrics' : 'funnels'}/${encodeURIComponent(id)}${what === 'metric' ? '/series' : ''}`;
+  if (what === 'metric' && values.by !== undefined) {
+    const { grain, from, to } = query;
+    const split = await api.get<MetricBreakdown>(`/api/metrics/${encodeURIComponent(id)}/breakdown`, {
+      by: values.by,
+      grain,
+      from,
+      to,
+    });
+    if (values.json) io.stdout.write(`${JSON.stringify(split, null, 2)}\n`);
+    else io.stdout.write(`${formatBreakdown(split)}\n`);
+    return 0;
+  }
   if (what === 'metric') {
     const series = await api.get<MetricSeries>(path, query);
     if (values.json) {
@@ -128,6 +150,23 @@ function formatCohorts(table: RetentionTable): string {
         mark(formatShare(cohort.value), cohort.settled),
         ...cohort.retained.slice(0, shown).map((cell) => mark(formatShare(cell.rate), cell.complete)),
       ]),
+    ),
+  ].join('\n');
+}
+
+/** A period per row, a value per column; `!` marks a value outside its own band. */
+function formatBreakdown(split: MetricBreakdown): string {
+  const periods = [...new Set(split.values.flatMap((one) => one.points.map((point) => point.period)))].sort();
+  const cell = (value: MetricBreakdown['values'][number], period: string) => {
+    const point = value.points.find((one) => one.period === period);
+    const shown = formatNumber(point?.value);
+    return shown === null ? null : `${shown}${point?.status === 'deviating' ? ' !' : ''}`;
+  };
+  return [
+    `${split.metric.title} (${split.metric.id}) by ${split.breakdown.title}, ${split.grain}, ${split.from} to ${split.to}`,
+    formatTable(
+      ['period', ...split.values.map((value) => value.value)],
+      periods.map((period) => [period, ...split.values.map((value) => cell(value, period))]),
     ),
   ].join('\n');
 }

@@ -29,5 +29,7 @@ export interface Rollup {
   readonly level?: readonly LevelShift[];
   /** This period completed a run of deviations on one side: a level shift. */
   readonly shift?: boolean;
+  /** One value's series of a breakdown of the metric (SEMANTICS.md section 11). */
+  readonly series?: { readonly by: string; readonly value: string };
   readonly updatedAt: number;
 }

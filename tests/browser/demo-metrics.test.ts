@@ -8,7 +8,12 @@ import { batchEntries } from '../../local/entries.js';
 import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
-import type { MetricSeries, MetricTree, RetentionTable } from '../../shared/use-cases/read-api/schemas.js';
+import type {
+  MetricBreakdown,
+  MetricSeries,
+  MetricTree,
+  RetentionTable,
+} from '../../shared/use-cases/read-api/schemas.js';
 import { formatValue } from '../../web/src/format.js';
 import { runCli } from '../cli/cli-runner.js';
 import { type Browser, launchChromium } from './chromium.js';
@@ -162,6 +167,50 @@ describe('the demo tree’s playbook metrics', () => {
       ['2026-W48', false],
       ['2026-W49', false],
     ]);
+  });
+
+  test('It should split the demo’s sign-ups by platform and by method in northstar query, each value as a plain count gives it', async () => {
+    const day = LAST_DAY;
+    const signups = between('signed_up', day, day + DAY);
+    for (const [by, of] of [
+      ['platform', (event: DemoEvent) => event.context.platform],
+      ['method', (event: DemoEvent) => String(event.properties.method)],
+    ] as const) {
+      const result = await runCli([
+        'query',
+        'metric',
+        'daily_signups',
+        '--by',
+        by,
+        '--from',
+        '2026-11-30',
+        '--json',
+        ...api,
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const split = JSON.parse(result.stdout) as MetricBreakdown;
+      const values = Object.fromEntries(
+        split.values.map((one) => [
+          one.value,
+          one.points.find((point) => point.period === '2026-11-30')?.value,
+        ]),
+      );
+      const expected: Record<string, number> = Object.fromEntries(split.values.map((one) => [one.value, 0]));
+      for (const event of signups) expected[of(event)] = (expected[of(event)] ?? 0) + 1;
+      expect(values, by).toEqual(expected);
+    }
+    const table = await runCli([
+      'query',
+      'metric',
+      'daily_signups',
+      '--by',
+      'platform',
+      '--from',
+      '2026-11-29',
+      ...api,
+    ]);
+    expect(table.stdout).toMatch(/^period\s+web\s+ios\s+android\s+\(other\)\s+\(none\)$/m);
+    expect(table.stdout).toMatch(/^2026-11-30\s+\d+/m);
   });
 
   test('It should show each of them in the dashboard: the latest value in the tree, the period’s value on its page', async () => {

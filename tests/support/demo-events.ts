@@ -25,6 +25,12 @@ export const demoProperties: Record<string, fc.Arbitrary<Record<string, unknown>
   }),
 };
 
+/** The app's context: a listed platform, one outside the list, none, or no context at all. */
+const demoContext = fc.option(
+  fc.record({ platform: fc.constantFrom('web', 'ios', 'android', 'tv') }, { requiredKeys: [] }),
+  { nil: undefined },
+);
+
 export const DEMO_NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
 
@@ -38,13 +44,15 @@ export function demoEventSet(
       user: fc.integer({ min: 1, max: options.users ?? 5 }),
       hoursAgo: fc.integer({ min: 0, max: 6 * 24 - 1 }),
       minute: fc.integer({ min: 0, max: 59 }),
+      context: demoContext,
     })
-    .chain(({ name, user, hoursAgo, minute }) =>
+    .chain(({ name, user, hoursAgo, minute, context }) =>
       demoProperties[name]!.map((properties) => ({
         name,
         userId: `u${user}`,
         occurredAt: new Date(DEMO_NOW - hoursAgo * HOUR - minute * 60_000).toISOString(),
         properties,
+        ...(context ? { context } : {}),
       })),
     );
   return fc

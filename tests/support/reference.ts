@@ -1,3 +1,4 @@
+import type { Breakdown } from '../../shared/domain/config/schema.js';
 import { type CompiledConfig, matchesFilters } from '../../shared/domain/engine/compiled-config.js';
 import { windowDays } from '../../shared/domain/engine/metric-grains.js';
 import { addDuration, periodBounds, periodKey } from '../../shared/domain/time/periods.js';
@@ -8,6 +9,20 @@ export interface ReferenceEvent {
   userId: string;
   occurredAt: number;
   properties: Record<string, unknown>;
+  context?: Record<string, unknown>;
+}
+
+/** The value an event has for a breakdown, as its label: listed, `(other)` or `(none)`. */
+function referenceLabel(event: ReferenceEvent, breakdown: Breakdown, labels: readonly string[]): string {
+  let value: unknown;
+  if (breakdown.property !== undefined) value = event.properties[breakdown.property];
+  else
+    value = breakdown
+      .context!.split('.')
+      .reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], event.context);
+  if (value === undefined || value === null || value === '') return '(none)';
+  if (!['string', 'number', 'boolean'].includes(typeof value)) return '(other)';
+  return labels.slice(0, -2).includes(String(value)) ? String(value) : '(other)';
 }
 
 type Counters = Record<string, Record<string, number>>;
@@ -31,11 +46,14 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
   // Each user's earliest event of any name: they are new in its period, returning after it.
   const firstAt = new Map<string, number>();
   for (const event of sorted) if (!firstAt.has(event.userId)) firstAt.set(event.userId, event.occurredAt);
-  for (const { defId, metric } of compiled.eventMetrics) {
+  for (const { defId, metric, series } of compiled.eventMetrics) {
     // Matching events per period item and user, for distinct users.
     const users = new Map<string, Map<string, number>>();
+    const label = series && series.breakdown.labels[series.index];
+    const breakdown = series && compiled.config.breakdowns[series.breakdown.by]!;
     for (const event of sorted) {
       if (!metric.events.includes(event.name) || !matchesFilters(event.properties, metric.where)) continue;
+      if (breakdown && referenceLabel(event, breakdown, series.breakdown.labels) !== label) continue;
       const days = windowDays(metric);
       for (const grain of compiled.grains) {
         const period = periodKey(event.occurredAt, grain, zone);
@@ -155,6 +173,7 @@ export function referenceOf(events: readonly TestEvent[], compiled: CompiledConf
       userId: event.userId,
       occurredAt: Date.parse(event.occurredAt),
       properties: event.properties ?? {},
+      ...(event.context ? { context: event.context } : {}),
     })),
     compiled,
   );
@@ -164,7 +183,9 @@ export function referenceOf(events: readonly TestEvent[], compiled: CompiledConf
 export function ofVersions(counters: Counters, ids: readonly string[]): Counters {
   const found: Counters = {};
   for (const [item, fields] of Object.entries(counters)) {
-    const kept = Object.entries(fields).filter(([field]) => ids.some((id) => field.startsWith(`${id}.`)));
+    const kept = Object.entries(fields).filter(([field]) =>
+      ids.some((id) => field.startsWith(`${id}.`) || field.startsWith(`${id}~`)),
+    );
     if (kept.length > 0) found[item] = Object.fromEntries(kept);
   }
   return found;

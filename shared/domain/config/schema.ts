@@ -122,8 +122,14 @@ const MetricCommon = {
   pageMarked: z.boolean().default(false),
 };
 
+/** Breakdowns a metric is split by (`breakdowns` at the top level): exact series per value. */
+const MetricBreakdowns = {
+  breakdowns: z.array(Identifier).min(1).max(8).optional(),
+};
+
 const EventMetricCommon = {
   ...MetricCommon,
+  ...MetricBreakdowns,
   events: z.array(Identifier).min(1),
   where: PropertyFilters.default({}),
   /**
@@ -156,6 +162,8 @@ export const Metric = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('ratio'),
     ...MetricCommon,
+    /** Both sides are split by each of these: the ratio within each value. */
+    ...MetricBreakdowns,
     numerator: Identifier,
     denominator: Identifier,
   }),
@@ -184,6 +192,28 @@ export const Metric = z.discriminatedUnion('kind', [
 export type Metric = z.infer<typeof Metric>;
 export type RetentionMetric = Extract<Metric, { kind: 'retention' }>;
 export type EventMetric = Extract<Metric, { kind: 'count' | 'distinct_users' | 'sum' }>;
+
+/** A `context` field as apps send it: a name or a dotted path (`platform`, `os.name`, `app.version`). */
+const ContextPath = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,3}$/,
+    'must be a context field name or a dotted path such as os.name (at most 4 parts)',
+  );
+
+/**
+ * What a metric can be split by: a property of its events, or a `context` field, over a
+ * fixed list of values. A value outside the list counts as `(other)`, a missing one as
+ * `(none)`, so the series are fixed by the configuration, not by the traffic.
+ */
+export const Breakdown = z.strictObject({
+  title: z.string().min(1).max(80).optional(),
+  property: PropertyName.optional(),
+  context: ContextPath.optional(),
+  /** The values, in the order shown. A property's default: its enum values in the tracking plan. */
+  values: z.array(z.string().min(1).max(64)).min(1).max(50).optional(),
+});
+export type Breakdown = z.infer<typeof Breakdown>;
 
 export const IngestSettings = z.strictObject({
   /** Counter items are spread over this many shards, summed on read. */
@@ -369,6 +399,8 @@ export const NorthstarConfigInput = z.strictObject({
   funnels: z.record(Identifier, Funnel).default({}),
   journey: z.strictObject({ stages: z.array(JourneyStage).min(1) }).optional(),
   metrics: z.record(Identifier, Metric),
+  /** Properties and context fields metrics may be split by, by name. */
+  breakdowns: z.record(Identifier, Breakdown).default({}),
   northStar: Identifier,
   /** Holidays and known events: their periods are left out of later periods' history. */
   calendar: z.array(CalendarEntry).default([]),

@@ -1,4 +1,10 @@
 import { Duration } from 'luxon';
+import {
+  breakdownLabels,
+  MAX_SERIES,
+  MAX_SERIES_PER_METRIC,
+  metricBreakdowns,
+} from '../engine/breakdowns.js';
 import { NorthstarError } from '../errors.js';
 import { type NorthstarConfig, NorthstarConfigInput, type PropertyFilters } from './schema.js';
 
@@ -113,6 +119,77 @@ function checkCollector(config: NorthstarConfig, issues: Issue[]): void {
 }
 
 /** Cross-checks that a schema alone cannot express; every issue names its path. */
+function checkBreakdowns(config: NorthstarConfig, issues: Issue[]): void {
+  for (const [by, breakdown] of Object.entries(config.breakdowns)) {
+    const path = ['breakdowns', by];
+    if ((breakdown.property === undefined) === (breakdown.context === undefined))
+      issues.push({
+        path,
+        message: 'names exactly one of property (an event property) or context (a context field)',
+      });
+    else if (breakdown.context !== undefined && breakdown.values === undefined)
+      issues.push({
+        path: [...path, 'values'],
+        message: `a context field has no values in the tracking plan: list the values of "${breakdown.context}" to keep`,
+      });
+    else if (breakdown.values === undefined && breakdownLabels(config, breakdown).length === 2)
+      issues.push({
+        path: [...path, 'values'],
+        message: `property "${breakdown.property}" is an enum of no event in the tracking plan: list its values to keep`,
+      });
+    if (breakdown.values && new Set(breakdown.values).size !== breakdown.values.length)
+      issues.push({ path: [...path, 'values'], message: 'lists a value twice' });
+  }
+  let total = 0;
+  for (const [metricId, metric] of Object.entries(config.metrics)) {
+    const names = metricBreakdowns(metric);
+    let series = 0;
+    names.forEach((by, index) => {
+      const path = ['metrics', metricId, 'breakdowns', index];
+      const breakdown = config.breakdowns[by];
+      if (!breakdown) {
+        issues.push({ path, message: `unknown breakdown "${by}": not in breakdowns` });
+        return;
+      }
+      if (names.indexOf(by) !== index) issues.push({ path, message: `breakdown "${by}" is named twice` });
+      series += breakdownLabels(config, breakdown).length * config.grains.length;
+      if (metric.kind === 'ratio') {
+        for (const side of [metric.numerator, metric.denominator]) {
+          const other = config.metrics[side];
+          if (other && !metricBreakdowns(other).includes(by))
+            issues.push({
+              path,
+              message: `a ratio split by "${by}" needs both sides split by it: "${side}" is not`,
+            });
+        }
+      } else if (breakdown.property !== undefined && 'events' in metric) {
+        // Events without the property count under (none); a split none of them can fill is a mistake.
+        const property = breakdown.property;
+        const known = metric.events.filter((event) => config.trackingPlan.events[event]);
+        if (
+          known.length > 0 &&
+          !known.some((event) => config.trackingPlan.events[event]?.properties[property])
+        )
+          issues.push({
+            path,
+            message: `none of the metric's events (${metric.events.join(', ')}) has property "${property}" in the tracking plan`,
+          });
+      }
+    });
+    if (series > MAX_SERIES_PER_METRIC)
+      issues.push({
+        path: ['metrics', metricId, 'breakdowns'],
+        message: `metric "${metricId}" would keep ${series} series (values with (other) and (none), times breakdowns, times ${config.grains.length} grains), over the limit of ${MAX_SERIES_PER_METRIC}`,
+      });
+    total += series;
+  }
+  if (total > MAX_SERIES)
+    issues.push({
+      path: ['breakdowns'],
+      message: `the metrics would keep ${total} breakdown series in all (values times breakdowns times grains), over the limit of ${MAX_SERIES}`,
+    });
+}
+
 export function crossCheck(config: NorthstarConfig): Issue[] {
   const issues: Issue[] = [];
   checkTimeZone(config.timeZone, issues);
@@ -123,6 +200,7 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
   checkDuration(config.recompute.settleDelay, ['recompute', 'settleDelay'], issues);
   checkCollector(config, issues);
   checkCalendar(config, issues);
+  checkBreakdowns(config, issues);
 
   for (const [funnelId, funnel] of Object.entries(config.funnels)) {
     checkDuration(funnel.window, ['funnels', funnelId, 'window'], issues);

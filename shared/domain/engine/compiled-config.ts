@@ -1,6 +1,13 @@
 import type { EventMetric, Funnel, Grain, NorthstarConfig, PropertyFilters } from '../config/schema.js';
 import { canonicalJson, shortHash } from '../events/hash.js';
 import { durationMs } from '../time/periods.js';
+import {
+  breakdownLabels,
+  type CompiledBreakdown,
+  labelReader,
+  metricBreakdowns,
+  seriesId,
+} from './breakdowns.js';
 import type { CompiledRetention } from './retention.js';
 
 export interface CompiledFunnel {
@@ -12,9 +19,18 @@ export interface CompiledFunnel {
 
 export interface CompiledMetric {
   readonly id: string;
+  /** What its counters are named by: the version, or a breakdown series' id. */
   readonly defId: string;
   readonly metric: EventMetric;
+  /** One value's series of a breakdown: counts only events with that value. */
+  readonly series?: {
+    readonly breakdown: CompiledBreakdown;
+    readonly index: number;
+  };
 }
+
+/** The version an event metric (or its series) counts under: what a namespace owns. */
+export const versionOfMetric = (metric: CompiledMetric) => metric.series?.breakdown.defId ?? metric.defId;
 
 export interface CompiledJourney {
   readonly defId: string;
@@ -32,6 +48,8 @@ export interface CompiledConfig {
   readonly maxRoundMs: number;
   readonly eventMetrics: readonly CompiledMetric[];
   readonly retentions: readonly CompiledRetention[];
+  /** Every metric split by a breakdown; event metrics' series are also in `eventMetrics`. */
+  readonly breakdowns: readonly CompiledBreakdown[];
   readonly funnels: readonly CompiledFunnel[];
   readonly journey: CompiledJourney | undefined;
   /** Every definition version of metrics, funnels and journey by id, for the recompute and readers. */
@@ -120,11 +138,58 @@ export function compileConfig(
   };
   const eventMetrics: CompiledMetric[] = [];
   const retentions: CompiledRetention[] = [];
+  const breakdowns: CompiledBreakdown[] = [];
+  // A split's version follows the metric's (and for a ratio, its sides' splits) and the breakdown's values.
+  const breakdownDefId = (id: string, by: string, trail: readonly string[] = []): string => {
+    const key = `breakdown:${id}:${by}`;
+    const known = defIds[key];
+    if (known) return known;
+    const metric = config.metrics[id];
+    const definition = config.breakdowns[by];
+    if (!metric || !definition || trail.includes(id)) return key;
+    const inputs =
+      metric.kind === 'ratio'
+        ? [
+            breakdownDefId(metric.numerator, by, [...trail, id]),
+            breakdownDefId(metric.denominator, by, [...trail, id]),
+          ]
+        : [metricDefId(id)];
+    const { title: _title, ...counted } = definition;
+    return versioned(
+      key,
+      fingerprint(
+        { breakdown: by, definition: counted, labels: breakdownLabels(config, definition), inputs },
+        config,
+      ),
+    );
+  };
   for (const [id, metric] of Object.entries(config.metrics)) {
     const defId = metricDefId(id);
-    if (metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum')
-      eventMetrics.push({ id, defId, metric });
+    const isEventMetric =
+      metric.kind === 'count' || metric.kind === 'distinct_users' || metric.kind === 'sum';
+    if (isEventMetric) eventMetrics.push({ id, defId, metric });
     if (metric.kind === 'retention') retentions.push({ id, defId, metric });
+    for (const by of metricBreakdowns(metric)) {
+      const definition = config.breakdowns[by];
+      if (!definition) continue;
+      const labels = breakdownLabels(config, definition);
+      const breakdown: CompiledBreakdown = {
+        metricId: id,
+        by,
+        defId: breakdownDefId(id, by),
+        labels,
+        labelOf: labelReader(definition, labels),
+      };
+      breakdowns.push(breakdown);
+      if (!isEventMetric) continue;
+      for (const index of labels.keys())
+        eventMetrics.push({
+          id,
+          defId: seriesId(breakdown.defId, index),
+          metric,
+          series: { breakdown, index },
+        });
+    }
   }
   const journey = config.journey && {
     defId: versioned(
@@ -143,6 +208,7 @@ export function compileConfig(
     maxRoundMs: config.ingest.maxRoundSeconds * 1000,
     eventMetrics,
     retentions,
+    breakdowns,
     funnels,
     journey,
     defIds,
@@ -162,8 +228,9 @@ export function restrictCompiled(
 ): CompiledConfig {
   return {
     ...compiled,
-    eventMetrics: compiled.eventMetrics.filter((metric) => owns(metric.defId)),
+    eventMetrics: compiled.eventMetrics.filter((metric) => owns(versionOfMetric(metric))),
     retentions: compiled.retentions.filter((metric) => owns(metric.defId)),
+    breakdowns: compiled.breakdowns.filter((breakdown) => owns(breakdown.defId)),
     funnels: compiled.funnels.filter((funnel) => owns(funnel.defId)),
     journey: compiled.journey && owns(compiled.journey.defId) ? compiled.journey : undefined,
     countsConflicts,

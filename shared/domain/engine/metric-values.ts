@@ -1,21 +1,34 @@
+import { seriesId } from './breakdowns.js';
 import type { CompiledConfig } from './compiled-config.js';
 import { SUM_SCALE } from './user-state.js';
 
 /** Counters of one period item, summed over shards: field -> value. */
 export type PeriodCounters = ReadonlyMap<string, number>;
 
+/** One value of a breakdown: its index among the breakdown's labels. */
+export interface SeriesOf {
+  readonly by: string;
+  readonly index: number;
+}
+
 /**
- * A metric's value for one period from that period's counters (SEMANTICS.md section 3).
- * Ratios and funnel conversions are derived here; `null` when the denominator is 0.
+ * A metric's value for one period from that period's counters (SEMANTICS.md section 3), or
+ * one breakdown value's (section 11). Ratios and funnel conversions are derived here; `null`
+ * when the denominator is 0.
  */
 export function metricValue(
   metricId: string,
   counters: PeriodCounters,
   compiled: CompiledConfig,
+  split?: SeriesOf,
 ): number | null {
   const metric = compiled.config.metrics[metricId];
-  const defId = compiled.defIds[`metric:${metricId}`];
-  if (!metric || !defId) throw new RangeError(`unknown metric "${metricId}"`);
+  const version = split
+    ? compiled.defIds[`breakdown:${metricId}:${split.by}`]
+    : compiled.defIds[`metric:${metricId}`];
+  if (!metric || !version)
+    throw new RangeError(`unknown metric "${metricId}"${split ? ` split by "${split.by}"` : ''}`);
+  const defId = split ? seriesId(version, split.index) : version;
   switch (metric.kind) {
     case 'count':
       return counters.get(`${defId}.n`) ?? 0;
@@ -24,8 +37,8 @@ export function metricValue(
     case 'sum':
       return (counters.get(`${defId}.s6`) ?? 0) / SUM_SCALE;
     case 'ratio': {
-      const numerator = metricValue(metric.numerator, counters, compiled);
-      const denominator = metricValue(metric.denominator, counters, compiled);
+      const numerator = metricValue(metric.numerator, counters, compiled, split);
+      const denominator = metricValue(metric.denominator, counters, compiled, split);
       return numerator === null || !denominator ? null : numerator / denominator;
     }
     case 'retention': {

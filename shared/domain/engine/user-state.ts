@@ -2,6 +2,7 @@ import type { EventMetric, Grain } from '../config/schema.js';
 import type { ProductEvent } from '../events/envelope.js';
 import { nextPeriod, periodEnd } from '../time/period-steps.js';
 import { periodKey } from '../time/periods.js';
+import type { CompiledBreakdown } from './breakdowns.js';
 import { type CompiledConfig, matchesFilters } from './compiled-config.js';
 import { ALL_TIME, addDelta, type Deltas, itemKey } from './deltas.js';
 import { addFunnelTime, type FunnelState, funnelProgress, pruneFunnel } from './funnel.js';
@@ -189,8 +190,16 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
       firstPeriods.set(grain, (period = periodKey(state.first, grain, compiled.zone)));
     return period;
   };
-  for (const { defId, metric } of compiled.eventMetrics) {
+  // Each breakdown's label of the event, read once for all its series.
+  const labels = new Map<CompiledBreakdown, number>();
+  const labelOf = (breakdown: CompiledBreakdown) => {
+    let label = labels.get(breakdown);
+    if (label === undefined) labels.set(breakdown, (label = breakdown.labelOf(event)));
+    return label;
+  };
+  for (const { defId, metric, series } of compiled.eventMetrics) {
     if (!metric.events.includes(event.name) || !matchesFilters(event.properties, metric.where)) continue;
+    if (series && labelOf(series.breakdown) !== series.index) continue;
     for (const grain of compiled.grains) {
       const period = periodKey(event.occurredAt, grain, compiled.zone);
       const item = itemKey(grain, period);

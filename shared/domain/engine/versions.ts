@@ -258,12 +258,14 @@ export function scopesToCount(registry: VersionRegistry): Map<string, CompiledCo
       ...base,
       eventMetrics: byId(parts.map((part) => part.eventMetrics)),
       retentions: byId(parts.map((part) => part.retentions)),
+      breakdowns: byId(parts.map((part) => part.breakdowns)),
       funnels: byId(parts.map((part) => part.funnels)),
       journey: parts.map((part) => part.journey).find((journey) => journey !== undefined),
       countsConflicts: scope === LIVE_SCOPE,
     };
     const countsSomething =
       merged.eventMetrics.length > 0 ||
+      merged.breakdowns.length > 0 ||
       merged.retentions.length > 0 ||
       merged.funnels.length > 0 ||
       merged.journey !== undefined;

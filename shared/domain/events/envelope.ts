@@ -42,6 +42,8 @@ export interface ProductEvent {
   readonly userId: string;
   readonly occurredAt: number;
   readonly properties: Readonly<Record<string, unknown>>;
+  /** What the app said about itself (platform, app version, os, locale): breakdowns may read it. */
+  readonly context?: Readonly<Record<string, unknown>>;
   /** Identity of (Source, eventId). */
   readonly key: string;
   /** Identity of the payload, to tell a plain duplicate from a conflicting one. */

@@ -136,6 +136,7 @@ function parseEvent(
     userId: event.userId,
     occurredAt,
     properties: event.properties,
+    ...(event.context ? { context: event.context } : {}),
     key: shortHash(`${source}\u0000${event.eventId}`, 12),
     payloadHash: shortHash(
       canonicalJson({

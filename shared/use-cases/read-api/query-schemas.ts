@@ -52,6 +52,22 @@ export function SeriesQuery(grains: readonly Grain[]) {
     .refine(ordered, orderMessage);
 }
 
+export function BreakdownQuery(grains: readonly Grain[], breakdowns: readonly string[]) {
+  return z
+    .strictObject({
+      by: z
+        .string({ error: 'is required: the breakdown to split by' })
+        .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a breakdown name')
+        .describe(
+          `The breakdown to split by: one the metric names in its breakdowns${breakdowns.length > 0 ? ` (${breakdowns.join(', ')})` : ''}.`,
+        ),
+      grain: GrainParam(grains, "Grain of the periods. Default: the metric's own grain."),
+      from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 12 periods.'),
+      to: To,
+    })
+    .refine(ordered, orderMessage);
+}
+
 export function FunnelQuery(grains: readonly Grain[]) {
   return GrainRangeQuery(
     grains,

@@ -12,6 +12,7 @@ import { defineRoute, type Route } from './route.js';
 import { acknowledgeAlertRoute, alertsRoute } from './routes-alerts.js';
 import { addAnnotationRoute, annotationsRoute, removeAnnotationRoute } from './routes-annotations.js';
 import { backtestRoute } from './routes-backtest.js';
+import { metricBreakdownRoute } from './routes-breakdowns.js';
 import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
@@ -105,6 +106,7 @@ export const READ_API_ROUTES: readonly Route[] = [
   signInRoute,
   metricTreeRoute,
   metricSeriesRoute,
+  metricBreakdownRoute,
   retentionCohortsRoute,
   backtestRoute,
   funnelRoute,

@@ -98,6 +98,33 @@ export const MetricSeries = z.object({
 });
 export type MetricSeries = z.infer<typeof MetricSeries>;
 
+export const MetricBreakdown = z.object({
+  metric: z.object({ id: z.string(), title: z.string(), definitionVersion: z.string() }),
+  breakdown: z.object({
+    id: z.string(),
+    title: z.string(),
+    property: z.string().nullable().describe('The event property split by, or null for a context field'),
+    context: z.string().nullable().describe('The context field split by, or null for a property'),
+    definitionVersion: z.string().describe('Version of the split: the metric’s and the breakdown’s values'),
+  }),
+  grain: GrainName,
+  from: Instant,
+  to: Instant,
+  values: z
+    .array(
+      z.object({
+        value: z
+          .string()
+          .describe('A listed value, (other) for a value outside the list, (none) for events without it'),
+        points: z
+          .array(PeriodValue)
+          .describe('Periods starting in [from, to) that have a rollup, oldest first'),
+      }),
+    )
+    .describe('Every value of the breakdown, in the order configured, then (other) and (none)'),
+});
+export type MetricBreakdown = z.infer<typeof MetricBreakdown>;
+
 const FilterValue = z.union([z.string(), z.number(), z.boolean()]);
 
 export const FunnelReport = z.object({

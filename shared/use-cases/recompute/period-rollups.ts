@@ -1,10 +1,11 @@
 import type { Grain, Metric } from '../../domain/config/schema.js';
+import { seriesId } from '../../domain/engine/breakdowns.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import { judgePeriod, previousPeriods } from '../../domain/engine/detector.js';
 import { type ExpectedBandOptions, historyPeriods } from '../../domain/engine/expected-band.js';
 import { type AnnotationSpan, labelsOf, metricMarks } from '../../domain/engine/marks.js';
 import { hasGrain, windowDays } from '../../domain/engine/metric-grains.js';
-import { metricValue } from '../../domain/engine/metric-values.js';
+import { metricValue, type SeriesOf } from '../../domain/engine/metric-values.js';
 import { lastOffset } from '../../domain/engine/retention.js';
 import { targetProgress } from '../../domain/engine/target-pace.js';
 import type { Rollup } from '../../domain/rollup.js';
@@ -80,9 +81,9 @@ export function bandOptions(
 }
 
 /**
- * Every metric's rollup for one period: value from the counters, band from its own history
- * (without the periods a holiday or an annotation marks, moved to a level shift's new level),
- * and whether it completes a level shift.
+ * Every metric's rollup for one period, and every breakdown value's: value from the
+ * counters, band from its own history (without the periods a holiday or an annotation
+ * marks, moved to a level shift's new level), and whether it completes a level shift.
  */
 export async function periodRollups(
   deps: PeriodRollupsDeps,
@@ -106,74 +107,97 @@ export async function periodRollups(
   const previous = previousPeriods(period, grain, zone, Math.max(shiftPeriods - 1, 1));
   const bounds = new Map([...history, ...previous].map((key) => [key, periodBounds(key, grain, zone)]));
   const earliest = Math.min(start, ...[...bounds.values()].map((range) => range.start));
-  return Promise.all(
-    Object.entries(config.metrics)
-      .filter(([metricId]) => hasGrain(config, metricId, grain))
-      .map(async ([metricId, metric]): Promise<Rollup> => {
-        const defId = compiled.defIds[`metric:${metricId}`] as string;
-        // A period without a single counter saw no events at all: the pipeline was not
-        // receiving yet (or not running), which is no data, not a zero to learn from.
-        const value = counters.size === 0 ? null : metricValue(metricId, counters, compiled);
-        const settled = caughtUp >= settledAt(metric, end, settleDelayMs, compiled);
-        const marks = metricMarks(compiled, annotations, metricId, grain, earliest, end);
-        // Marks as they stand now: an annotation added later leaves its periods out from then on.
-        const marked = (key: string) => {
-          const range = bounds.get(key)!;
-          return labelsOf(marks, range.start, range.end);
-        };
-        const past = await deps.rollups.getRollups(defId, grain, [...new Set([...history, ...previous])]);
-        const judgement = judgePeriod({
-          start,
-          value,
-          settled,
-          marks: labelsOf(marks, start, end),
-          history: history.map((key) => {
-            const rollup = past.get(key);
-            return rollup && { start: rollup.start, value: rollup.value, marks: marked(key) };
-          }),
-          historyCount,
-          previous: previous.map((key) => {
-            const rollup = past.get(key);
-            return rollup && { ...rollup, marks: marked(key) };
-          }),
-          band: bandOptions(metric, compiled, grain),
-          shiftPeriods,
-        });
-        const { band, verdict } = judgement;
-        const ready = band.state === 'ready' ? band : undefined;
-        const elapsed = Math.min(Math.max(now - start, 1), end - start);
-        const labels = labelsOf(marks, start, end);
-        const base = {
-          metricId,
-          defId,
-          grain,
-          period,
-          start,
-          end,
-          value,
-          expected: ready?.expected ?? null,
-          lower: ready?.lower ?? null,
-          upper: ready?.upper ?? null,
-          status: verdict?.status ?? 'open',
-          relativeDeviation: verdict?.relativeDeviation ?? null,
-          severity: verdict?.severity ?? null,
-          settled,
-          projection:
-            settled || value === null
-              ? null
-              : // A rate, or a rolling window's users: what is seen so far is the best guess, not a share of the period.
-                metric.kind === 'ratio' ||
-                  metric.kind === 'funnel_conversion' ||
-                  metric.kind === 'retention' ||
-                  windowDays(metric) !== undefined
-                ? value
-                : (value * (end - start)) / elapsed,
-          updatedAt: now,
-          ...(labels.length > 0 ? { marks: labels } : {}),
-          ...(judgement.level.length > 0 ? { level: judgement.level } : {}),
-          ...(judgement.shift ? { shift: true } : {}),
-        } satisfies Rollup;
-        return withTarget(deps, metric, base, now);
+  // One metric, or one value of one of its breakdowns: the same judgement on its own history.
+  const rollupOf = async (
+    metricId: string,
+    metric: Metric,
+    defId: string,
+    split?: SeriesOf & { readonly label: string },
+  ): Promise<Rollup> => {
+    // A period without a single counter saw no events at all: the pipeline was not
+    // receiving yet (or not running), which is no data, not a zero to learn from.
+    const value = counters.size === 0 ? null : metricValue(metricId, counters, compiled, split);
+    const settled = caughtUp >= settledAt(metric, end, settleDelayMs, compiled);
+    const marks = metricMarks(compiled, annotations, metricId, grain, earliest, end);
+    // Marks as they stand now: an annotation added later leaves its periods out from then on.
+    const marked = (key: string) => {
+      const range = bounds.get(key)!;
+      return labelsOf(marks, range.start, range.end);
+    };
+    const past = await deps.rollups.getRollups(defId, grain, [...new Set([...history, ...previous])]);
+    const judgement = judgePeriod({
+      start,
+      value,
+      settled,
+      marks: labelsOf(marks, start, end),
+      history: history.map((key) => {
+        const rollup = past.get(key);
+        return rollup && { start: rollup.start, value: rollup.value, marks: marked(key) };
       }),
-  );
+      historyCount,
+      previous: previous.map((key) => {
+        const rollup = past.get(key);
+        return rollup && { ...rollup, marks: marked(key) };
+      }),
+      band: bandOptions(metric, compiled, grain),
+      shiftPeriods,
+    });
+    const { band, verdict } = judgement;
+    const ready = band.state === 'ready' ? band : undefined;
+    const elapsed = Math.min(Math.max(now - start, 1), end - start);
+    const labels = labelsOf(marks, start, end);
+    const base = {
+      metricId,
+      defId,
+      grain,
+      period,
+      start,
+      end,
+      value,
+      expected: ready?.expected ?? null,
+      lower: ready?.lower ?? null,
+      upper: ready?.upper ?? null,
+      status: verdict?.status ?? 'open',
+      relativeDeviation: verdict?.relativeDeviation ?? null,
+      severity: verdict?.severity ?? null,
+      settled,
+      projection:
+        settled || value === null
+          ? null
+          : // A rate, or a rolling window's users: what is seen so far is the best guess, not a share of the period.
+            metric.kind === 'ratio' ||
+              metric.kind === 'funnel_conversion' ||
+              metric.kind === 'retention' ||
+              windowDays(metric) !== undefined
+            ? value
+            : (value * (end - start)) / elapsed,
+      updatedAt: now,
+      ...(labels.length > 0 ? { marks: labels } : {}),
+      ...(judgement.level.length > 0 ? { level: judgement.level } : {}),
+      ...(judgement.shift ? { shift: true } : {}),
+      ...(split ? { series: { by: split.by, value: split.label } } : {}),
+    } satisfies Rollup;
+    return split ? base : withTarget(deps, metric, base, now);
+  };
+  const kept = Object.entries(config.metrics).filter(([metricId]) => hasGrain(config, metricId, grain));
+  const keptIds = new Set(kept.map(([metricId]) => metricId));
+  return Promise.all([
+    ...kept.map(([metricId, metric]) => rollupOf(metricId, metric, compiled.defIds[`metric:${metricId}`]!)),
+    ...compiled.breakdowns
+      .filter((breakdown) => keptIds.has(breakdown.metricId))
+      .flatMap((breakdown) =>
+        breakdown.labels.map((label, index) =>
+          rollupOf(
+            breakdown.metricId,
+            config.metrics[breakdown.metricId]!,
+            seriesId(breakdown.defId, index),
+            {
+              by: breakdown.by,
+              index,
+              label,
+            },
+          ),
+        ),
+      ),
+  ]);
 }

@@ -1,3 +1,4 @@
+import { rollupIds } from '../../domain/engine/breakdowns.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { AnnotationSpan } from '../../domain/engine/marks.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
@@ -89,11 +90,12 @@ export async function recompute(
   for (const { grain, period } of work) {
     const rollups = await periodRollups(deps, grain, period, now, caughtUp, annotations);
     await Promise.all(rollups.map((rollup) => deps.rollups.putRollup(rollup)));
-    const raised = await raiseDeviationAlerts(deps, rollups, now);
+    const metrics = rollups.filter((rollup) => rollup.series === undefined);
+    const raised = await raiseDeviationAlerts(deps, metrics, now);
     totals.rollups += rollups.length;
     totals.detected += raised.detected;
     totals.resolved += raised.resolved;
-    totals.offTrack += await raiseTargetAlerts(deps, rollups, now);
+    totals.offTrack += await raiseTargetAlerts(deps, metrics, now);
   }
   if (deps.next)
     totals.rollups += await backfilledRollups(
@@ -122,7 +124,7 @@ async function backfilledRollups(
   caughtUp: number,
   annotations: readonly AnnotationSpan[],
 ): Promise<number> {
-  const shownIds = new Set(Object.values(shown.compiled.defIds));
+  const shownIds = rollupIds(shown.compiled);
   let written = 0;
   for (const { grain, period } of workList(dirty, lastSettled, caughtUp, next.compiled)) {
     const rollups = (await periodRollups(next, grain, period, now, caughtUp, annotations)).filter(

@@ -110,7 +110,10 @@ describe('backfill of new definition versions', () => {
     const moved = Object.keys(next.versions).filter(
       (key) => next.versions[key]!.id !== first.shown.versions[key]?.id,
     );
+    // A split follows its metric: weekly visitors' by platform, and so the sign-up rate's.
     expect(moved.sort()).toEqual([
+      'breakdown:signup_rate:platform',
+      'breakdown:weekly_visitors:platform',
       'funnel:activation',
       'metric:activation_rate',
       'metric:certified_learners',

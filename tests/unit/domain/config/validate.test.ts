@@ -721,6 +721,7 @@ describe('parseConfig: rejected configurations', () => {
           owner: { name: 'Head of Learning', contact: 'learning-lead@example.com', team: 'head_of_learning' },
         },
       },
+      breakdowns: {},
       northStar: 'weekly_learners',
       calendar: [],
     });

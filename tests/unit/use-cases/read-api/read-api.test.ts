@@ -197,6 +197,7 @@ describe('read API OpenAPI document', () => {
       '/api/journey',
       '/api/metrics',
       '/api/metrics/{id}/backtest',
+      '/api/metrics/{id}/breakdown',
       '/api/metrics/{id}/cohorts',
       '/api/metrics/{id}/series',
       '/api/openapi.json',
