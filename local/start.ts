@@ -86,12 +86,8 @@ function printAlert(event: BusEvent): void {
     );
     return;
   }
-  const cause = alert.contributors[0];
   const change = alert.relativeDeviation === null ? '' : ` (${(alert.relativeDeviation * 100).toFixed(0)}%)`;
-  const likely =
-    cause && cause.share > 0
-      ? `; likely cause: ${cause.title} (${(cause.share * 100).toFixed(0)}% of the move)`
-      : '';
+  const likely = alert.cause ? `; likely cause: ${alert.cause}` : '';
   console.log(
     `\n${event['detail-type']}: ${alert.metric.title}, ${alert.grain} ${alert.period}: observed ${alert.observed}, expected ${alert.expected.toFixed(1)}${change} -> ${alert.owner.name} <${alert.owner.contact}>${likely}`,
   );

@@ -12,6 +12,7 @@ import type {
   ApiErrorBody,
   FunnelReport,
   JourneyReport,
+  MetricBreakdown,
   MetricSeries,
   MetricTree,
   PipelineStatus,
@@ -47,6 +48,7 @@ export type {
   AlertSummary,
   FunnelReport,
   JourneyReport,
+  MetricBreakdown,
   MetricNode,
   MetricSeries,
   MetricTree,
@@ -127,6 +129,8 @@ export const readApi = {
   /** `version`: another definition version of the metric than the one shown. */
   series: (id: string, query: { grain?: string; from?: string; to?: string; version?: string } = {}) =>
     request<MetricSeries>(`metrics/${encodeURIComponent(id)}/series`, query),
+  breakdown: (id: string, query: { by: string; grain?: string; from?: string; to?: string }) =>
+    request<MetricBreakdown>(`metrics/${encodeURIComponent(id)}/breakdown`, query),
   cohorts: (id: string, query: { from?: string; to?: string } = {}) =>
     request<RetentionTable>(`metrics/${encodeURIComponent(id)}/cohorts`, query),
   funnel: (id: string, query: { grain?: string; from?: string; to?: string } = {}) =>

@@ -15,6 +15,8 @@ export interface TrendOptions {
   /** A period to mark, e.g. the one an alert is about. */
   readonly highlight?: string | null;
   readonly height?: number;
+  /** @default 600 */
+  readonly width?: number;
   /** Holidays and annotations of the metric at the chart's grain, drawn as shaded spans with their labels. */
   readonly annotations?: readonly ChartAnnotation[];
 }
@@ -183,7 +185,7 @@ export function trendChart(options: TrendOptions): HTMLElement {
   const value = (_: uPlot, raw: number | null) => formatValue(raw, kind);
   const highlight = points.findIndex((point) => point.period === options.highlight);
   const chartOptions: uPlot.Options = {
-    width: 600,
+    width: options.width ?? 600,
     height: options.height ?? 260,
     series: [
       {

@@ -19,7 +19,8 @@ export function alertTextLines(field: AlertField): string[] {
     `Observed: ${field('$.detail.observed')}, expected: ${field('$.detail.expected')}, band: ${field('$.detail.band.lower')} to ${field('$.detail.band.upper')}`,
     `Relative deviation: ${field('$.detail.relativeDeviation')}, severity: ${field('$.detail.severity')}`,
     `Owner: ${field('$.detail.owner.name')} (team ${field('$.detail.owner.team')})`,
-    `Chart and likely cause: ${field('$.detail.link')}`,
+    `Likely cause: ${field('$.detail.cause')}`,
+    `Chart: ${field('$.detail.link')}`,
     `Alert id: ${field('$.detail.alertId')}`,
   ];
 }

@@ -18,6 +18,24 @@ export const AlertContributor = z.object({
 });
 export type AlertContributor = z.infer<typeof AlertContributor>;
 
+/** Which property values explain the move (SEMANTICS.md section 11). */
+export const AlertExplanation = z.object({
+  headline: z
+    .string()
+    .nullable()
+    .describe('The top explanation in one line, or null when no value stands out'),
+  breakdowns: z.array(
+    z.object({
+      by: z.string(),
+      title: z.string(),
+      concentration: z.number(),
+      values: z.array(z.object({ value: z.string(), observed: Value, expected: Value, share: z.number() })),
+      ratio: z.object({ mix: z.number(), rate: z.number() }).optional(),
+    }),
+  ),
+});
+export type AlertExplanation = z.infer<typeof AlertExplanation>;
+
 export const AlertKind = z.enum(['detected', 'resolved', 'target_off_track', 'level_shift']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
@@ -56,6 +74,13 @@ export const DeviationAlert = z.object({
   severity: Severity,
   owner: Owner,
   contributors: z.array(AlertContributor),
+  /** For a metric with breakdowns: the property values behind the move. */
+  explanation: AlertExplanation.optional(),
+  /**
+   * The likely cause in one line, on every alert, so a message template can show it: the
+   * top explanation, else the child metric with most of the move, else what was looked at.
+   */
+  cause: z.string().optional(),
   link: z.string(),
   target: AlertTarget.optional(),
   /**

@@ -37,6 +37,8 @@ export function alertSummary(stored: StoredAlert): AlertSummary {
     severity: alert.severity,
     owner: { ...alert.owner },
     contributors: alert.contributors.map((contributor) => ({ ...contributor })),
+    ...(alert.explanation ? { explanation: structuredClone(alert.explanation) } : {}),
+    ...(alert.cause === undefined ? {} : { cause: alert.cause }),
     link: alert.link,
     raisedAt: new Date(raisedAt).toISOString(),
     ...(resolvedAt === undefined ? {} : { resolvedAt: new Date(resolvedAt).toISOString() }),

@@ -1,4 +1,5 @@
 import type { Metric, NorthstarConfig } from '../../domain/config/schema.js';
+import { metricBreakdowns } from '../../domain/engine/breakdowns.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import { versionsOf } from '../../domain/engine/versions.js';
 import type { Rollup } from '../../domain/rollup.js';
@@ -110,6 +111,10 @@ export const metricTreeRoute = defineRoute({
           latest: latest ? periodValue(latest) : null,
           target: metric.target ?? null,
           targetProgress: latest?.target ?? null,
+          breakdowns: metricBreakdowns(metric).map((by) => ({
+            id: by,
+            title: config.breakdowns[by]?.title ?? by,
+          })),
         };
       }),
     );

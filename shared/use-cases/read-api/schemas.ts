@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AlertBand,
   AlertContributor,
+  AlertExplanation,
   AlertMetric,
   AlertTarget,
   Owner,
@@ -78,6 +79,9 @@ export const MetricNode = z.object({
     .object({ value: z.number(), by: z.string(), direction: z.enum(['increase', 'decrease']) })
     .nullable(),
   targetProgress: TargetProgress.nullable(),
+  breakdowns: z
+    .array(z.object({ id: z.string(), title: z.string() }))
+    .describe('What the metric is split by: GET /api/metrics/{id}/breakdown?by=<id>'),
 });
 export type MetricNode = z.infer<typeof MetricNode>;
 
@@ -213,6 +217,10 @@ export const AlertSummary = z.object({
   severity: Severity,
   owner: Owner,
   contributors: z.array(AlertContributor),
+  explanation: AlertExplanation.optional().describe(
+    'For a metric with breakdowns: per breakdown, each value’s observed and expected value and share of the move, most concentrated first',
+  ),
+  cause: z.string().optional().describe('The likely cause in one line, as the alert message gives it'),
   link: z.string(),
   resolvedAt: Instant.optional().describe('When the period was found back inside its band'),
   raisedAt: Instant.describe('When the alert was raised'),

@@ -1,6 +1,7 @@
 import type { DeviationAlert } from '../../domain/alerts/deviation-alert.js';
 import { attribute } from '../../domain/engine/attribution.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import { explainMove } from '../../domain/engine/explanation.js';
 import type { Rollup } from '../../domain/rollup.js';
 import { durationMs } from '../../domain/time/periods.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
@@ -23,6 +24,8 @@ export function alertOf(
   siblings: ReadonlyMap<string, Rollup>,
   compiled: CompiledConfig,
   kind: DeviationAlert['kind'],
+  /** The period's breakdown series, for the explanation. */
+  series: readonly Rollup[] = [],
 ): DeviationAlert {
   const { config } = compiled;
   const metric = config.metrics[rollup.metricId]!;
@@ -37,6 +40,7 @@ export function alertOf(
     { observed: rollup.value ?? 0, expected: rollup.expected ?? 0 },
     children,
   ).map((child) => ({ ...child, title: config.metrics[child.metricId]?.title ?? child.metricId }));
+  const explained = explanationOf(rollup, series, compiled, kind);
   return {
     alertId: `${rollup.defId}:${rollup.grain}:${rollup.period}`,
     kind,
@@ -57,8 +61,45 @@ export function alertOf(
     severity: rollup.severity,
     owner: { name: metric.owner.name, contact: metric.owner.contact, team: metric.owner.team },
     contributors,
+    ...explained,
+    cause: causeOf(kind, explained.explanation, contributors),
     link: `${config.recompute.dashboardUrl.replace(/\/$/, '')}/#/metrics/${rollup.metricId}?grain=${rollup.grain}&period=${rollup.period}`,
   };
+}
+
+/** The alert's likely cause in one line: a message template cannot branch, so every alert has one. */
+function causeOf(
+  kind: DeviationAlert['kind'],
+  explanation: DeviationAlert['explanation'],
+  contributors: DeviationAlert['contributors'],
+): string {
+  if (kind === 'resolved') return 'back within its band';
+  if (kind === 'target_off_track') return 'the pace of recent periods falls short of the target';
+  if (explanation?.headline) return explanation.headline;
+  const [top] = contributors;
+  if (top && top.share >= 0.5) return `${Math.round(top.share * 100)}% of the move: ${top.title}`;
+  if (explanation) return 'spread over all values of its breakdowns and child metrics';
+  return contributors.length > 0 ? 'spread over its child metrics' : 'no child metrics or breakdowns to tell';
+}
+
+function explanationOf(
+  rollup: Rollup,
+  series: readonly Rollup[],
+  compiled: CompiledConfig,
+  kind: DeviationAlert['kind'],
+): { explanation?: DeviationAlert['explanation'] } {
+  if (kind === 'resolved' || series.length === 0) return {};
+  const points = new Map(
+    series.map((one) => [`${one.metricId}\u0000${one.series!.by}\u0000${one.series!.value}`, one]),
+  );
+  const explanation = explainMove(
+    compiled,
+    rollup.metricId,
+    rollup.value,
+    rollup.expected,
+    (metricId, by, label) => points.get(`${metricId}\u0000${by}\u0000${label}`),
+  );
+  return explanation ? { explanation } : {};
 }
 
 /**
@@ -75,6 +116,8 @@ export async function raiseDeviationAlerts(
   deps: AlertDeps,
   rollups: readonly Rollup[],
   now: number,
+  /** The same period's breakdown series: they explain the alerts. */
+  series: readonly Rollup[] = [],
 ): Promise<{ detected: number; resolved: number }> {
   const byMetric = new Map(rollups.map((rollup) => [rollup.metricId, rollup]));
   let detected = 0;
@@ -94,7 +137,7 @@ export async function raiseDeviationAlerts(
           ? { marks: [...rollup.marks], ...(metric.pageMarked ? {} : { quiet: true }) }
           : {};
       const alert = {
-        ...alertOf(rollup, byMetric, deps.compiled, rollup.shift ? 'level_shift' : 'detected'),
+        ...alertOf(rollup, byMetric, deps.compiled, rollup.shift ? 'level_shift' : 'detected', series),
         ...historical,
         ...marked,
       };

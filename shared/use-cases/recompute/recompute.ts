@@ -91,7 +91,8 @@ export async function recompute(
     const rollups = await periodRollups(deps, grain, period, now, caughtUp, annotations);
     await Promise.all(rollups.map((rollup) => deps.rollups.putRollup(rollup)));
     const metrics = rollups.filter((rollup) => rollup.series === undefined);
-    const raised = await raiseDeviationAlerts(deps, metrics, now);
+    const series = rollups.filter((rollup) => rollup.series !== undefined);
+    const raised = await raiseDeviationAlerts(deps, metrics, now, series);
     totals.rollups += rollups.length;
     totals.detected += raised.detected;
     totals.resolved += raised.resolved;

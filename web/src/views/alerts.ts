@@ -228,6 +228,15 @@ function alertCard(
           ]
         : null,
     ),
+    !isTarget && alert.cause
+      ? h(
+          'p',
+          { class: 'alert-cause', 'data-testid': 'alert-cause' },
+          h('strong', {}, 'Likely cause: '),
+          alert.cause,
+        )
+      : null,
+    !isTarget && alert.explanation ? explanationTable(alert.explanation, kind) : null,
     // A target's pace has no child metrics to blame; a deviation names them, ranked.
     !isTarget && alert.contributors.length > 0
       ? h(
@@ -292,6 +301,46 @@ function alertCard(
         )
       : null,
     alert.state === 'open' ? ackForm(alert, refresh) : null,
+  );
+}
+
+/** The most concentrated breakdown of an alert: each value's numbers and share of the move. */
+function explanationTable(
+  explanation: NonNullable<AlertSummary['explanation']>,
+  kind: MetricKind,
+): HTMLElement | null {
+  const [top] = explanation.breakdowns;
+  if (!top) return null;
+  const ratio = top.ratio
+    ? ` (mix of values ${formatRate(top.ratio.mix)}, rates within values ${formatRate(top.ratio.rate)})`
+    : '';
+  return h(
+    'table',
+    { class: 'data contributors', 'data-testid': 'alert-breakdown', 'data-by': top.by },
+    h('caption', {}, `By ${top.title}: each value's share of the move${ratio}`),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        [top.title, 'Observed', 'Expected', 'Share'].map((label) => h('th', { scope: 'col' }, label)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      top.values.map((one) =>
+        h(
+          'tr',
+          { 'data-value': one.value },
+          h('th', { scope: 'row' }, one.value),
+          h('td', { class: 'num' }, formatValue(one.observed, kind)),
+          h('td', { class: 'num' }, formatValue(one.expected, kind)),
+          h('td', { class: 'num', 'data-testid': 'value-share' }, formatRate(one.share)),
+        ),
+      ),
+    ),
   );
 }
 

@@ -8,6 +8,7 @@ import { formatChange, formatValue, STATUS_LABEL } from '../format.js';
 import { href, type Route } from '../router.js';
 import { serverTime } from '../server-clock.js';
 import { annotationSection } from './annotations.js';
+import { breakdownSection } from './breakdown.js';
 import { retentionSection } from './retention.js';
 import { comparedVersion, versionComparison } from './version-comparison.js';
 
@@ -62,6 +63,13 @@ export async function metricDetailView(route: Route, refresh: () => void = () =>
     readApi.backtest(metric.id, { grain: metric.grain }).catch(() => undefined),
   ]);
   const marked = chartAnnotations(annotations, metric.id, grain);
+  const breakdown = await breakdownSection(metric, {
+    grain,
+    ...(from ? { from } : {}),
+    by: route.query.get('by'),
+    period: highlight,
+    onBy: (by) => go({ by }),
+  }).catch((error: unknown) => notice('error', failureMessage(error, 'read the breakdown')));
   const retention =
     metric.kind === 'retention'
       ? await retentionSection(metric.id).catch((error: unknown) =>
@@ -74,6 +82,7 @@ export async function metricDetailView(route: Route, refresh: () => void = () =>
       days,
       period: highlight ?? undefined,
       compare: compare ?? undefined,
+      by: route.query.get('by') ?? undefined,
       ...query,
     });
   };
@@ -177,6 +186,7 @@ export async function metricDetailView(route: Route, refresh: () => void = () =>
           annotations: marked,
         }),
     retention,
+    breakdown,
     annotationSection({ metric, grain, annotations, onChange: refresh }),
     points.length === 0
       ? null

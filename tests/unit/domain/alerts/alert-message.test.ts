@@ -40,7 +40,8 @@ describe('renderAlertText', () => {
         'Observed: 412, expected: 640, band: 560 to 720',
         'Relative deviation: -0.356, severity: critical',
         'Owner: Growth (team growth)',
-        'Chart and likely cause: https://northstar.example.com/metrics/weekly_signups?grain=week&period=2026-W47',
+        'Likely cause: 92% of the drop: method = apple',
+        'Chart: https://northstar.example.com/metrics/weekly_signups?grain=week&period=2026-W47',
         'Alert id: 2026-11-16T00:00:00.000Z#a1b2c3d4#week',
       ].join('\n'),
     );

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { defineConfig } from '../../../../shared/domain/config/define.js';
-import { parseConfig } from '../../../../shared/domain/config/validate.js';
+import { DeviationAlert } from '../../../../shared/domain/alerts/deviation-alert.js';
 import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
 import { trackingPlanSchemas } from '../../../../shared/domain/events/tracking-plan.js';
 import type { AlertBus } from '../../../../shared/ports/alert-bus.js';
@@ -9,62 +8,25 @@ import { createReadApi, type ReadApiDeps } from '../../../../shared/use-cases/re
 import { MetricBreakdown } from '../../../../shared/use-cases/read-api/schemas.js';
 import { recompute } from '../../../../shared/use-cases/recompute/recompute.js';
 import { entriesOf } from '../../../support/daily-activity.js';
-import type { TestEvent } from '../../../support/entries.js';
 import { memoryStores } from '../../../support/memory-stores.js';
-
-const owner = { name: 'Growth', contact: 'growth@example.com' };
-const config = parseConfig(
-  defineConfig({
-    grains: ['day', 'week'],
-    trackingPlan: {
-      events: {
-        signed_up: { properties: { method: { type: 'enum', values: ['email', 'google', 'apple'] } } },
-      },
-    },
-    breakdowns: { method: { title: 'Sign-up method', property: 'method' } },
-    metrics: {
-      signups: {
-        kind: 'count',
-        title: 'Daily sign-ups',
-        definition: 'Sign-ups in the day.',
-        events: ['signed_up'],
-        breakdowns: ['method'],
-        grain: 'day',
-        cadence: 'daily',
-        owner,
-      },
-    },
-    northStar: 'signups',
-  }),
-);
+import {
+  methodIncidentConfig as config,
+  LAST_MONDAY as LAST,
+  MONDAYS,
+  mondaySignups,
+  INCIDENT_NOW as NOW,
+} from '../../../support/method-incident.js';
 
 const DAY = 86_400_000;
-/** Five Mondays: four steady ones, then one on which sign-ups with Apple fall by 90%. */
-const MONDAYS = [0, 1, 2, 3, 4].map((week) => Date.parse('2026-10-19T00:00:00Z') + week * 7 * DAY);
-const LAST = MONDAYS.at(-1)!;
-const NOW = LAST + DAY + 2 * 3_600_000;
-
-function mondayEvents(monday: number, week: number): TestEvent[] {
-  const counts = { email: 200 + week, google: 50, apple: monday === LAST ? 10 : 100 - week };
-  return Object.entries(counts).flatMap(([method, count]) =>
-    Array.from({ length: count }, (_, n) => ({
-      name: 'signed_up',
-      eventId: `${week}-${method}-${n}`,
-      userId: `u-${week}-${method}-${n}`,
-      occurredAt: new Date(monday + 9 * 3_600_000 + n * 60_000).toISOString(),
-      properties: { method },
-    })),
-  );
-}
 
 async function pipeline() {
   const compiled = compileConfig(config);
   const stores = memoryStores();
-  const published: unknown[] = [];
-  const bus: AlertBus = { publish: async (event) => void published.push(event) };
+  const published: DeviationAlert[] = [];
+  const bus: AlertBus = { publish: async (alerts) => void published.push(...alerts) };
   for (const [week, monday] of MONDAYS.entries()) {
     const arrived = monday + 18 * 3_600_000;
-    await ingestRecords(entriesOf(mondayEvents(monday, week), arrived, `w${week}`), {
+    await ingestRecords(entriesOf(mondaySignups(week), arrived, `w${week}`), {
       ...stores,
       compiled,
       schemas: trackingPlanSchemas(config),
@@ -124,6 +86,22 @@ describe('recompute and read API of a breakdown', () => {
     expect(on('(none)', last)).toMatchObject({ value: 0 });
   });
 
+  test('It should explain the deviation alert by the value that moved: method = apple first, with most of the drop', async () => {
+    const { published } = await pipeline();
+    const alerts = published.filter((event) => event.kind === 'detected');
+    const last = new Date(LAST).toISOString().slice(0, 10);
+    const alert = alerts.find((one) => one.period === last)!;
+    expect(alert, JSON.stringify(alerts.map((one) => one.period))).toBeDefined();
+    const { explanation } = DeviationAlert.parse(alert);
+    expect(explanation!.breakdowns.map((one) => one.by)).toEqual(['method', 'platform']);
+    const [top] = explanation!.breakdowns[0]!.values;
+    expect(top).toMatchObject({ value: 'apple', observed: 10 });
+    expect(top!.share).toBeGreaterThanOrEqual(0.8);
+    expect(explanation!.headline).toMatch(/^\d+% of the drop: method = apple$/);
+    // Platforms lost alike: their shares follow their weights, and the split ranks second.
+    expect(explanation!.breakdowns[1]!.concentration).toBeLessThan(0.05);
+  });
+
   test('It should refuse a breakdown the metric is not split by, and a missing one, naming the parameter', async () => {
     const { api } = await pipeline();
     const plan = await api({ method: 'GET', path: '/api/metrics/signups/breakdown', query: { by: 'plan' } });
@@ -133,7 +111,7 @@ describe('recompute and read API of a breakdown', () => {
       error: {
         code: 'invalid_parameter',
         parameter: 'by',
-        message: 'by: metric "signups" is split by method, not "plan"',
+        message: 'by: metric "signups" is split by method, platform, not "plan"',
       },
     });
     expect(none.status).toBe(400);
