@@ -142,6 +142,7 @@ export default defineConfig({
       grain: 'week',
       cadence: 'weekly',
       parent: 'weekly_learners',
+      breakdowns: ['channel'],
       owner: { name: 'Product: Onboarding', contact: 'onboarding@example.com', team: 'onboarding' },
       target: { value: 0.08, by: '2027-03-31', direction: 'increase' },
     },
@@ -285,6 +286,7 @@ export default defineConfig({
   breakdowns: {
     method: { title: 'Sign-up method', property: 'method' },
     plan: { title: 'Plan', property: 'plan' },
+    channel: { title: 'Acquisition channel', property: 'channel' },
     platform: { title: 'Platform', context: 'platform', values: ['web', 'ios', 'android'] },
   },
   northStar: 'weekly_learners',

@@ -10,7 +10,7 @@ import { formatNumber, formatShare, formatTable } from '../table.js';
 import { ReadApiClient, targetOf } from '../targets.js';
 
 export const queryHelp = `northstar query metric <id> [--grain g] [--from t] [--to t] [--version v] [--by b] [--json]
-northstar query funnel <id> [--grain g] [--from t] [--to t] [--json]
+northstar query funnel <id> [--grain g] [--from t] [--to t] [--by b] [--json]
 northstar query cohorts <id> [--from t] [--to t] [--json]
 
 A metric's values per period with the expected band and status, a funnel's steps for the
@@ -20,7 +20,8 @@ ISO 8601 timestamp with a zone; the defaults are the read API's (the last 12 per
 metric, the last 8 cohorts of a funnel). --grain: hour, day, week or month (kept grains only).
 --version reads another definition version of the metric: one being backfilled, or one it
 replaced (northstar backfill lists them). --by splits the metric by one of its breakdowns: a
-column per value, (other) and (none) included; a value outside its own band is marked !.
+column per value, (other) and (none) included; a value outside its own band is marked !. On a
+funnel, --by splits its users by the value on their entry step.
 
 ${TARGET_HELP}`;
 
@@ -56,7 +57,7 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     ...(what === 'metric' && values.version !== undefined ? { version: values.version } : {}),
   };
   if (what !== 'metric' && values.version !== undefined) throw new UsageError('--version is for metrics');
-  if (what !== 'metric' && values.by !== undefined) throw new UsageError('--by is for metrics');
+  if (what === 'cohorts' && values.by !== undefined) throw new UsageError('--by is for metrics and funnels');
   if (values.by !== undefined && values.version !== undefined)
     throw new UsageError('--by reads the version shown: leave out --version');
   const api = new ReadApiClient(targetOf(values, io));
@@ -110,7 +111,10 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
       io.stdout.write('(no rollups in this range yet: run `northstar recompute`)\n');
     return 0;
   }
-  const report = await api.get<FunnelReport>(path, query);
+  const report = await api.get<FunnelReport>(path, {
+    ...query,
+    ...(values.by === undefined ? {} : { by: values.by }),
+  });
   if (values.json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
@@ -130,6 +134,22 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
       ]),
     )}\n`,
   );
+  if (report.split) {
+    const { split } = report;
+    io.stdout.write(
+      `\nBy ${split.title} on the entry step (users, share of those who entered)\n${formatTable(
+        [split.title, ...report.steps.map((step) => `${step.step}. ${step.event}`)],
+        split.values.map((value) => [
+          value.value,
+          ...value.steps.map((step) =>
+            step.step === 1
+              ? formatNumber(step.users)
+              : `${step.users} (${formatShare(step.fromFirst) ?? '-'})`,
+          ),
+        ]),
+      )}\n`,
+    );
+  }
   return 0;
 }
 

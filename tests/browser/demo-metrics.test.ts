@@ -9,12 +9,13 @@ import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import type {
+  FunnelReport,
   MetricBreakdown,
   MetricSeries,
   MetricTree,
   RetentionTable,
 } from '../../shared/use-cases/read-api/schemas.js';
-import { formatValue } from '../../web/src/format.js';
+import { formatCount, formatValue } from '../../web/src/format.js';
 import { runCli } from '../cli/cli-runner.js';
 import { type Browser, launchChromium } from './chromium.js';
 
@@ -211,6 +212,79 @@ describe('the demo tree’s playbook metrics', () => {
     ]);
     expect(table.stdout).toMatch(/^period\s+web\s+ios\s+android\s+\(other\)\s+\(none\)$/m);
     expect(table.stdout).toMatch(/^2026-11-30\s+\d+/m);
+  });
+
+  test('It should split the activation funnel by the channel of each user’s first visit, in northstar query and on the funnel page', async () => {
+    const result = await runCli([
+      'query',
+      'funnel',
+      'activation',
+      '--grain',
+      'week',
+      '--from',
+      '2026-11-16',
+      '--to',
+      '2026-11-23',
+      '--by',
+      'channel',
+      '--json',
+      ...api,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as FunnelReport;
+    // The plain computation: W47's entrants by the channel of their first visit, and who signed up within 14 days.
+    const first = new Map<string, DemoEvent>();
+    for (const event of events.filter((one) => one.name === 'page_viewed'))
+      if (
+        !first.has(event.userId) ||
+        Date.parse(event.occurredAt) < Date.parse(first.get(event.userId)!.occurredAt)
+      )
+        first.set(event.userId, event);
+    const expected = new Map<string, [number, number]>();
+    for (const [userId, visit] of first) {
+      const at = Date.parse(visit.occurredAt);
+      if (at < W47 || at >= W48) continue;
+      const channel = String(visit.properties.channel ?? '(none)');
+      const signedUp = events.some(
+        (one) =>
+          one.userId === userId &&
+          one.name === 'signed_up' &&
+          Date.parse(one.occurredAt) >= at &&
+          Date.parse(one.occurredAt) <= at + 14 * DAY,
+      );
+      const [entered, converted] = expected.get(channel) ?? [0, 0];
+      expected.set(channel, [entered + 1, converted + (signedUp ? 1 : 0)]);
+    }
+    const got = Object.fromEntries(
+      report
+        .split!.values.filter((one) => one.steps[0]!.users > 0)
+        .map((one) => [one.value, [one.steps[0]!.users, one.steps[1]!.users]]),
+    );
+    expect(got).toEqual(Object.fromEntries(expected));
+    // Every user of the funnel is under exactly one value.
+    expect(report.split!.values.reduce((sum, one) => sum + one.steps[0]!.users, 0)).toBe(
+      report.steps[0]!.users,
+    );
+
+    await page.goto(`${runtime.url}/#/funnels/activation?grain=week&by=channel`);
+    const table = page.locator('[data-view=funnel] [data-testid=funnel-split][data-by=channel]');
+    await table.waitFor();
+    const shown = await runCli([
+      'query',
+      'funnel',
+      'activation',
+      '--grain',
+      'week',
+      '--by',
+      'channel',
+      '--json',
+      ...api,
+    ]);
+    for (const one of (JSON.parse(shown.stdout) as FunnelReport).split!.values)
+      expect(
+        await table.locator(`tr[data-value="${one.value}"] td[data-step="1"]`).textContent(),
+        one.value,
+      ).toBe(formatCount(one.steps[0]!.users));
   });
 
   test('It should show each of them in the dashboard: the latest value in the tree, the period’s value on its page', async () => {

@@ -74,7 +74,7 @@ describe('DynamoDB throttling and transient errors', () => {
     const faulty = localClient();
     const injected = injectTransientFaults(faulty, {
       rate: 0.5,
-      seed: 11,
+      seed: 13,
       faults: ['ECONNRESET after the write landed'],
       pkPrefix: 'U#',
     });

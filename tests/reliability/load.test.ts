@@ -114,6 +114,7 @@ describe('load through the local endpoint', () => {
       userId: string;
       occurredAt: string;
       properties?: Record<string, unknown>;
+      context?: Record<string, unknown>;
     }
     const delivered = new Map<string, SentEvent>();
     for (const index of sent) {
@@ -129,6 +130,7 @@ describe('load through the local endpoint', () => {
         userId: event.userId,
         occurredAt: Date.parse(event.occurredAt),
         properties: event.properties ?? {},
+        ...(event.context ? { context: event.context } : {}),
       })),
       compiled,
     );

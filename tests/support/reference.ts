@@ -89,15 +89,41 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
   }
   const byUser = new Map<string, ReferenceEvent[]>();
   for (const event of sorted) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
-  for (const { defId, funnel } of compiled.funnels) {
+  // Funnels, and each funnel conversion split by a breakdown: its users under their entry's value.
+  const funnels = [
+    ...compiled.funnels.map(({ defId, funnel }) => ({
+      funnel,
+      split: undefined,
+      fieldOf: (_entry: ReferenceEvent, step: number) => `${defId}.${step}`,
+    })),
+    ...compiled.breakdowns
+      .filter((split) => split.funnel !== undefined)
+      .map((split) => ({
+        funnel: split.funnel!,
+        split,
+        fieldOf: (entry: ReferenceEvent, step: number) =>
+          `${split.defId}~${split.labels.indexOf(referenceLabel(entry, compiled.config.breakdowns[split.by]!, split.labels))}.${step}`,
+      })),
+  ];
+  for (const { funnel, split, fieldOf } of funnels) {
     for (const userEvents of byUser.values()) {
-      const times = funnel.steps.map((step) =>
-        userEvents
-          .filter((event) => event.name === step.event && matchesFilters(event.properties, step.where))
-          .map((event) => event.occurredAt),
+      const matching = funnel.steps.map((step) =>
+        userEvents.filter(
+          (event) => event.name === step.event && matchesFilters(event.properties, step.where),
+        ),
       );
+      const times = matching.map((events) => events.map((event) => event.occurredAt));
       if (times[0]!.length === 0) continue;
       const t1 = Math.min(...times[0]!);
+      // The entry: the earliest first-step event; of several at that time, the lowest label.
+      const entry = matching[0]!
+        .filter((event) => event.occurredAt === t1)
+        .sort((a, b) =>
+          split
+            ? split.labels.indexOf(referenceLabel(a, compiled.config.breakdowns[split.by]!, split.labels)) -
+              split.labels.indexOf(referenceLabel(b, compiled.config.breakdowns[split.by]!, split.labels))
+            : 0,
+        )[0]!;
       const limit = addDuration(t1, funnel.window, zone);
       let reached = 1;
       let previous = t1;
@@ -111,7 +137,7 @@ export function referenceCounters(events: readonly ReferenceEvent[], compiled: C
       }
       for (const grain of compiled.grains) {
         for (let step = 1; step <= reached; step++)
-          add(counters, `${grain}#${periodKey(t1, grain, zone)}`, `${defId}.${step}`, 1);
+          add(counters, `${grain}#${periodKey(t1, grain, zone)}`, fieldOf(entry, step), 1);
       }
     }
   }

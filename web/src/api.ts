@@ -133,7 +133,7 @@ export const readApi = {
     request<MetricBreakdown>(`metrics/${encodeURIComponent(id)}/breakdown`, query),
   cohorts: (id: string, query: { from?: string; to?: string } = {}) =>
     request<RetentionTable>(`metrics/${encodeURIComponent(id)}/cohorts`, query),
-  funnel: (id: string, query: { grain?: string; from?: string; to?: string } = {}) =>
+  funnel: (id: string, query: { grain?: string; from?: string; to?: string; by?: string } = {}) =>
     request<FunnelReport>(`funnels/${encodeURIComponent(id)}`, query),
   journey: (query: { from?: string; to?: string } = {}) => request<JourneyReport>('journey', query),
   alerts: (query: { from?: string; to?: string } = {}) => request<AlertList>('alerts', query),

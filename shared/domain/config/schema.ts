@@ -170,6 +170,8 @@ export const Metric = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('funnel_conversion'),
     ...MetricCommon,
+    /** The funnel's users split by the value on their entry event (the first step). */
+    ...MetricBreakdowns,
     funnel: Identifier,
     /** 1-based step numbers, from < to. */
     fromStep: z.number().int().min(1),

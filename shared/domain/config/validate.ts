@@ -162,6 +162,17 @@ function checkBreakdowns(config: NorthstarConfig, issues: Issue[]): void {
               message: `a ratio split by "${by}" needs both sides split by it: "${side}" is not`,
             });
         }
+      } else if (breakdown.property !== undefined && metric.kind === 'funnel_conversion') {
+        const entry = config.funnels[metric.funnel]?.steps[0]?.event;
+        if (
+          entry &&
+          config.trackingPlan.events[entry] &&
+          !config.trackingPlan.events[entry]?.properties[breakdown.property]
+        )
+          issues.push({
+            path,
+            message: `a funnel conversion is split by the value on the entry step: event "${entry}" has no property "${breakdown.property}" in the tracking plan`,
+          });
       } else if (breakdown.property !== undefined && 'events' in metric) {
         // Events without the property count under (none); a split none of them can fill is a mistake.
         const property = breakdown.property;

@@ -1,4 +1,4 @@
-import type { Breakdown, Metric, NorthstarConfig } from '../config/schema.js';
+import type { Breakdown, Funnel, Metric, NorthstarConfig } from '../config/schema.js';
 import type { ProductEvent } from '../events/envelope.js';
 import type { CompiledConfig } from './compiled-config.js';
 
@@ -20,6 +20,11 @@ export interface CompiledBreakdown {
   readonly labels: readonly string[];
   /** Which label an event counts under: its index in `labels`. */
   readonly labelOf: (event: Pick<ProductEvent, 'properties' | 'context'>) => number;
+  /**
+   * A funnel conversion's split: the funnel, counted again under the split's version, each
+   * user under the value of their entry event. Counters `<series id>.<step>`.
+   */
+  readonly funnel?: Funnel;
 }
 
 /** The id a series counts and rolls up under: its counters are `<series id>.n`, `.u`, `.s6`. */

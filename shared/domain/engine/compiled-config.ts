@@ -154,6 +154,7 @@ export function compileConfig(
             breakdownDefId(metric.denominator, by, [...trail, id]),
           ]
         : [metricDefId(id)];
+    // A funnel conversion's split counts its funnel again: its steps and window define it.
     const { title: _title, ...counted } = definition;
     return versioned(
       key,
@@ -173,12 +174,14 @@ export function compileConfig(
       const definition = config.breakdowns[by];
       if (!definition) continue;
       const labels = breakdownLabels(config, definition);
+      const funnel = metric.kind === 'funnel_conversion' ? config.funnels[metric.funnel] : undefined;
       const breakdown: CompiledBreakdown = {
         metricId: id,
         by,
         defId: breakdownDefId(id, by),
         labels,
         labelOf: labelReader(definition, labels),
+        ...(funnel ? { funnel } : {}),
       };
       breakdowns.push(breakdown);
       if (!isEventMetric) continue;

@@ -46,7 +46,8 @@ export function metricValue(
       return cohort === 0 ? null : (counters.get(`${defId}.r`) ?? 0) / cohort;
     }
     case 'funnel_conversion': {
-      const funnelDefId = compiled.defIds[`funnel:${metric.funnel}`];
+      // Split: the funnel counted again under the split, each user under their entry's value.
+      const funnelDefId = split ? defId : compiled.defIds[`funnel:${metric.funnel}`];
       const from = counters.get(`${funnelDefId}.${metric.fromStep}`) ?? 0;
       const to = counters.get(`${funnelDefId}.${metric.toStep}`) ?? 0;
       return from === 0 ? null : to / from;

@@ -1,8 +1,8 @@
-import type { EventMetric, Grain } from '../config/schema.js';
+import type { EventMetric, Funnel, Grain } from '../config/schema.js';
 import type { ProductEvent } from '../events/envelope.js';
 import { nextPeriod, periodEnd } from '../time/period-steps.js';
 import { periodKey } from '../time/periods.js';
-import type { CompiledBreakdown } from './breakdowns.js';
+import { type CompiledBreakdown, seriesId } from './breakdowns.js';
 import { type CompiledConfig, matchesFilters } from './compiled-config.js';
 import { ALL_TIME, addDelta, type Deltas, itemKey } from './deltas.js';
 import { addFunnelTime, type FunnelState, funnelProgress, pruneFunnel } from './funnel.js';
@@ -40,6 +40,11 @@ export interface UserState {
   tallies?: Record<string, Partial<Record<Grain, Record<string, number>>>>;
   /** Start and return periods by retention metric version. */
   retention?: Record<string, RetentionState>;
+  /**
+   * For a funnel conversion split by a breakdown, by split version: the user's entry (their
+   * earliest first-step event) and its label; at equal times the lowest label, so any order agrees.
+   */
+  entries?: Record<string, [number, number]>;
 }
 
 export function emptyUserState(): UserState {
@@ -67,15 +72,41 @@ export function acceptanceHorizon(compiled: CompiledConfig, now: number): number
   return now - compiled.maxQueueAgeMs - compiled.maxLatenessMs - HORIZON_MARGIN_MS;
 }
 
+type CountedFunnel = { defId: string; funnel: Funnel; field: (state: UserState, step: number) => string };
+const countedCache = new WeakMap<CompiledConfig, CountedFunnel[]>();
+
+/** Every funnel counted for the user: the funnels, and the funnel conversions split by a breakdown. */
+function countedFunnels(compiled: CompiledConfig): CountedFunnel[] {
+  const cached = countedCache.get(compiled);
+  if (cached) return cached;
+  const counted = [
+    ...compiled.funnels.map(({ defId, funnel }) => ({
+      defId,
+      funnel,
+      field: (_state: UserState, step: number) => `${defId}.${step}`,
+    })),
+    ...compiled.breakdowns
+      .filter((split) => split.funnel !== undefined)
+      .map((split) => ({
+        defId: split.defId,
+        funnel: split.funnel!,
+        field: (state: UserState, step: number) =>
+          `${seriesId(split.defId, state.entries?.[split.defId]?.[1] ?? split.labels.length - 1)}.${step}`,
+      })),
+  ];
+  countedCache.set(compiled, counted);
+  return counted;
+}
+
 function funnelContributions(compiled: CompiledConfig, state: UserState, deltas: Deltas, sign: 1 | -1): void {
-  for (const { defId, funnel } of compiled.funnels) {
+  for (const { defId, funnel, field } of countedFunnels(compiled)) {
     const steps = state.funnels[defId];
     if (!steps) continue;
     const progress = funnelProgress(steps, funnel.steps.length, funnel.window, compiled.zone);
     if (progress.enteredAt === undefined) continue;
     for (const grain of compiled.grains) {
       const item = itemKey(grain, periodKey(progress.enteredAt, grain, compiled.zone));
-      for (let step = 1; step <= progress.reached; step++) addDelta(deltas, item, `${defId}.${step}`, sign);
+      for (let step = 1; step <= progress.reached; step++) addDelta(deltas, item, field(state, step), sign);
     }
   }
 }
@@ -230,11 +261,19 @@ function countEvent(compiled: CompiledConfig, state: UserState, event: ProductEv
       }
     }
   }
-  for (const { defId, funnel } of compiled.funnels) {
+  for (const { defId, funnel } of countedFunnels(compiled)) {
     funnel.steps.forEach((step, index) => {
       if (step.event === event.name && matchesFilters(event.properties, step.where))
         addFunnelTime((state.funnels[defId] ??= []), index, event.occurredAt);
     });
+  }
+  for (const split of compiled.breakdowns) {
+    const entry = split.funnel?.steps[0];
+    if (!entry || entry.event !== event.name || !matchesFilters(event.properties, entry.where)) continue;
+    const known = state.entries?.[split.defId];
+    const label = labelOf(split);
+    if (!known || event.occurredAt < known[0] || (event.occurredAt === known[0] && label < known[1]))
+      (state.entries ??= {})[split.defId] = [event.occurredAt, label];
   }
   if (compiled.retentions.length > 0) recordRetention(compiled, (state.retention ??= {}), event);
   const journey = compiled.journey;
@@ -271,7 +310,7 @@ function prune(compiled: CompiledConfig, state: UserState, horizon: number): voi
   if (state.tallies && Object.keys(state.tallies).length === 0) delete state.tallies;
   pruneRetention(compiled, state.retention, horizon);
   if (state.retention && Object.keys(state.retention).length === 0) delete state.retention;
-  for (const { defId, funnel } of compiled.funnels) {
+  for (const { defId, funnel } of countedFunnels(compiled)) {
     const steps = state.funnels[defId];
     if (!steps) continue;
     const { chain } = funnelProgress(steps, funnel.steps.length, funnel.window, compiled.zone);

@@ -69,11 +69,20 @@ export function BreakdownQuery(grains: readonly Grain[], breakdowns: readonly st
 }
 
 export function FunnelQuery(grains: readonly Grain[]) {
-  return GrainRangeQuery(
-    grains,
-    'Grain of the entry cohorts. Default: week.',
-    'Start of the range, inclusive (ISO 8601). Default: start of the last 8 periods.',
-  );
+  return z
+    .strictObject({
+      grain: GrainParam(grains, 'Grain of the entry cohorts. Default: week.'),
+      from: From.describe('Start of the range, inclusive (ISO 8601). Default: start of the last 8 periods.'),
+      to: To,
+      by: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a breakdown name')
+        .optional()
+        .describe(
+          'Split the steps by the value on each user’s entry step: a breakdown that a funnel conversion of this funnel names.',
+        ),
+    })
+    .refine(ordered, orderMessage);
 }
 
 export const JourneyQuery = z

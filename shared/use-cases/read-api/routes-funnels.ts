@@ -1,7 +1,8 @@
 import type { Grain } from '../../domain/config/schema.js';
+import { type CompiledBreakdown, seriesId } from '../../domain/engine/breakdowns.js';
 import type { CompiledConfig, CompiledFunnel } from '../../domain/engine/compiled-config.js';
 import { ALL_TIME, itemKey } from '../../domain/engine/deltas.js';
-import { notFound } from './api-error.js';
+import { invalidParameter, notFound } from './api-error.js';
 import { isoTime, periodRange, periodsStartingIn, type RangePeriod } from './period-range.js';
 import { FunnelQuery, JourneyQuery } from './query-schemas.js';
 import { defineRoute } from './route.js';
@@ -82,16 +83,33 @@ export const funnelRoute = defineRoute({
       start: isoTime(period.start),
       users: funnel.steps.map((_, step) => counters[index]?.get(`${defId}.${step + 1}`) ?? 0),
     }));
+    // Steps summed over the cohorts, from the counters named by `prefix`.
+    const stepsOf = (prefix: string) => {
+      const totals = funnel.steps.map((_, step) =>
+        counters.reduce((sum, found) => sum + (found?.get(`${prefix}.${step + 1}`) ?? 0), 0),
+      );
+      return totals.map((users, step) => ({
+        step: step + 1,
+        users,
+        fromPrevious: step === 0 ? null : rate(users, totals[step - 1] ?? 0),
+        fromFirst: rate(users, totals[0] ?? 0),
+      }));
+    };
     const totals = funnel.steps.map((_, step) =>
       cohorts.reduce((sum, cohort) => sum + (cohort.users[step] ?? 0), 0),
     );
     const first = totals[0] ?? 0;
+    const split = query.by === undefined ? undefined : funnelSplit(compiled, id, query.by);
     return {
       funnel: {
         id,
         title: funnel.title,
         window: funnel.window,
         definitionVersion: defId,
+        breakdowns: [...new Set(funnelSplits(compiled, id).map((one) => one.by))].map((by) => ({
+          id: by,
+          title: compiled.config.breakdowns[by]?.title ?? by,
+        })),
         steps: funnel.steps.map(({ event, where }) => ({ event, where })),
       },
       grain,
@@ -108,9 +126,43 @@ export const funnelRoute = defineRoute({
         };
       }),
       cohorts,
+      ...(split
+        ? {
+            split: {
+              by: split.by,
+              title: compiled.config.breakdowns[split.by]?.title ?? split.by,
+              metric: split.metricId,
+              values: split.labels.map((value, index) => ({
+                value,
+                steps: stepsOf(seriesId(split.defId, index)),
+              })),
+            },
+          }
+        : {}),
     };
   },
 });
+
+/** The split of a funnel conversion of this funnel by `by`, or 400 naming the breakdowns there are. */
+function funnelSplits(compiled: CompiledConfig, funnelId: string): CompiledBreakdown[] {
+  return compiled.breakdowns.filter((split) => {
+    const metric = compiled.config.metrics[split.metricId];
+    return metric?.kind === 'funnel_conversion' && metric.funnel === funnelId;
+  });
+}
+
+function funnelSplit(compiled: CompiledConfig, funnelId: string, by: string): CompiledBreakdown {
+  const splits = funnelSplits(compiled, funnelId);
+  const found = splits.find((split) => split.by === by);
+  if (found) return found;
+  const names = [...new Set(splits.map((split) => split.by))];
+  throw invalidParameter(
+    'by',
+    names.length === 0
+      ? `no funnel conversion of funnel "${funnelId}" is split by a breakdown`
+      : `funnel "${funnelId}" is split by ${names.join(', ')}, not "${by}"`,
+  );
+}
 
 export const journeyRoute = defineRoute({
   method: 'GET',

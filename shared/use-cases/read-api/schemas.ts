@@ -137,6 +137,9 @@ export const FunnelReport = z.object({
     title: z.string(),
     window: z.string(),
     definitionVersion: z.string(),
+    breakdowns: z
+      .array(z.object({ id: z.string(), title: z.string() }))
+      .describe('What the funnel can be split by (`by`): breakdowns its funnel conversions name'),
     steps: z.array(
       z.object({
         event: z.string(),
@@ -163,6 +166,27 @@ export const FunnelReport = z.object({
       users: z.array(z.number().int()).describe('Users of this entry cohort who reached step 1..n'),
     }),
   ),
+  split: z
+    .object({
+      by: z.string(),
+      title: z.string(),
+      metric: z.string().describe('The funnel conversion whose split this is'),
+      values: z.array(
+        z.object({
+          value: z.string(),
+          steps: z.array(
+            z.object({
+              step: z.number().int(),
+              users: z.number().int(),
+              fromPrevious: Rate,
+              fromFirst: Rate,
+            }),
+          ),
+        }),
+      ),
+    })
+    .optional()
+    .describe('With `by`: the steps of the users whose entry event had each value'),
 });
 export type FunnelReport = z.infer<typeof FunnelReport>;
 

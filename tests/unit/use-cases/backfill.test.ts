@@ -110,8 +110,9 @@ describe('backfill of new definition versions', () => {
     const moved = Object.keys(next.versions).filter(
       (key) => next.versions[key]!.id !== first.shown.versions[key]?.id,
     );
-    // A split follows its metric: weekly visitors' by platform, and so the sign-up rate's.
+    // A split follows its metric: activation's by channel, weekly visitors' by platform, and so the sign-up rate's.
     expect(moved.sort()).toEqual([
+      'breakdown:activation_rate:channel',
       'breakdown:signup_rate:platform',
       'breakdown:weekly_visitors:platform',
       'funnel:activation',

@@ -1,5 +1,5 @@
 import { readApi, readCatalogue } from '../api.js';
-import { h, notice } from '../dom.js';
+import { h, notice, picker } from '../dom.js';
 import { formatCount, formatRate } from '../format.js';
 import { href, type Route } from '../router.js';
 
@@ -9,7 +9,8 @@ export async function funnelView(route: Route): Promise<HTMLElement> {
   if (catalogue.funnels.length === 0) return notice('empty', 'No funnel is configured.');
   const id = route.segments[1] ?? catalogue.funnels[0]!;
   const grain = route.query.get('grain') ?? undefined;
-  const report = await readApi.funnel(id, grain ? { grain } : {});
+  const by = route.query.get('by') || undefined;
+  const report = await readApi.funnel(id, { ...(grain ? { grain } : {}), ...(by ? { by } : {}) });
   const first = report.steps[0]?.users ?? 0;
   const tabs = h(
     'nav',
@@ -31,7 +32,10 @@ export async function funnelView(route: Route): Promise<HTMLElement> {
       {
         id: 'cohort-grain',
         onchange: (event: Event) => {
-          location.hash = href(['funnels', id], { grain: (event.currentTarget as HTMLSelectElement).value });
+          location.hash = href(['funnels', id], {
+            grain: (event.currentTarget as HTMLSelectElement).value,
+            by,
+          });
         },
       },
       catalogue.grains.map((value) => h('option', { value, selected: value === report.grain }, value)),
@@ -67,6 +71,62 @@ export async function funnelView(route: Route): Promise<HTMLElement> {
       ),
     ),
   );
+  const splitPicker =
+    report.funnel.breakdowns.length > 0
+      ? picker(
+          'Split by',
+          'funnel-split',
+          [
+            { value: '', label: 'nothing' },
+            ...report.funnel.breakdowns.map((one) => ({ value: one.id, label: one.title })),
+          ],
+          by ?? '',
+          (value) => {
+            location.hash = href(['funnels', id], { grain, by: value || undefined });
+          },
+        )
+      : null;
+  const split = report.split
+    ? h(
+        'table',
+        { class: 'data', 'data-testid': 'funnel-split', 'data-by': report.split.by },
+        h(
+          'caption',
+          {},
+          `By ${report.split.title} on the entry step: users who reached each step, and the share of those who entered`,
+        ),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, report.split.title),
+            report.steps.map((step) =>
+              h('th', { scope: 'col', class: 'num' }, `${step.step}. ${step.event}`),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          report.split.values.map((value) =>
+            h(
+              'tr',
+              { 'data-value': value.value },
+              h('th', { scope: 'row' }, value.value),
+              value.steps.map((step) =>
+                h(
+                  'td',
+                  { class: 'num', 'data-step': step.step },
+                  `${formatCount(step.users)}${step.step > 1 ? ` (${formatRate(step.fromFirst)})` : ''}`,
+                ),
+              ),
+            ),
+          ),
+        ),
+      )
+    : null;
   const cohorts = h(
     'table',
     { class: 'data', 'data-testid': 'cohort-table' },
@@ -112,9 +172,10 @@ export async function funnelView(route: Route): Promise<HTMLElement> {
       `Conversion window ${report.funnel.window}. A user counts in the cohort of their first step; one attempt per user.`,
     ),
     tabs,
-    h('div', { class: 'pickers' }, grainPicker),
+    h('div', { class: 'pickers' }, grainPicker, splitPicker),
     first === 0 ? notice('empty', 'No user entered this funnel in the range yet.') : null,
     bars,
+    split,
     cohorts,
   );
 }

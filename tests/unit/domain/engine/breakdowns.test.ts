@@ -27,6 +27,13 @@ const input = defineConfig({
       },
     },
   },
+  funnels: {
+    signup: {
+      title: 'Visit to sign-up',
+      steps: [{ event: 'visited' }, { event: 'signed_up' }],
+      window: 'P1D',
+    },
+  },
   breakdowns: {
     method: { property: 'method' },
     platform: { context: 'os.name', values: ['ios', 'android'] },
@@ -52,6 +59,15 @@ const input = defineConfig({
       title: 'Sign-ups per visitor',
       numerator: 'signups',
       denominator: 'visitors',
+      breakdowns: ['platform'],
+      ...common,
+    },
+    visit_to_signup: {
+      kind: 'funnel_conversion',
+      title: 'Visit to sign-up',
+      funnel: 'signup',
+      fromStep: 1,
+      toStep: 2,
       breakdowns: ['platform'],
       ...common,
     },
@@ -182,6 +198,45 @@ describe('breakdowns: a series per value', () => {
       annual: 100,
       '(other)': 0,
       '(none)': 0,
+    });
+  });
+
+  test('It should split a funnel conversion by the value on each user’s entry event, and move a user whose earlier entry arrives late', () => {
+    const day = 'day#2026-11-16';
+    const ann = [
+      event('visited', '2026-11-16T08:00:00Z', {}, 'ann', { os: { name: 'ios' } }),
+      event('signed_up', '2026-11-16T09:00:00Z', { method: 'email' }, 'ann', { os: { name: 'android' } }),
+    ];
+    const bob = [event('visited', '2026-11-16T10:00:00Z', {}, 'bob', { os: { name: 'android' } })];
+    const first = total([ann, bob]);
+    expect(split(first, 'visit_to_signup', 'platform', day)).toEqual({
+      ios: 1,
+      android: 0,
+      '(other)': null,
+      '(none)': null,
+    });
+    // Bob's earlier visit on ios arrives late: he entered on ios, and signs up within the day.
+    const late = applyBatches(
+      [
+        bob,
+        [event('visited', '2026-11-16T07:00:00Z', {}, 'bob', { os: { name: 'ios' } })],
+        [event('signed_up', '2026-11-16T12:00:00Z', {}, 'bob')],
+      ],
+      compiled,
+      NOW,
+    ).deltas;
+    const both = total([ann]);
+    for (const [item, fields] of late)
+      for (const [field, amount] of fields) {
+        const known = both.get(item) ?? new Map<string, number>();
+        known.set(field, (known.get(field) ?? 0) + amount);
+        both.set(item, known);
+      }
+    expect(split(both, 'visit_to_signup', 'platform', day)).toEqual({
+      ios: 1,
+      android: null,
+      '(other)': null,
+      '(none)': null,
     });
   });
 
