@@ -54,6 +54,17 @@ const LOCAL_PASSES = Number(process.env.BENCH_LOCAL_PASSES ?? 3);
 const LOCAL_PASS_DAYS: number = 2;
 const config = parseConfig(demo);
 const compiled = compileConfig(config);
+/** The demo without its breakdowns: what the splits cost is the difference. */
+const unsplit = parseConfig({
+  ...demo,
+  breakdowns: {},
+  metrics: Object.fromEntries(
+    Object.entries(demo.metrics).map(([id, metric]) => {
+      const { breakdowns: _split, ...rest } = metric as typeof metric & { breakdowns?: unknown };
+      return [id, rest];
+    }),
+  ),
+});
 
 const from = Date.parse('2026-11-02T00:00:00Z');
 const traffic = demoTraffic({ seed: 1 });
@@ -114,25 +125,32 @@ console.log(
 );
 
 let dynamo: DynamoDbLocal | undefined;
-const setup = async (tableName: string) => {
+const setup = async (tableName: string, of = config) => {
   dynamo ??= await startDynamoDbLocal();
-  return { config, compiled, endpoint: dynamo.endpoint, tableName };
+  return {
+    config: of,
+    compiled: of === config ? compiled : compileConfig(of),
+    endpoint: dynamo.endpoint,
+    tableName,
+  };
 };
 
 async function ingestSection(): Promise<string[]> {
   const raw = await rawRates((await setup('bench-raw')).endpoint, 'bench-raw');
   console.log(`raw rates done (${elapsed()})`);
-  const mixes: [string, ReceivedRecord[], number][] = [
+  const mixes: [string, ReceivedRecord[], number, typeof config?][] = [
     ['batch entries per user and hour, SQS batches of 10', perUserRecords, 10],
     ['batch entries per user and hour, SQS batches of 100', perUserRecords, 100],
     ['batch entries filled to 64 KB per app, SQS batches of 10', fullEntryRecords, 10],
     ['single-event entries, SQS batches of 10', singleRecords, 10],
     ['single-event entries, SQS batches of 100', singleRecords, 100],
+    ['without breakdowns: batch entries per user and hour, SQS batches of 10', perUserRecords, 10, unsplit],
+    ['without breakdowns: batch entries per user and hour, SQS batches of 100', perUserRecords, 100, unsplit],
   ];
   const results: MixResult[] = [];
-  for (const [index, [label, records, batchSize]] of mixes.entries()) {
+  for (const [index, [label, records, batchSize, of]] of mixes.entries()) {
     results.push(
-      await ingestMix(await setup(`bench-mix-${index}`), label, records, events.length, batchSize),
+      await ingestMix(await setup(`bench-mix-${index}`, of), label, records, events.length, batchSize),
     );
     console.log(`${label} done (${elapsed()})`);
   }

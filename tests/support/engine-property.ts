@@ -6,6 +6,32 @@ import { applyUserEvents, emptyUserState, type UserState } from '../../shared/do
 import type { ProductEvent } from '../../shared/domain/events/envelope.js';
 import { referenceCounters } from './reference.js';
 
+let sequence = 0;
+
+/** A validated event as the engines get it, with a fresh id: what engine tests feed them. */
+export function productEvent(event: {
+  name: string;
+  at: string;
+  userId: string;
+  properties?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  arrivedAt: number;
+}): ProductEvent {
+  const eventId = `e-${++sequence}`;
+  return {
+    source: 'app.web',
+    name: event.name,
+    eventId,
+    userId: event.userId,
+    occurredAt: Date.parse(event.at),
+    properties: event.properties ?? {},
+    ...(event.context ? { context: event.context } : {}),
+    key: `app.web#${eventId}`,
+    payloadHash: `p-${eventId}`,
+    arrivedAt: event.arrivedAt,
+  };
+}
+
 /** Applies one user's batches in turn, carrying the state; the summed deltas and the last state. */
 export function applyBatches(
   batches: readonly (readonly ProductEvent[])[],

@@ -7,7 +7,7 @@ import { compileConfig } from '../../../../shared/domain/engine/compiled-config.
 import { type Deltas, deltasToJson } from '../../../../shared/domain/engine/deltas.js';
 import { metricValue } from '../../../../shared/domain/engine/metric-values.js';
 import type { ProductEvent } from '../../../../shared/domain/events/envelope.js';
-import { applyBatches, assertMatchesReference } from '../../../support/engine-property.js';
+import { applyBatches, assertMatchesReference, productEvent } from '../../../support/engine-property.js';
 
 const owner = { name: 'Growth', contact: 'growth@example.com' };
 const common = { owner, cadence: 'weekly', definition: 'A test metric.', grain: 'day' } as const;
@@ -93,28 +93,13 @@ const config = parseConfig(input);
 const compiled = compileConfig(config);
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
-let sequence = 0;
-function event(
+const event = (
   name: string,
   at: string,
   properties: Record<string, unknown>,
   userId: string,
   context?: Record<string, unknown>,
-): ProductEvent {
-  const eventId = `e-${++sequence}`;
-  return {
-    source: 'app.web',
-    name,
-    eventId,
-    userId,
-    occurredAt: Date.parse(at),
-    properties,
-    ...(context ? { context } : {}),
-    key: `app.web#${eventId}`,
-    payloadHash: `p-${eventId}`,
-    arrivedAt: NOW,
-  };
-}
+) => productEvent({ name, at, properties, userId, ...(context ? { context } : {}), arrivedAt: NOW });
 
 /** Each user's events, one user per batch, summed over users. */
 function total(batchesByUser: readonly (readonly ProductEvent[])[]): Deltas {

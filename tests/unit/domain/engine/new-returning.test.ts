@@ -6,7 +6,7 @@ import { compileConfig } from '../../../../shared/domain/engine/compiled-config.
 import { type Deltas, deltasToJson } from '../../../../shared/domain/engine/deltas.js';
 import { applyUserEvents } from '../../../../shared/domain/engine/user-state.js';
 import type { ProductEvent } from '../../../../shared/domain/events/envelope.js';
-import { applyBatches, assertMatchesReference } from '../../../support/engine-property.js';
+import { applyBatches, assertMatchesReference, productEvent } from '../../../support/engine-property.js';
 
 const owner = { name: 'Growth', contact: 'growth@example.com' };
 const common = { owner, cadence: 'weekly', definition: 'A test metric.' } as const;
@@ -91,26 +91,8 @@ const compiled = compileConfig(config);
 const id = (metric: string) => compiled.defIds[`metric:${metric}`]!;
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
-let sequence = 0;
-function event(
-  name: string,
-  at: string,
-  properties: Record<string, unknown> = {},
-  userId = 'ann',
-): ProductEvent {
-  const eventId = `e-${++sequence}`;
-  return {
-    source: 'app.web',
-    name,
-    eventId,
-    userId,
-    occurredAt: Date.parse(at),
-    properties,
-    key: `app.web#${eventId}`,
-    payloadHash: `p-${eventId}`,
-    arrivedAt: NOW,
-  };
-}
+const event = (name: string, at: string, properties: Record<string, unknown> = {}, userId = 'ann') =>
+  productEvent({ name, at, properties, userId, arrivedAt: NOW });
 const order = (at: string, amount = 10, method = 'card', userId = 'ann') =>
   event('ordered', at, { amount, method }, userId);
 

@@ -7,7 +7,7 @@ import { type Deltas, deltasToJson } from '../../../../shared/domain/engine/delt
 import { metricValue } from '../../../../shared/domain/engine/metric-values.js';
 import { applyUserEvents } from '../../../../shared/domain/engine/user-state.js';
 import type { ProductEvent } from '../../../../shared/domain/events/envelope.js';
-import { applyBatches, assertMatchesReference } from '../../../support/engine-property.js';
+import { applyBatches, assertMatchesReference, productEvent } from '../../../support/engine-property.js';
 
 const owner = { name: 'Growth', contact: 'growth@example.com' };
 const common = { owner, cadence: 'weekly', definition: 'A test metric.' } as const;
@@ -53,26 +53,8 @@ const id = (metric: string) => compiled.defIds[`metric:${metric}`]!;
 
 /** Late enough that every test event is inside the acceptance horizon (9 days and an hour back). */
 const NOW = Date.parse('2026-12-06T12:00:00Z');
-let sequence = 0;
-function event(
-  name: string,
-  at: string,
-  userId = 'ann',
-  properties: Record<string, unknown> = {},
-): ProductEvent {
-  const eventId = `r-${++sequence}`;
-  return {
-    source: 'app.web',
-    name,
-    eventId,
-    userId,
-    occurredAt: Date.parse(at),
-    properties,
-    key: `app.web#${eventId}`,
-    payloadHash: `p-${eventId}`,
-    arrivedAt: NOW,
-  };
-}
+const event = (name: string, at: string, userId = 'ann', properties: Record<string, unknown> = {}) =>
+  productEvent({ name, at, properties, userId, arrivedAt: NOW });
 
 function deliver(batches: readonly (readonly ProductEvent[])[], now = NOW) {
   return applyBatches(batches, compiled, now);
