@@ -232,6 +232,7 @@ describe('read API on DynamoDB Local', () => {
       title: 'Visit to first lesson',
       window: 'P7D',
       definitionVersion: compiled.defIds['funnel:activation'],
+      breakdowns: [],
       steps: [
         { event: 'visited', where: {} },
         { event: 'signed_up', where: {} },
