@@ -84,7 +84,16 @@ function explainOne(
   const metric = compiled.config.metrics[metricId]!;
   const title = compiled.config.breakdowns[by]?.title ?? by;
   const points = labels.map((label) => lookup(metricId, by, label));
-  const byShare = (values: ValueShare[]) => [...values].sort((a, b) => b.share - a.share);
+  // Each value's numbers and share of the move, the largest share first.
+  const valuesOf = (parts: readonly number[]): ValueShare[] =>
+    labels
+      .map((value, at) => ({
+        value,
+        observed: points[at]?.value ?? null,
+        expected: points[at]?.expected ?? null,
+        share: parts[at]!,
+      }))
+      .sort((a, b) => b.share - a.share);
   if (metric.kind !== 'ratio') {
     const observed = points.map(observedOf);
     const expected = points.map(expectedOf);
@@ -95,14 +104,7 @@ function explainOne(
       title,
       weights: new Map(labels.map((label, at) => [label, weights[at]!])),
       concentration: distance(observed, expected),
-      values: byShare(
-        labels.map((value, at) => ({
-          value,
-          observed: points[at]?.value ?? null,
-          expected: points[at]?.expected ?? null,
-          share: parts[at]!,
-        })),
-      ),
+      values: valuesOf(parts),
     };
   }
   // A ratio over values: R = sum of w * r, the denominator's weights times the rates within.
@@ -136,14 +138,7 @@ function explainOne(
     title,
     weights: new Map(labels.map((label, at) => [label, expectedShares[at]!])),
     concentration: Math.max(distance(n1, n0), distance(d1, d0)),
-    values: byShare(
-      labels.map((value, at) => ({
-        value,
-        observed: points[at]?.value ?? null,
-        expected: points[at]?.expected ?? null,
-        share: parts[at]!,
-      })),
-    ),
+    values: valuesOf(parts),
     ratio: { mix: mixShare!, rate: rateShare! },
   };
 }

@@ -28,13 +28,6 @@ const orderMessage = { path: ['from'], message: 'must be earlier than to' };
 /** Every endpoint rejects parameters it does not know, so a typo never falls back to a default silently. */
 export const NoQuery = z.strictObject({});
 
-/** A grain and a [from, to) range, with the endpoint's own defaults in the descriptions. */
-function GrainRangeQuery(grains: readonly Grain[], grainHelp: string, fromHelp: string) {
-  return z
-    .strictObject({ grain: GrainParam(grains, grainHelp), from: From.describe(fromHelp), to: To })
-    .refine(ordered, orderMessage);
-}
-
 export function SeriesQuery(grains: readonly Grain[]) {
   return z
     .strictObject({
