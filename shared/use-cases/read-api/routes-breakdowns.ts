@@ -1,9 +1,9 @@
 import { metricBreakdowns, seriesId } from '../../domain/engine/breakdowns.js';
 import { invalidParameter } from './api-error.js';
-import { checkRangeLength, isoTime, periodKeysStartingIn, periodRange } from './period-range.js';
+import { checkRangeLength, isoTime, periodRange } from './period-range.js';
 import { BreakdownQuery } from './query-schemas.js';
 import { defineRoute } from './route.js';
-import { metricOf, periodValue } from './routes-metrics.js';
+import { metricOf, rollupPoints } from './routes-metrics.js';
 import { MetricBreakdown } from './schemas.js';
 
 const DEFAULT_PERIODS = 12;
@@ -48,19 +48,11 @@ export const metricBreakdownRoute = defineRoute({
       DEFAULT_PERIODS,
     );
     checkRangeLength(range, grain, MAX_PERIODS);
-    const keys = periodKeysStartingIn(range, grain, compiled.zone);
     const values = await Promise.all(
-      split.labels.map(async (label, index) => {
-        const found = keys
-          ? await rollups.rollupRange(seriesId(split.defId, index), grain, keys.first, keys.last)
-          : [];
-        return {
-          value: label,
-          points: found
-            .filter((rollup) => rollup.start >= range.from && rollup.start < range.to)
-            .map(periodValue),
-        };
-      }),
+      split.labels.map(async (label, index) => ({
+        value: label,
+        points: await rollupPoints(rollups, seriesId(split.defId, index), grain, range, compiled.zone),
+      })),
     );
     return {
       metric: { id, title: metric.title, definitionVersion: compiled.defIds[`metric:${id}`]! },

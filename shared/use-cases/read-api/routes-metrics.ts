@@ -1,4 +1,4 @@
-import type { Metric, NorthstarConfig } from '../../domain/config/schema.js';
+import type { Grain, Metric, NorthstarConfig } from '../../domain/config/schema.js';
 import { metricBreakdowns } from '../../domain/engine/breakdowns.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import { versionsOf } from '../../domain/engine/versions.js';
@@ -14,6 +14,19 @@ import { MetricSeries, MetricTree, type PeriodValue } from './schemas.js';
 const DEFAULT_SERIES_PERIODS = 12;
 /** A series is one query; the cap keeps its response to a few megabytes. */
 const MAX_SERIES_PERIODS = 5000;
+
+/** The rollups of one series whose period starts in the range, oldest first, as points. */
+export async function rollupPoints(
+  rollups: ReadApiDeps['rollups'],
+  defId: string,
+  grain: Grain,
+  range: { readonly from: number; readonly to: number },
+  zone: string,
+): Promise<PeriodValue[]> {
+  const keys = periodKeysStartingIn(range, grain, zone);
+  const found = keys ? await rollups.rollupRange(defId, grain, keys.first, keys.last) : [];
+  return found.filter((rollup) => rollup.start >= range.from && rollup.start < range.to).map(periodValue);
+}
 
 export function periodValue(rollup: Rollup): PeriodValue {
   return {
@@ -151,16 +164,12 @@ export const metricSeriesRoute = defineRoute({
       DEFAULT_SERIES_PERIODS,
     );
     checkRangeLength(range, grain, MAX_SERIES_PERIODS);
-    const keys = periodKeysStartingIn(range, grain, compiled.zone);
-    const found = keys ? await rollups.rollupRange(defId, grain, keys.first, keys.last) : [];
     return {
       metric: { id, title: metric.title, definitionVersion: defId },
       grain,
       from: isoTime(range.from),
       to: isoTime(range.to),
-      points: found
-        .filter((rollup) => rollup.start >= range.from && rollup.start < range.to)
-        .map(periodValue),
+      points: await rollupPoints(rollups, defId, grain, range, compiled.zone),
     };
   },
 });

@@ -4,7 +4,7 @@ import { defineConfig } from '../../../../shared/domain/config/define.js';
 import { type ConfigError, parseConfig } from '../../../../shared/domain/config/validate.js';
 import { seriesId } from '../../../../shared/domain/engine/breakdowns.js';
 import { compileConfig } from '../../../../shared/domain/engine/compiled-config.js';
-import { type Deltas, deltasToJson } from '../../../../shared/domain/engine/deltas.js';
+import { type Deltas, deltasToJson, mergeDeltas } from '../../../../shared/domain/engine/deltas.js';
 import { metricValue } from '../../../../shared/domain/engine/metric-values.js';
 import type { ProductEvent } from '../../../../shared/domain/events/envelope.js';
 import { applyBatches, assertMatchesReference, productEvent } from '../../../support/engine-property.js';
@@ -104,13 +104,7 @@ const event = (
 /** Each user's events, one user per batch, summed over users. */
 function total(batchesByUser: readonly (readonly ProductEvent[])[]): Deltas {
   const deltas: Deltas = new Map();
-  for (const batch of batchesByUser)
-    for (const [item, fields] of applyBatches([batch], compiled, NOW).deltas)
-      for (const [field, amount] of fields) {
-        const known = deltas.get(item) ?? new Map<string, number>();
-        known.set(field, (known.get(field) ?? 0) + amount);
-        deltas.set(item, known);
-      }
+  for (const batch of batchesByUser) mergeDeltas(deltas, applyBatches([batch], compiled, NOW).deltas);
   return deltas;
 }
 
@@ -210,13 +204,7 @@ describe('breakdowns: a series per value', () => {
       compiled,
       NOW,
     ).deltas;
-    const both = total([ann]);
-    for (const [item, fields] of late)
-      for (const [field, amount] of fields) {
-        const known = both.get(item) ?? new Map<string, number>();
-        known.set(field, (known.get(field) ?? 0) + amount);
-        both.set(item, known);
-      }
+    const both = mergeDeltas(total([ann]), late);
     expect(split(both, 'visit_to_signup', 'platform', day)).toEqual({
       ios: 1,
       android: null,
