@@ -60,6 +60,26 @@ export const DEFAULT_ADMIN_GROUP = 'admin';
 export const DEFAULT_GROUPS_CLAIM = 'cognito:groups';
 
 /**
+ * The page's content security policy, with the origins the browser calls to sign in. Each is
+ * an origin (scheme, host, port) and never a URL with a path: a source with a path matches
+ * that one URL only, so an issuer such as `https://cognito-idp.<region>.amazonaws.com/<pool>`
+ * would block its own discovery document and keys.
+ */
+export function dashboardContentSecurityPolicy(signInOrigins: readonly string[]): string {
+  const origins = ["'self'", ...signInOrigins].join(' ');
+  return [
+    "default-src 'self'",
+    `connect-src ${origins}`,
+    "img-src 'self' data:",
+    "style-src 'self' 'unsafe-inline'",
+    "script-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    `form-action ${origins}`,
+  ].join('; ');
+}
+
+/**
  * The dashboard on AWS: the built page in a private S3 bucket behind Amazon CloudFront
  * (origin access control, HTTPS only, security headers), and the read API at `/api/*` of
  * the same origin through an API Gateway HTTP API that takes only valid tokens of the sign-in
@@ -104,21 +124,12 @@ export class DashboardSite extends Construct {
     });
     // The distribution names only the API's endpoint: the API's routes may name the client, which names the distribution.
     const apiDomain = Fn.select(2, Fn.split('/', this.api.apiEndpoint));
-    const securityHeaders = (issuer: string) =>
+    const securityHeaders = (signInOrigins: readonly string[]) =>
       new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
         comment: 'Northstar dashboard: CSP, no sniffing, no framing, HSTS',
         securityHeadersBehavior: {
           contentSecurityPolicy: {
-            contentSecurityPolicy: [
-              "default-src 'self'",
-              `connect-src 'self' ${issuer}`,
-              "img-src 'self' data:",
-              "style-src 'self' 'unsafe-inline'",
-              "script-src 'self'",
-              "frame-ancestors 'none'",
-              "base-uri 'self'",
-              `form-action 'self' ${issuer}`,
-            ].join('; '),
+            contentSecurityPolicy: dashboardContentSecurityPolicy(signInOrigins),
             override: true,
           },
           contentTypeOptions: { override: true },
@@ -136,7 +147,7 @@ export class DashboardSite extends Construct {
       ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)
       : undefined;
     const logsBucket = props.accessLogsBucket;
-    const distributionFor = (issuer: string) =>
+    const distributionFor = (signInOrigins: readonly string[]) =>
       new cloudfront.Distribution(this, 'Distribution', {
         comment: 'Northstar dashboard and its read API',
         defaultRootObject: 'index.html',
@@ -149,7 +160,7 @@ export class DashboardSite extends Construct {
         defaultBehavior: {
           origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-          responseHeadersPolicy: securityHeaders(issuer),
+          responseHeadersPolicy: securityHeaders(signInOrigins),
           cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         },
         additionalBehaviors: {
@@ -173,9 +184,10 @@ export class DashboardSite extends Construct {
         throw new Error(`dashboard.identityProvider.issuer: ${issuer} is not an https URL`);
       if (!clientId)
         throw new Error('dashboard.identityProvider.clientId: empty; give the dashboard client id');
-      this.issuer = props.identityProvider.issuer.replace(/\/$/, '');
-      this.clientId = props.identityProvider.clientId;
-      this.distribution = distributionFor(this.issuer);
+      // Verbatim: the API's authorizer and the read API compare it with `iss` exactly (Auth0's ends in `/`).
+      this.issuer = issuer;
+      this.clientId = clientId;
+      this.distribution = distributionFor([new URL(issuer).origin]);
     } else {
       this.userPool = new cognito.UserPool(this, 'Users', {
         // Users are added by an administrator (docs/deploy.md): no one signs up on their own.
@@ -201,9 +213,11 @@ export class DashboardSite extends Construct {
       const domain = this.userPool.addDomain('SignInDomain', {
         cognitoDomain: { domainPrefix: props.cognitoDomainPrefix ?? `northstar-${stack.account}` },
       });
-      this.issuer = `https://cognito-idp.${stack.region}.amazonaws.com/${this.userPool.userPoolId}`;
-      // Cognito's hosted pages and token endpoint live on the sign-in domain.
-      this.distribution = distributionFor(`${this.issuer} ${domain.baseUrl()}`);
+      // The pool id is known at deploy time only: the origin is built from the region, not parsed from the issuer.
+      const issuerOrigin = `https://cognito-idp.${stack.region}.amazonaws.com`;
+      this.issuer = `${issuerOrigin}/${this.userPool.userPoolId}`;
+      // Cognito's hosted pages and token endpoint live on the sign-in domain (an origin, no path).
+      this.distribution = distributionFor([issuerOrigin, domain.baseUrl()]);
       const siteUrl = props.domainName
         ? `https://${props.domainName}/`
         : `https://${this.distribution.distributionDomainName}/`;

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardSite, DashboardSiteOptions } from '../../infra/dashboard-site.js';
 import { NorthstarPipeline } from '../../infra/northstar-pipeline.js';
 import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
+import { policyAllows } from '../support/csp-sources.js';
 import {
   acknowledgementsUnder,
   demoConfig,
@@ -27,6 +28,33 @@ interface DistributionConfig {
 const distributionConfig = (template: Template, site: DashboardSite) =>
   (resource(template, idOf(site.distribution)).Properties as { DistributionConfig: DistributionConfig })
     .DistributionConfig;
+
+/** The page's security headers as synthesised: the CSP may still hold CloudFormation references. */
+function securityHeadersOf(template: Template, site: DashboardSite) {
+  const config = distributionConfig(template, site);
+  return (
+    resource(template, config.DefaultCacheBehavior.ResponseHeadersPolicyId.Ref).Properties as {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Record<string, { ContentSecurityPolicy?: unknown }>;
+      };
+    }
+  ).ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+}
+
+/** A synthesised string as CloudFormation would deploy it, with each reference given its value. */
+function deployed(value: unknown, refs: Readonly<Record<string, string>>): string {
+  if (typeof value === 'string') return value;
+  const { Ref, 'Fn::Join': join } = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+  if (Ref !== undefined) {
+    const known = refs[Ref];
+    if (known === undefined) throw new Error(`the test gives no value for the reference ${Ref}`);
+    return known;
+  }
+  if (join) return join[1].map((part) => deployed(part, refs)).join(join[0]);
+  throw new Error(`the test cannot deploy ${JSON.stringify(value)}`);
+}
+
+const OWN_ISSUER = 'https://login.example.com/tenant/';
 
 /** A pipeline with its dashboard site, signed in by a new Cognito user pool or by the team's own provider. */
 function withSite(config: NorthstarConfig, options: DashboardSiteOptions = {}) {
@@ -50,7 +78,8 @@ beforeAll(async () => {
   cognitoSite = withSite(config);
   ownProvider = withSite(config, {
     identityProvider: {
-      issuer: 'https://login.example.com/',
+      // A path and a trailing slash, as Auth0's issuers end and Entra's and Okta's carry a path.
+      issuer: OWN_ISSUER,
       clientId: 'northstar-dashboard',
       groupsClaim: 'groups',
     },
@@ -107,19 +136,54 @@ describe('DashboardSite', () => {
       AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
       CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
     });
-    const headers = (
-      resource(template, config.DefaultCacheBehavior.ResponseHeadersPolicyId.Ref).Properties as {
-        ResponseHeadersPolicyConfig: {
-          SecurityHeadersConfig: Record<string, { ContentSecurityPolicy?: string }>;
-        };
-      }
-    ).ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const headers = securityHeadersOf(template, site);
     expect(headers.ContentTypeOptions).toEqual({ Override: true });
     expect(headers.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
     const csp = JSON.stringify(headers.ContentSecurityPolicy?.ContentSecurityPolicy);
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain('cognito-idp');
+  });
+
+  it("It should let the page reach the Cognito issuer's discovery document, keys and token endpoint: origins in the CSP, no issuer path", () => {
+    const { site, template } = cognitoSite;
+    const refs = {
+      'AWS::Region': 'eu-west-1',
+      [idOf(site.userPool!)]: 'eu-west-1_Abc123XYZ',
+      [template.getResourceId('AWS::Cognito::UserPoolDomain')]: 'northstar-111111111111',
+    };
+    const synthesised = securityHeadersOf(template, site).ContentSecurityPolicy?.ContentSecurityPolicy;
+    // The pool id, the issuer's path, is not in the policy at all.
+    expect(JSON.stringify(synthesised)).not.toContain(idOf(site.userPool!));
+    const policy = deployed(synthesised, refs);
+    const issuer = deployed(Stack.of(site).resolve(site.issuer), refs);
+    expect(issuer).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123XYZ');
+    const page = 'https://d1234abcd.cloudfront.net/';
+    for (const url of [
+      `${issuer}/.well-known/openid-configuration`,
+      `${issuer}/.well-known/jwks.json`,
+      'https://northstar-111111111111.auth.eu-west-1.amazoncognito.com/oauth2/token',
+      'https://northstar-111111111111.auth.eu-west-1.amazoncognito.com/oauth2/revoke',
+    ])
+      expect(policyAllows(policy, 'connect-src', url, page), url).toBe(true);
+    expect(policyAllows(policy, 'connect-src', 'https://elsewhere.example.com/', page)).toBe(false);
+    expect(policy).toContain(
+      "form-action 'self' https://cognito-idp.eu-west-1.amazonaws.com https://northstar-111111111111.auth.eu-west-1.amazoncognito.com",
+    );
+  });
+
+  it("It should let the page reach its own provider's endpoints under an issuer with a path: the issuer's origin, no path", () => {
+    const { site, template } = ownProvider;
+    const policy = securityHeadersOf(template, site).ContentSecurityPolicy?.ContentSecurityPolicy;
+    if (typeof policy !== 'string') throw new Error('the policy of an own provider is a plain string');
+    expect(policy).not.toContain('/tenant');
+    const page = 'https://metrics.example.com/';
+    for (const url of [
+      'https://login.example.com/tenant/.well-known/openid-configuration',
+      'https://login.example.com/tenant/oauth/token',
+    ])
+      expect(policyAllows(policy, 'connect-src', url, page), url).toBe(true);
+    expect(policy).toMatch(/form-action 'self' https:\/\/login\.example\.com(;|$)/);
   });
 
   it('It should take only valid tokens of the sign-in provider for the dashboard client at the API, but the sign-in route', () => {
@@ -169,8 +233,16 @@ describe('DashboardSite', () => {
     expect(Object.keys(template.findResources('AWS::Cognito::UserPool'))).toEqual([]);
     expect(site.url).toBe('https://metrics.example.com/');
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      JwtConfiguration: { Audience: ['northstar-dashboard'], Issuer: 'https://login.example.com' },
+      // The issuer as its tokens' `iss` states it, trailing slash and all: the authorizer compares exactly.
+      JwtConfiguration: { Audience: ['northstar-dashboard'], Issuer: OWN_ISSUER },
     });
+    expect(site.issuer).toBe(OWN_ISSUER);
+    const environment = (
+      resource(template, idOf(ownProvider.pipeline.readApi.function)).Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      }
+    ).Environment.Variables;
+    expect(environment.SIGN_IN_ISSUER).toBe(OWN_ISSUER);
     const config = distributionConfig(template, site);
     expect(config.Aliases).toEqual(['metrics.example.com']);
     expect(config.ViewerCertificate).toMatchObject({
