@@ -4,6 +4,7 @@ import { annotateCommand, annotateHelp } from './commands/annotate.js';
 import { backfillCommand, backfillHelp } from './commands/backfill.js';
 import { backtestCommand, backtestHelp } from './commands/backtest.js';
 import { importCommand, importHelp } from './commands/import.js';
+import { lintCommand, lintHelp } from './commands/lint.js';
 import { quarantineCommand, quarantineHelp } from './commands/quarantine.js';
 import { queryCommand, queryHelp } from './commands/query.js';
 import { recomputeCommand, recomputeHelp } from './commands/recompute.js';
@@ -23,6 +24,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'check a configuration; problems with their path',
     help: validateHelp,
     run: validateCommand,
+  },
+  lint: {
+    summary: 'check the metric tree against the north-star rules; CI exit codes, --format json',
+    help: lintHelp,
+    run: lintCommand,
   },
   schemas: {
     summary: 'JSON Schema of every tracking-plan event (EventBridge registry)',

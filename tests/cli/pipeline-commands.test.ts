@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTracker } from '../../client/index.js';
 import demo from '../../config/demo.config.js';
@@ -166,6 +169,38 @@ describe('northstar recompute, query and alerts against the read API', () => {
     const missing = await runCli(['query', 'metric', 'weekly_nothing', ...api]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('404 not_found: no metric "weekly_nothing"');
+  });
+
+  test('It should find a metric too thin to judge from its recorded history (lint --history)', async () => {
+    // Prepare: the runtime's own configuration as a file; a recompute has settled its days.
+    const dir = await mkdtemp(join(tmpdir(), 'northstar-lint-history-'));
+    const file = join(dir, 'config.json');
+    await writeFile(file, JSON.stringify(config));
+    expect((await runCli(['recompute', ...api])).code).toBe(0);
+    try {
+      // Act
+      const result = await runCli(['lint', file, ...api, '--history', '--format', 'json']);
+      const report = JSON.parse(result.stdout) as {
+        findings: { rule: string; metric?: string; message: string }[];
+        notChecked: unknown[];
+      };
+      // Assess: 2 to 4 sign-ups a day, well below the 36 a day needs for a halving to alert.
+      expect(report.notChecked).toEqual([]);
+      expect(report.findings.filter((finding) => finding.rule === 'thin-history')).toEqual([
+        expect.objectContaining({
+          metric: 'daily_signups',
+          message: expect.stringMatching(/^"daily_signups" is typically [0-4](\.\d)? a day, below the 36 a period needs/),
+        }),
+      ]);
+      // Sign-ups as the north star are an error of their own.
+      expect(report.findings.map((finding) => finding.rule)).toContain('north-star-inflatable');
+      expect(result.code).toBe(3);
+      // Without --history the rule says it did not look.
+      const plain = await runCli(['lint', file]);
+      expect(plain.stdout).toContain('not checked: thin-history');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('It should list alerts and acknowledge one with who and why', async () => {

@@ -89,14 +89,14 @@ describe('northstar validate', () => {
   });
 
   test('It should answer usage errors with code 2 and help with code 0', async () => {
-    const unknown = await runCli(['validate', '--strict']);
+    const unknown = await runCli(['validate', '--stricter']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("Unknown option '--strict'");
+    expect(unknown.stderr).toContain("Unknown option '--stricter'");
     const help = await runCli(['validate', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('northstar validate [config]');
     expect((await runCli(['frobnicate'])).code).toBe(2);
-    for (const command of ['validate', 'schemas', 'replay', 'quarantine', 'query', 'recompute', 'alerts']) {
+    for (const command of ['validate', 'lint', 'schemas', 'replay', 'quarantine', 'query', 'recompute', 'alerts']) {
       const page = await runCli([command, '--help']);
       expect(page.code, command).toBe(0);
       expect(page.stdout, command).toContain(`northstar ${command}`);

@@ -4,8 +4,8 @@ import { pathToFileURL } from 'node:url';
 import type { NorthstarConfig } from './schema.js';
 import { ConfigError, parseConfig } from './validate.js';
 
-/** Loads a configuration from a `.ts`/`.js` module (default export) or a `.json` file, then validates it. */
-export async function loadConfig(file: string): Promise<NorthstarConfig> {
+/** A configuration as written: a `.ts`/`.js` module's default export, or a `.json` file; not yet validated. */
+export async function readConfigInput(file: string): Promise<unknown> {
   const path = resolve(file);
   let input: unknown;
   try {
@@ -22,5 +22,10 @@ export async function loadConfig(file: string): Promise<NorthstarConfig> {
     throw new ConfigError(`Configuration ${file} has no default export`, [
       { path: '(file)', message: 'no default export' },
     ]);
-  return parseConfig(input);
+  return input;
+}
+
+/** Loads a configuration from a `.ts`/`.js` module (default export) or a `.json` file, then validates it. */
+export async function loadConfig(file: string): Promise<NorthstarConfig> {
+  return parseConfig(await readConfigInput(file));
 }

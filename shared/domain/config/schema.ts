@@ -120,6 +120,11 @@ const MetricCommon = {
    * with its label and kept in the alert list, not sent.
    */
   pageMarked: z.boolean().default(false),
+  /**
+   * A root watched beside the north star: a number that must not get worse while the north
+   * star grows (refunds, support tickets, unsubscribes). No parent needed.
+   */
+  guardrail: z.boolean().optional(),
 };
 
 /** Breakdowns a metric is split by (`breakdowns` at the top level): exact series per value. */
@@ -387,6 +392,27 @@ export const CollectorSettings = z.strictObject({
 });
 export type CollectorSettings = z.infer<typeof CollectorSettings>;
 
+/** A lint finding the team accepts, with why: like a cdk-nag acknowledgement. */
+export const LintAcknowledgement = z.strictObject({
+  rule: z.string().min(1),
+  /** The metrics it covers; every metric when absent. */
+  metrics: z.array(Identifier).min(1).optional(),
+  reason: z
+    .string({ error: 'every acknowledgement needs its reason' })
+    .min(20, 'must say why in at least 20 characters'),
+});
+export type LintAcknowledgement = z.infer<typeof LintAcknowledgement>;
+
+export const LintSettings = z.strictObject({
+  acknowledge: z.array(LintAcknowledgement).default([]),
+  /**
+   * Least typical value per period a count must have to be judged (`thin-history`).
+   * @default (2 x countNoise)^2, the count at which a 50% drop leaves the band
+   */
+  minVolume: z.number().positive().optional(),
+});
+export type LintSettings = z.infer<typeof LintSettings>;
+
 export const NorthstarConfigInput = z.strictObject({
   /** Editors' JSON Schema reference; ignored. */
   $schema: z.string().optional(),
@@ -408,6 +434,8 @@ export const NorthstarConfigInput = z.strictObject({
   calendar: z.array(CalendarEntry).default([]),
   /** The Segment-style collector for web and mobile apps; off when absent. */
   collector: CollectorSettings.optional(),
+  /** The north-star lint (`northstar lint`): findings the team accepts, with their reasons. */
+  lint: LintSettings.default({ acknowledge: [] }),
 });
 export type NorthstarConfigInput = z.input<typeof NorthstarConfigInput>;
 export type NorthstarConfig = z.infer<typeof NorthstarConfigInput>;

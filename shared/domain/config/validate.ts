@@ -6,6 +6,7 @@ import {
   metricBreakdowns,
 } from '../engine/breakdowns.js';
 import { NorthstarError } from '../errors.js';
+import { LINT_RULE_IDS } from '../lint/rule-ids.js';
 import { type NorthstarConfig, NorthstarConfigInput, type PropertyFilters } from './schema.js';
 
 export class ConfigError extends NorthstarError {
@@ -119,6 +120,21 @@ function checkCollector(config: NorthstarConfig, issues: Issue[]): void {
 }
 
 /** Cross-checks that a schema alone cannot express; every issue names its path. */
+function checkLintAcknowledgements(config: NorthstarConfig, issues: Issue[]): void {
+  config.lint.acknowledge.forEach((ack, index) => {
+    const path = ['lint', 'acknowledge', index];
+    if (!(LINT_RULE_IDS as readonly string[]).includes(ack.rule))
+      issues.push({
+        path: [...path, 'rule'],
+        message: `unknown lint rule "${ack.rule}": one of ${LINT_RULE_IDS.join(', ')}`,
+      });
+    ack.metrics?.forEach((metric, at) => {
+      if (!config.metrics[metric])
+        issues.push({ path: [...path, 'metrics', at], message: `unknown metric "${metric}"` });
+    });
+  });
+}
+
 function checkBreakdowns(config: NorthstarConfig, issues: Issue[]): void {
   for (const [by, breakdown] of Object.entries(config.breakdowns)) {
     const path = ['breakdowns', by];
@@ -212,6 +228,7 @@ export function crossCheck(config: NorthstarConfig): Issue[] {
   checkCollector(config, issues);
   checkCalendar(config, issues);
   checkBreakdowns(config, issues);
+  checkLintAcknowledgements(config, issues);
 
   for (const [funnelId, funnel] of Object.entries(config.funnels)) {
     checkDuration(funnel.window, ['funnels', funnelId, 'window'], issues);

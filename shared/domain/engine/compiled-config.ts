@@ -95,6 +95,7 @@ function metricDefinition(metric: NorthstarConfig['metrics'][string]): unknown {
     target: _g,
     parent: _p,
     sensitivity: _s,
+    guardrail: _r,
     ...rest
   } = metric;
   return rest;

@@ -724,6 +724,7 @@ describe('parseConfig: rejected configurations', () => {
       breakdowns: {},
       northStar: 'weekly_learners',
       calendar: [],
+      lint: { acknowledge: [] },
     });
   });
 
