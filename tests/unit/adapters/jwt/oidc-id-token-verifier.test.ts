@@ -69,6 +69,36 @@ describe('OIDC ID token verifier', () => {
     }
   });
 
+  test('Issuer: It should take the tokens of an issuer whose URL ends in a slash, as Auth0 states it, finding its document without a double slash', async () => {
+    const slashed = `${issuer}/`;
+    namedIssuer = slashed;
+    requested.length = 0;
+    try {
+      const verifier = oidcIdTokenVerifier({ issuer: slashed, audience: CLIENT_ID });
+      expect((await verifier.verify(await idToken({ iss: slashed }))).sub).toBe('user-1');
+      expect(requested[0]).toBe('/pool/.well-known/openid-configuration');
+    } finally {
+      namedIssuer = issuer;
+    }
+  });
+
+  test('Issuer: It should compare `iss` exactly, a trailing slash more or less being another issuer', async () => {
+    const slashed = `${issuer}/`;
+    namedIssuer = slashed;
+    try {
+      const withSlash = oidcIdTokenVerifier({ issuer: slashed, audience: CLIENT_ID });
+      const failure = await withSlash.verify(await idToken({ iss: issuer })).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(IdTokenRejectedError);
+      expect((failure as IdTokenRejectedError).message).toContain('"iss"');
+    } finally {
+      namedIssuer = issuer;
+    }
+    const withoutSlash = oidcIdTokenVerifier({ issuer, audience: CLIENT_ID });
+    await expect(withoutSlash.verify(await idToken({ iss: `${issuer}/` }))).rejects.toBeInstanceOf(
+      IdTokenRejectedError,
+    );
+  });
+
   test('Algorithms: It should refuse an unsigned token', async () => {
     const verifier = oidcIdTokenVerifier({ issuer, audience: CLIENT_ID });
     const body = Buffer.from(JSON.stringify({ sub: 'x', iss: issuer, aud: CLIENT_ID, exp: 9e9 })).toString(
