@@ -3,6 +3,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,6 +13,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { IDENTITY_LINK_PREFIX } from '../shared/adapters/dynamodb/identity-links.js';
 import { KEPT_ENTRIES_PREFIX } from '../shared/adapters/s3/kept-entries.js';
 import type { CollectorSettings } from '../shared/domain/config/schema.js';
 import { COLLECTOR_SERVICE, PACKER_SERVICE } from '../shared/use-cases/collector/call-metrics.js';
@@ -98,6 +100,8 @@ export interface CollectorOptions {
 export interface CollectorProps extends CollectorOptions {
   readonly settings: CollectorSettings;
   readonly bus: events.IEventBus;
+  /** The pipeline's table, under the data key: the function reads and writes its identify links there, nothing else. */
+  readonly table: dynamodb.ITable;
   /** The pipeline's data key: kept entries are product data. */
   readonly dataKey: kms.IKey;
   /** Where the kept-entries bucket's server access logs go. */
@@ -141,8 +145,8 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
  * The collector on AWS: the Segment tracking API for web and mobile apps, as an API Gateway
  * HTTP API (throttled, access-logged, CORS from the configuration's allowed origins, an
  * optional custom domain) in front of one function that runs the same tracking API as the
- * local runtime. It queues each request's entries (or keeps them in an S3 bucket for replay
- * when the queue is down); a packer function takes many queued requests at once and puts their
+ * local runtime, identify links in the pipeline's table (its own items alone). It queues each
+ * request's entries (or keeps them in an S3 bucket for replay when the queue is down); a packer function takes many queued requests at once and puts their
  * events on the bus in full entries, which is what makes a few events a request as cheap as
  * server traffic. Entries PutEvents refuses are retried; their messages are received again,
  * then dead-lettered. Write keys come from the configuration and from a secret read again every
@@ -231,6 +235,7 @@ export class Collector extends Construct {
       timeout: Duration.seconds(25),
       environment: {
         NORTHSTAR_CONFIG_FILE: BUNDLED_CONFIG_FILE,
+        TABLE_NAME: props.table.tableName,
         COLLECTOR_QUEUE_URL: this.queue.queueUrl,
         KEPT_ENTRIES_BUCKET: this.keptEntries.bucketName,
         WRITE_KEYS_SECRET_ID: this.writeKeysSecret.secretArn,
@@ -256,6 +261,25 @@ export class Collector extends Construct {
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [props.dataKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+    // Identify links alone: every key of a call must be in an identify link partition.
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'IdentityLinks',
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${IDENTITY_LINK_PREFIX}*`] } },
+      }),
+    );
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTableKey',
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [props.dataKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
+        },
       }),
     );
 

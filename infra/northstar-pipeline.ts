@@ -351,6 +351,7 @@ export class NorthstarPipeline extends Construct {
         ...props.collector,
         settings: config.collector,
         bus,
+        table,
         dataKey: this.state.dataKey,
         accessLogsBucket: this.eventArchive.accessLogs,
         // Kept entries are events that never reached the archive: kept as long as it keeps events.

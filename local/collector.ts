@@ -3,6 +3,7 @@ import { packCalls } from '../client/pack-entries.js';
 import { createRateLimiter } from '../shared/domain/collector/rate-limit.js';
 import type { CollectorSettings } from '../shared/domain/config/schema.js';
 import type { PutBusEntries } from '../shared/ports/bus-entries.js';
+import type { IdentityLinks } from '../shared/ports/identity-links.js';
 import {
   createTrackingApi,
   type RequestHead,
@@ -28,6 +29,8 @@ export interface CollectorOptions extends WriteKeyOptions {
   readonly maxEventBytes: number;
   /** The runtime's PutEvents, in process: the same checks, admission and log as over HTTP. */
   readonly putEvents: PutEventsCall;
+  /** Where identify links are kept: the runtime's table. */
+  readonly identityLinks: IdentityLinks;
   /** The pipeline's clock, for the time a call was received (the demo's moves through history). */
   readonly clock: () => number;
 }
@@ -82,6 +85,7 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
     keys: await openWriteKeys(settings, options),
     limiter: createRateLimiter(),
     maxEventBytes: options.maxEventBytes,
+    identityLinks: options.identityLinks,
     putEntries: runtimePutEvents(putEvents),
     clock,
   });

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createRecomputeHandler, type RecomputeRequest } from '../functions/recompute/handler.js';
+import { IdentityLinkItems } from '../shared/adapters/dynamodb/identity-links.js';
 import type { DynamoStores } from '../shared/adapters/dynamodb/stores.js';
 import { ensureTable } from '../shared/adapters/dynamodb/table.js';
 import { EventBridgeAlertBus } from '../shared/adapters/eventbridge/alert-bus.js';
@@ -416,6 +417,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             settings: options.config.collector,
             maxEventBytes: options.config.ingest.maxEventBytes,
             putEvents: putEvents.call,
+            identityLinks: new IdentityLinkItems({ client, tableName: TABLE }),
             clock,
           },
         }

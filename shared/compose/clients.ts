@@ -31,8 +31,8 @@ const tuned = (tuning: ClientTuning) => ({
 });
 
 /** One client per process, endpoint from configuration: local and AWS differ only there. */
-export function dynamoClient(endpoint?: string): DynamoDBClient {
-  return new DynamoDBClient({ maxAttempts: 8, ...(endpoint ? localClientSettings(endpoint) : {}) });
+export function dynamoClient(endpoint?: string, tuning: ClientTuning = {}): DynamoDBClient {
+  return new DynamoDBClient({ ...tuned(tuning), ...(endpoint ? localClientSettings(endpoint) : {}) });
 }
 
 /**

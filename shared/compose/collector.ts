@@ -6,6 +6,7 @@ import { queuedEntries } from '../adapters/sqs/queued-entries.js';
 import { createRateLimiter } from '../domain/collector/rate-limit.js';
 import type { CollectorSettings } from '../domain/config/schema.js';
 import type { BusEntry, KeptEntries } from '../ports/bus-entries.js';
+import type { IdentityLinks } from '../ports/identity-links.js';
 import type { PutOrLeave } from '../use-cases/collector/repack.js';
 import { createTrackingApi, type TrackingApi } from '../use-cases/collector/tracking-api.js';
 import { cachedWriteKeys, mergeWriteKeys, parseWriteKeys } from '../use-cases/collector/write-keys.js';
@@ -22,6 +23,8 @@ export interface CollectorParts {
   readonly cacheMs: number;
   /** Where a request's entries go that the queue did not take after retries. */
   readonly keeper: KeptEntries;
+  /** The identify links, in the pipeline's table. */
+  readonly identityLinks: IdentityLinks;
   /** Where it says that write keys cannot be read, and that they can again. */
   readonly log: (message: string) => void;
   /** @default Date.now */
@@ -30,8 +33,8 @@ export interface CollectorParts {
 
 /**
  * The tracking API as the Lambda function serves it: keys from the configuration and the
- * secret together, a rate limiter of this instance, each request's entries to the packer's
- * queue (or kept).
+ * secret together, a rate limiter of this instance, identify links in the table, each
+ * request's entries to the packer's queue (or kept).
  */
 export function composeCollector(parts: CollectorParts): TrackingApi {
   const { settings } = parts;
@@ -46,6 +49,7 @@ export function composeCollector(parts: CollectorParts): TrackingApi {
     }),
     limiter: createRateLimiter(),
     maxEventBytes: parts.maxEventBytes,
+    identityLinks: parts.identityLinks,
     putEntries: queuedEntries({ client: parts.client, queueUrl: parts.queueUrl, keeper: parts.keeper }),
     clock: parts.clock ?? Date.now,
   });

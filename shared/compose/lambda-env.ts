@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { queueWatermark } from '../adapters/cloudwatch/queue-watermark.js';
 import { BackfillRunItems } from '../adapters/dynamodb/backfill-runs.js';
 import { HistoryImportItems } from '../adapters/dynamodb/history-imports.js';
+import { IdentityLinkItems } from '../adapters/dynamodb/identity-links.js';
 import { EventBridgeAlertBus } from '../adapters/eventbridge/alert-bus.js';
 import { oidcSignIn } from '../adapters/jwt/oidc-sign-in.js';
 import { invokeRecomputeFunction } from '../adapters/lambda/recompute-function.js';
@@ -210,6 +211,10 @@ export function collectorFromEnv(env: NodeJS.ProcessEnv, log: (message: string) 
     readSecret: secretText(secretsManagerClient(COLLECTOR_CLIENT_TUNING), settings.WRITE_KEYS_SECRET_ID),
     cacheMs: settings.WRITE_KEYS_CACHE_SECONDS * 1000,
     keeper: s3KeptEntries(s3Client(COLLECTOR_CLIENT_TUNING), settings.KEPT_ENTRIES_BUCKET),
+    identityLinks: new IdentityLinkItems({
+      client: dynamoClient(settings.DYNAMODB_ENDPOINT, COLLECTOR_CLIENT_TUNING),
+      tableName: settings.TABLE_NAME,
+    }),
     log,
   });
 }

@@ -65,12 +65,16 @@ export const BackfillEnv = PipelineEnv.extend({ ARCHIVE_BUCKET: z.string().min(3
 export type BackfillEnv = z.infer<typeof BackfillEnv>;
 
 /**
- * The collector reads only the configuration (its `collector` section), not the table: it puts
- * what it takes on the bus, keeps what it cannot put in a bucket, and reads write keys from a
- * secret as well as from the configuration.
+ * The collector reads the configuration (its `collector` section), and of the table only the
+ * identify links (its own items): it puts what it takes on the bus, keeps what it cannot put
+ * in a bucket, and reads write keys from a secret as well as from the configuration.
  */
 export const CollectorEnv = z.object({
   NORTHSTAR_CONFIG_FILE: z.string().min(1),
+  /** The pipeline's table: the collector reads and writes its identify links there. */
+  TABLE_NAME: z.string().min(3),
+  /** Set only for the local runtime and tests. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
   /** The queue the packer reads: each request's entries are one message. */
   COLLECTOR_QUEUE_URL: z.url(),
   KEPT_ENTRIES_BUCKET: z.string().min(3),

@@ -172,11 +172,13 @@ describe('NorthstarPipeline: the collector', () => {
   const sorted = (grants: unknown[][]) =>
     grants.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
-  it('It should let the function queue requests alone, read the keys secret and only add kept objects', () => {
+  it('It should let the function queue requests alone, read the keys secret, only add kept objects and use only identify links of the table', () => {
     const { pipeline } = collecting;
     const collector = collectorOf(collecting);
     const secret = { Ref: idOf(collector.writeKeysSecret) };
     const dataKey = getAtt(idOf(pipeline.state.dataKey));
+    const table = getAtt(idOf(pipeline.state.table));
+    const identifyLinks = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDLINK#*'] } };
     expect(grantsOf(collector.function)).toEqual(
       sorted([
         ['logs:CreateLogStream', getAtt(idOf(collector.function.logGroup)), undefined],
@@ -190,6 +192,12 @@ describe('NorthstarPipeline: the collector', () => {
         ['secretsmanager:DescribeSecret', secret, undefined],
         ['s3:PutObject', { 'Fn::Join': ['', [getAtt(idOf(collector.keptEntries)), '/kept/*']] }, undefined],
         ['kms:GenerateDataKey', dataKey, viaService('s3')],
+        ['dynamodb:BatchGetItem', table, identifyLinks],
+        ['dynamodb:PutItem', table, identifyLinks],
+        ['kms:Decrypt', dataKey, viaService('dynamodb')],
+        ['kms:DescribeKey', dataKey, viaService('dynamodb')],
+        ['kms:Encrypt', dataKey, viaService('dynamodb')],
+        ['kms:GenerateDataKey', dataKey, viaService('dynamodb')],
       ]),
     );
   });
@@ -283,6 +291,7 @@ describe('NorthstarPipeline: the collector', () => {
     expect(environmentOf(fn)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       NORTHSTAR_CONFIG_FILE: BUNDLED_CONFIG_FILE,
+      TABLE_NAME: { Ref: idOf(collecting.pipeline.state.table) },
       COLLECTOR_QUEUE_URL: { Ref: idOf(collector.queue) },
       KEPT_ENTRIES_BUCKET: { Ref: idOf(collector.keptEntries) },
       WRITE_KEYS_SECRET_ID: { Ref: idOf(collector.writeKeysSecret) },

@@ -43,16 +43,29 @@ export interface RefusedCall {
   readonly reason: string;
 }
 
-/** An `identify` call: from now on the anonymous id belongs to the user id. */
-export interface Identity {
+/**
+ * An `identify` call with both ids: the anonymous id's calls that happened from `linkedAt` on
+ * are the user's. The first link of an anonymous id stands for good (per source); a later
+ * identify of it to another user moves nothing.
+ */
+export interface IdentityLink {
   readonly anonymousId: string;
   readonly userId: string;
+  /** When the identify happened (its corrected time), epoch ms. */
+  readonly linkedAt: number;
 }
 
 export interface CollectedCalls {
+  /** Events sent under an anonymous id alone are under its linked user when the link covers them. */
   readonly events: CollectedEvent[];
   readonly refused: RefusedCall[];
-  readonly identities: Identity[];
+  /** The request's identify calls that link an anonymous id, in the order sent. */
+  readonly identities: IdentityLink[];
+  /**
+   * Every anonymous id the request's links concern: those its events were sent under alone,
+   * and those it identifies. Their stored links are what `links` should hold.
+   */
+  readonly anonymousIds: string[];
   /** Calls that mean no event: `group`, `alias`, and `page`/`screen` the name map does not name. */
   readonly ignored: number;
 }
@@ -78,6 +91,11 @@ export interface CollectOptions {
    * conflict). @default 0: always corrected
    */
   readonly clockToleranceMs?: number;
+  /**
+   * The links already recorded, by anonymous id. The request's own identify calls add to them
+   * where an anonymous id has none (the first in the request wins). @default none
+   */
+  readonly links?: ReadonlyMap<string, IdentityLink>;
 }
 
 const instant = (text: string | undefined): number | undefined => {
@@ -116,19 +134,32 @@ function contextOf(context: Record<string, unknown> | undefined): Record<string,
 }
 
 type CallOutcome =
-  | { readonly event: CollectedEvent }
-  | { readonly identity: Identity | undefined }
+  | { readonly event: CollectedEvent; readonly anonymousId?: string }
+  | { readonly identity: IdentityLink | undefined }
   | { readonly ignored: true }
   | { readonly refused: string };
+
+/** When a call happened, or why its time is not one. */
+function timeOf(call: z.infer<typeof CommonFields>, options: CollectOptions): number | string {
+  const timestamp = call.timestamp ?? call.originalTimestamp;
+  const occurredAt = correctedTime(
+    timestamp,
+    call.sentAt ?? options.sentAt,
+    options.receivedAt,
+    options.clockToleranceMs,
+  );
+  return occurredAt ?? `timestamp "${timestamp}" is not a date`;
+}
 
 /** What one valid-shaped call becomes. */
 function outcomeOf(call: z.infer<typeof CommonFields>, options: CollectOptions): CallOutcome {
   const names = options.names ?? {};
-  if (call.type === 'identify')
-    return {
-      identity:
-        call.userId && call.anonymousId ? { anonymousId: call.anonymousId, userId: call.userId } : undefined,
-    };
+  if (call.type === 'identify') {
+    if (!call.userId || !call.anonymousId || call.userId === call.anonymousId) return { identity: undefined };
+    const linkedAt = timeOf(call, options);
+    if (typeof linkedAt === 'string') return { refused: linkedAt };
+    return { identity: { anonymousId: call.anonymousId, userId: call.userId, linkedAt } };
+  }
   let name: string | undefined;
   if (call.type === 'track' || (call.type === undefined && call.event !== undefined)) {
     if (!call.event) return { refused: 'a track call needs an event name' };
@@ -142,14 +173,8 @@ function outcomeOf(call: z.infer<typeof CommonFields>, options: CollectOptions):
     return { refused: 'messageId is required: it is the event id that makes retries count once' };
   const userId = call.userId ?? call.anonymousId;
   if (!userId) return { refused: 'a call needs a userId or an anonymousId' };
-  const timestamp = call.timestamp ?? call.originalTimestamp;
-  const occurredAt = correctedTime(
-    timestamp,
-    call.sentAt ?? options.sentAt,
-    options.receivedAt,
-    options.clockToleranceMs,
-  );
-  if (occurredAt === undefined) return { refused: `timestamp "${timestamp}" is not a date` };
+  const occurredAt = timeOf(call, options);
+  if (typeof occurredAt === 'string') return { refused: occurredAt };
   const context = contextOf(call.context);
   return {
     event: {
@@ -160,14 +185,26 @@ function outcomeOf(call: z.infer<typeof CommonFields>, options: CollectOptions):
       ...(call.properties ? { properties: call.properties } : {}),
       ...(context ? { context } : {}),
     },
+    ...(call.userId ? {} : { anonymousId: userId }),
   };
+}
+
+/**
+ * Link forward: an event sent under an anonymous id alone is the linked user's when it
+ * happened at or after the identify, with the anonymous id kept in its `context`. Earlier
+ * events stay the anonymous id's, so counters already kept never change, and a retry of
+ * such an event, however late, is the same event again.
+ */
+function linkedForward(event: CollectedEvent, anonymousId: string, link: IdentityLink | undefined) {
+  if (!link || Date.parse(event.occurredAt) < link.linkedAt) return event;
+  return { ...event, userId: link.userId, context: { ...event.context, anonymousId } };
 }
 
 /** Turns a request's calls into product events; one bad call never refuses its neighbours. */
 export function collectSegmentCalls(calls: readonly unknown[], options: CollectOptions): CollectedCalls {
-  const events: CollectedEvent[] = [];
+  const sent: { event: CollectedEvent; anonymousId?: string }[] = [];
   const refused: RefusedCall[] = [];
-  const identities: Identity[] = [];
+  const identities: IdentityLink[] = [];
   let ignored = 0;
   for (const [index, raw] of calls.entries()) {
     const parsed = CommonFields.safeParse(raw);
@@ -187,7 +224,7 @@ export function collectSegmentCalls(calls: readonly unknown[], options: CollectO
         messageId: outcome.event.eventId,
         reason: `the event is ${bytes} bytes, over the pipeline's limit of ${options.maxEventBytes} (ingest.maxEventBytes)`,
       });
-    else if ('event' in outcome) events.push(outcome.event);
+    else if ('event' in outcome) sent.push(outcome);
     else if ('identity' in outcome) {
       if (outcome.identity) identities.push(outcome.identity);
     } else if ('ignored' in outcome) ignored++;
@@ -198,5 +235,18 @@ export function collectSegmentCalls(calls: readonly unknown[], options: CollectO
         reason: outcome.refused,
       });
   }
-  return { events, refused, identities, ignored };
+  // The links recorded before, then the request's own: the first link of an anonymous id stands.
+  const links = new Map(options.links);
+  for (const identity of identities)
+    if (!links.has(identity.anonymousId)) links.set(identity.anonymousId, identity);
+  const events = sent.map(({ event, anonymousId }) =>
+    anonymousId === undefined ? event : linkedForward(event, anonymousId, links.get(anonymousId)),
+  );
+  const anonymousIds = [
+    ...new Set([
+      ...sent.flatMap(({ anonymousId }) => (anonymousId === undefined ? [] : [anonymousId])),
+      ...identities.map(({ anonymousId }) => anonymousId),
+    ]),
+  ];
+  return { events, refused, identities, anonymousIds, ignored };
 }

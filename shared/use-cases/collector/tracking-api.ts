@@ -3,6 +3,8 @@ import type { RateLimiter } from '../../domain/collector/rate-limit.js';
 import { collectSegmentCalls, type RefusedCall } from '../../domain/collector/segment-calls.js';
 import type { CollectorSettings } from '../../domain/config/schema.js';
 import type { PutBusEntries } from '../../ports/bus-entries.js';
+import type { IdentityLinks } from '../../ports/identity-links.js';
+import { standingLinks } from './link-forward.js';
 import {
   ALLOWED_HEADERS,
   basicUser,
@@ -75,6 +77,8 @@ export interface TrackingApiDeps {
   readonly keys: WriteKeyBook;
   readonly limiter: RateLimiter;
   readonly putEntries: PutBusEntries;
+  /** Where `identify` links anonymous ids to user ids: later calls under the anonymous id alone are the user's. */
+  readonly identityLinks: IdentityLinks;
   /** The configuration's `ingest.maxEventBytes`: a call whose event is larger is refused. */
   readonly maxEventBytes: number;
   /** When a call was received: device clocks are corrected against it. */
@@ -249,16 +253,20 @@ export function createTrackingApi(deps: TrackingApiDeps): TrackingApi {
       };
 
     const { kept, refused } = sizedCalls(calls, settings.maxCallBytes);
-    const collected = collectSegmentCalls(
-      kept.map(({ call }) => call),
-      {
-        receivedAt: clock(),
-        maxEventBytes: deps.maxEventBytes,
-        ...(typeof body.sentAt === 'string' ? { sentAt: body.sentAt } : {}),
-        names: settings.names,
-        clockToleranceMs: settings.deviceClockToleranceSeconds * 1000,
-      },
-    );
+    const keptCalls = kept.map(({ call }) => call);
+    const options = {
+      receivedAt: clock(),
+      maxEventBytes: deps.maxEventBytes,
+      ...(typeof body.sentAt === 'string' ? { sentAt: body.sentAt } : {}),
+      names: settings.names,
+      clockToleranceMs: settings.deviceClockToleranceSeconds * 1000,
+    };
+    let collected = collectSegmentCalls(keptCalls, options);
+    // Calls under an anonymous id alone, or identify calls: mapped again with the links that stand.
+    if (collected.anonymousIds.length > 0) {
+      const links = await standingLinks(deps.identityLinks, writeKey.source, collected);
+      collected = collectSegmentCalls(keptCalls, { ...options, links });
+    }
     // Positions as the app sent them, not among the calls kept.
     refused.push(...collected.refused.map((one) => ({ ...one, index: kept[one.index]?.index ?? one.index })));
     refused.sort((a, b) => a.index - b.index);

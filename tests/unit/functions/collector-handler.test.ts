@@ -29,6 +29,7 @@ import {
   numbersAgainstReference,
   type SourcedEvent,
 } from '../../support/collector-product.js';
+import { memoryIdentityLinks } from '../../support/memory-identity-links.js';
 
 /**
  * The collector's Lambda handler with a real API Gateway HTTP API (payload 2.0) event, its
@@ -186,6 +187,7 @@ beforeAll(async () => {
       },
     },
     log: () => {},
+    identityLinks: memoryIdentityLinks(),
     clock: () => RECEIVED,
   });
   const logger = new Logger({ serviceName: 'test' });

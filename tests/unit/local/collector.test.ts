@@ -5,6 +5,8 @@ import { BATCH_DETAIL_TYPE } from '../../../client/pack-entries.js';
 import { createCollector } from '../../../local/collector.js';
 import type { PutEventsAnswer, PutEventsCall } from '../../../local/event-bus.js';
 import { CollectorSettings } from '../../../shared/domain/config/schema.js';
+import type { IdentityLinks } from '../../../shared/ports/identity-links.js';
+import { memoryIdentityLinks } from '../../support/memory-identity-links.js';
 
 const KEY = 'unit-key-0001';
 const RECEIVED = Date.parse('2026-12-02T10:00:00.000Z');
@@ -25,6 +27,7 @@ afterEach(async () => {
 async function collectorWith(
   putEvents: PutEventsCall,
   fields: Record<string, unknown> = {},
+  identityLinks: IdentityLinks = memoryIdentityLinks(),
 ): Promise<string> {
   const handler = await createCollector({
     settings: CollectorSettings.parse({
@@ -34,6 +37,7 @@ async function collectorWith(
     }),
     maxEventBytes: 16_384,
     putEvents,
+    identityLinks,
     clock: () => RECEIVED,
   });
   server = createServer((request, response) => void handler(request, response));
@@ -247,5 +251,84 @@ describe('collector', () => {
       '2026-12-02T09:00:00.000Z',
       '2026-12-02T08:00:00.000Z',
     ]);
+  });
+
+  test('It should send the calls of an identified anonymous id under its user from the identify on, and the same on every retry', async () => {
+    // Prepare
+    const sent: { eventId: string; userId: string; context?: Record<string, unknown> }[] = [];
+    const url = await collectorWith(async (entries) => {
+      for (const entry of entries as { Detail: string }[]) sent.push(...JSON.parse(entry.Detail).events);
+      return ok(entries);
+    });
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    const page = (messageId: string, timestamp: string) => ({
+      type: 'page',
+      messageId,
+      anonymousId: 'anon-1',
+      timestamp,
+    });
+    const identify = (userId: string, timestamp: string) => ({
+      type: 'identify',
+      messageId: `i-${userId}`,
+      anonymousId: 'anon-1',
+      userId,
+      timestamp,
+    });
+    const visit = {
+      batch: [page('p1', '2026-12-02T09:00:00.000Z'), identify('ann', '2026-12-02T09:10:00.000Z')],
+    };
+
+    // Act: a visit and the identify, sent twice (a retry); later visits under the anonymous id
+    // alone, one after an identify of the same anonymous id to another user.
+    const answers = [
+      await post('/v1/batch', visit),
+      await post('/v1/batch', visit),
+      await post('/v1/page', page('p2', '2026-12-02T09:20:00.000Z')),
+      await post('/v1/identify', identify('bob', '2026-12-02T09:25:00.000Z')),
+      await post('/v1/page', page('p3', '2026-12-02T09:30:00.000Z')),
+    ];
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(sent.map(({ eventId, userId, context }) => [eventId, userId, context?.anonymousId])).toEqual([
+      ['p1', 'anon-1', undefined],
+      ['p1', 'anon-1', undefined],
+      ['p2', 'ann', 'anon-1'],
+      ['p3', 'ann', 'anon-1'],
+    ]);
+  });
+
+  test('It should answer 503 when the identify links cannot be read, so the SDK sends the calls again', async () => {
+    // Prepare
+    const put: unknown[] = [];
+    const down: IdentityLinks = {
+      linkAnonymous: async () => Promise.reject(new Error('injected: the table cannot be reached')),
+      linksFor: async () => Promise.reject(new Error('injected: the table cannot be reached')),
+    };
+    const url = await collectorWith(
+      async (entries) => {
+        put.push(entries);
+        return ok(entries);
+      },
+      {},
+      down,
+    );
+    const post = (body: unknown) =>
+      fetch(`${url}/v1/batch`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+
+    // Act
+    const anonymous = await post({
+      batch: [
+        { type: 'page', messageId: 'p1', anonymousId: 'anon-1', timestamp: '2026-12-02T09:00:00.000Z' },
+      ],
+    });
+    const known = await post({ batch: [track('m1', 'ann')] });
+
+    // Assess: calls that carry their user id need no link, and are taken.
+    expect(anonymous.status).toBe(503);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+    expect(known.status).toBe(200);
+    expect(put).toHaveLength(1);
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { collectSegmentCalls, correctedTime } from '../../../../shared/domain/collector/segment-calls.js';
 
 const RECEIVED = Date.parse('2026-12-02T10:00:00.000Z');
+/** A time of the morning the calls are received. */
+const AT = (time: string) => `2026-12-02T${time}:00.000Z`;
 
 describe('Segment calls to product events', () => {
   test('It should map a track call: name through the map, messageId as eventId, properties and the app context', () => {
@@ -65,18 +67,31 @@ describe('Segment calls to product events', () => {
     expect(events[0]?.occurredAt).toBe('2026-12-02T09:59:30.000Z');
   });
 
-  test('It should count an anonymous user by anonymousId, and keep identify calls as identities, not events', () => {
+  test('It should count an anonymous user by anonymousId, and keep identify calls as links, not events', () => {
     const { events, identities } = collectSegmentCalls(
       [
-        { type: 'track', event: 'page_viewed', messageId: 'm-1', anonymousId: 'anon-1' },
-        { type: 'identify', userId: 'ann', anonymousId: 'anon-1', traits: { plan: 'pro' }, messageId: 'm-2' },
+        {
+          type: 'track',
+          event: 'page_viewed',
+          messageId: 'm-1',
+          anonymousId: 'anon-1',
+          timestamp: AT('09:00'),
+        },
+        {
+          type: 'identify',
+          userId: 'ann',
+          anonymousId: 'anon-1',
+          traits: { plan: 'pro' },
+          messageId: 'm-2',
+          timestamp: AT('09:10'),
+        },
       ],
       { receivedAt: RECEIVED },
     );
     expect(events.map((event) => [event.name, event.userId, event.occurredAt])).toEqual([
-      ['page_viewed', 'anon-1', new Date(RECEIVED).toISOString()],
+      ['page_viewed', 'anon-1', AT('09:00')],
     ]);
-    expect(identities).toEqual([{ anonymousId: 'anon-1', userId: 'ann' }]);
+    expect(identities).toEqual([{ anonymousId: 'anon-1', userId: 'ann', linkedAt: Date.parse(AT('09:10')) }]);
   });
 
   test('It should make page and screen calls events only when the map names them, and ignore group and alias', () => {
@@ -144,5 +159,114 @@ describe('Segment calls to product events', () => {
     expect(correctedTime('2026-12-02T10:59:00.000Z', '2026-12-02T11:00:00.000Z', RECEIVED, 10_000)).toBe(
       Date.parse('2026-12-02T09:59:00.000Z'),
     );
+  });
+});
+
+describe('Link forward: identify links an anonymous id to a user', () => {
+  const anonymousTrack = (messageId: string, anonymousId: string, time: string) => ({
+    type: 'track',
+    event: 'lesson_completed',
+    messageId,
+    anonymousId,
+    timestamp: AT(time),
+    context: { locale: 'de-DE' },
+  });
+  const identify = (anonymousId: string, userId: string, time: string) => ({
+    type: 'identify',
+    messageId: `i-${anonymousId}-${userId}`,
+    anonymousId,
+    userId,
+    timestamp: AT(time),
+  });
+  const users = (events: readonly { eventId: string; userId: string; context?: unknown }[]) =>
+    events.map(({ eventId, userId, context }) => [eventId, userId, context]);
+
+  test('It should send the calls of a linked anonymous id under its user, keeping the anonymous id in the context', () => {
+    const links = new Map([
+      ['anon-1', { anonymousId: 'anon-1', userId: 'ann', linkedAt: Date.parse(AT('09:10')) }],
+    ]);
+    const { events, anonymousIds } = collectSegmentCalls(
+      [anonymousTrack('m-1', 'anon-1', '09:20'), anonymousTrack('m-2', 'anon-2', '09:20')],
+      { receivedAt: RECEIVED, links },
+    );
+    expect(users(events)).toEqual([
+      ['m-1', 'ann', { locale: 'de-DE', anonymousId: 'anon-1' }],
+      // Not linked: it stays anonymous, as it was sent.
+      ['m-2', 'anon-2', { locale: 'de-DE' }],
+    ]);
+    expect(anonymousIds).toEqual(['anon-1', 'anon-2']);
+  });
+
+  test('It should leave the events before the identify under the anonymous id, whenever they arrive', () => {
+    // A resend of a call made before the identify, received after it: the same event again.
+    const links = new Map([
+      ['anon-1', { anonymousId: 'anon-1', userId: 'ann', linkedAt: Date.parse(AT('09:10')) }],
+    ]);
+    const { events } = collectSegmentCalls(
+      [anonymousTrack('m-1', 'anon-1', '09:05'), anonymousTrack('m-2', 'anon-1', '09:10')],
+      { receivedAt: RECEIVED, links },
+    );
+    // At the identify's very time counts as after it.
+    expect(users(events)).toEqual([
+      ['m-1', 'anon-1', { locale: 'de-DE' }],
+      ['m-2', 'ann', { locale: 'de-DE', anonymousId: 'anon-1' }],
+    ]);
+  });
+
+  test('It should link the later calls of a batch to an identify earlier in the same batch', () => {
+    const { events, identities } = collectSegmentCalls(
+      [
+        anonymousTrack('m-1', 'anon-1', '09:00'),
+        identify('anon-1', 'ann', '09:10'),
+        anonymousTrack('m-2', 'anon-1', '09:20'),
+        // A call that carries its user id keeps it.
+        { ...anonymousTrack('m-3', 'anon-1', '09:30'), userId: 'bob' },
+      ],
+      { receivedAt: RECEIVED },
+    );
+    expect(users(events)).toEqual([
+      ['m-1', 'anon-1', { locale: 'de-DE' }],
+      ['m-2', 'ann', { locale: 'de-DE', anonymousId: 'anon-1' }],
+      ['m-3', 'bob', { locale: 'de-DE' }],
+    ]);
+    expect(identities).toEqual([{ anonymousId: 'anon-1', userId: 'ann', linkedAt: Date.parse(AT('09:10')) }]);
+  });
+
+  test('It should keep the first link of an anonymous id: a later identify to another user moves nothing', () => {
+    const recorded = new Map([
+      ['anon-1', { anonymousId: 'anon-1', userId: 'ann', linkedAt: Date.parse(AT('09:10')) }],
+    ]);
+    const later = collectSegmentCalls(
+      [identify('anon-1', 'bob', '09:00'), anonymousTrack('m-1', 'anon-1', '09:30')],
+      { receivedAt: RECEIVED, links: recorded },
+    );
+    expect(users(later.events)).toEqual([['m-1', 'ann', { locale: 'de-DE', anonymousId: 'anon-1' }]]);
+    // Within one batch the first identify of an anonymous id is its link.
+    const batch = collectSegmentCalls(
+      [
+        identify('anon-2', 'cat', '09:10'),
+        identify('anon-2', 'dan', '09:15'),
+        anonymousTrack('m-2', 'anon-2', '09:30'),
+      ],
+      { receivedAt: RECEIVED },
+    );
+    expect(users(batch.events)).toEqual([['m-2', 'cat', { locale: 'de-DE', anonymousId: 'anon-2' }]]);
+  });
+
+  test('It should link nothing for an identify without both ids, and refuse one whose timestamp is not a date', () => {
+    const { events, identities, refused } = collectSegmentCalls(
+      [
+        { type: 'identify', messageId: 'i-1', userId: 'ann' },
+        { type: 'identify', messageId: 'i-2', anonymousId: 'anon-1' },
+        { ...identify('anon-1', 'ann', '09:10'), timestamp: 'soon' },
+        anonymousTrack('m-1', 'anon-1', '09:30'),
+      ],
+      { receivedAt: RECEIVED },
+    );
+    expect(identities).toEqual([]);
+    expect(refused).toEqual([
+      { index: 2, messageId: 'i-anon-1-ann', reason: 'timestamp "soon" is not a date' },
+    ]);
+    expect(users(events)).toEqual([['m-1', 'anon-1', { locale: 'de-DE' }]]);
   });
 });
