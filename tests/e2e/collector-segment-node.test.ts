@@ -176,6 +176,87 @@ describe('collector with the real @segment/analytics-node', () => {
     expect(quarantined).toMatchObject({ reason: 'unknown_event', eventId: 'v-1', source: 'app.web' });
   });
 
+  test('It should count the anonymous calls of an identified visitor under the user from the identify on, and the earlier ones under the anonymous id, however late they come', async () => {
+    // Prepare: a visitor browses, identifies and signs up (one app); later a server sends
+    // calls with the anonymous id alone, among them a resend of a visit from before the
+    // identify, and an identify of the same anonymous id to another user.
+    const hour = 60 * MINUTE;
+    const t0 = Math.floor((Date.now() - 4 * hour) / hour) * hour + 30_000;
+    const anonymousId = 'anon-forward-1';
+    const userId = 'user-forward-1';
+    const at = (minutes: number) => new Date(t0 + minutes * MINUTE);
+    const visit = (messageId: string, minutes: number, id = anonymousId) => ({
+      anonymousId: id,
+      name: 'Pricing',
+      properties: { path: '/pricing' },
+      messageId,
+      timestamp: at(minutes),
+    });
+    const app = segmentClient(WEB_KEY);
+    const server = segmentClient(WEB_KEY);
+    const duplicatesBefore = runtime.totals.duplicates;
+
+    // Act: the app's calls go in one batch, so its identify links its later calls in the same batch.
+    app.analytics.page(visit('fwd-p1', 0));
+    app.analytics.page(visit('fwd-p2', 5));
+    app.analytics.identify({
+      anonymousId,
+      userId,
+      traits: { plan: 'free' },
+      messageId: 'fwd-i1',
+      timestamp: at(10),
+    });
+    app.analytics.track({
+      userId,
+      event: 'Signed Up',
+      properties: { courseId: 'c1' },
+      messageId: 'fwd-s1',
+      timestamp: at(11),
+    });
+    app.analytics.page(visit('fwd-p3', 15));
+    await app.analytics.closeAndFlush();
+    server.analytics.identify({
+      anonymousId,
+      userId: 'user-forward-2',
+      messageId: 'fwd-i2',
+      timestamp: at(18),
+    });
+    server.analytics.track({
+      anonymousId,
+      event: 'Lesson Completed',
+      properties: { courseId: 'c1' },
+      messageId: 'fwd-l1',
+      timestamp: at(20),
+    });
+    server.analytics.page(visit('fwd-p4', 25));
+    server.analytics.page(visit('fwd-p1', 0));
+    server.analytics.page(visit('fwd-p5', 25, 'anon-forward-9'));
+    await server.analytics.closeAndFlush();
+
+    // Assess: before the identify under the anonymous id, from it on under the first user it named.
+    expect([...app.failures, ...server.failures]).toEqual([]);
+    expect(app.answers).toHaveLength(1);
+    expect([...app.answers, ...server.answers].every((answer) => answer.status === 200)).toBe(true);
+    const expected: [string, string, string, number][] = [
+      ['visited', 'fwd-p1', anonymousId, 0],
+      ['visited', 'fwd-p2', anonymousId, 5],
+      ['signed_up', 'fwd-s1', userId, 11],
+      ['visited', 'fwd-p3', userId, 15],
+      ['lesson_completed', 'fwd-l1', userId, 20],
+      ['visited', 'fwd-p4', userId, 25],
+      // The resend of the first visit: the same event again, under the same anonymous id.
+      ['visited', 'fwd-p1', anonymousId, 0],
+      // An anonymous id no identify linked stays anonymous.
+      ['visited', 'fwd-p5', 'anon-forward-9', 25],
+    ];
+    for (const [name, eventId, user, minutes] of expected)
+      taken.push({ source: 'app.web', name, eventId, userId: user, occurredAt: at(minutes).toISOString() });
+    await expectReferenceNumbers();
+    expect(runtime.totals.duplicates - duplicatesBefore).toBe(1);
+    // The second identify linked nothing: no event counts under the user it named.
+    expect([...(await runtime.stores.users.getUsers([userId, 'user-forward-2'])).keys()]).toEqual([userId]);
+  });
+
   test('It should refuse a wrong key, a missing key and a revoked key with 401, and count nothing of theirs', async () => {
     // Prepare: the revoked key works until it is taken out of the keys file.
     const before = segmentClient(REVOKED_KEY);
