@@ -95,7 +95,7 @@ export async function recomputeAtScale(
       {
         ...storesFor(config, counted, tableName),
         compiled,
-        bus: { publish: async () => undefined },
+        bus: { publish: async () => undefined, publishDigests: async () => undefined },
         clock: () => now,
       },
       { since },

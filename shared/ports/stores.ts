@@ -2,6 +2,7 @@ import type { Alerts } from './alerts.js';
 import type { Annotations } from './annotations.js';
 import type { Counters } from './counters.js';
 import type { DeadLetters } from './dead-letters.js';
+import type { Digests } from './digests.js';
 import type { DirtyPeriods } from './dirty-periods.js';
 import type { Freshness } from './freshness.js';
 import type { Quarantine } from './quarantine.js';
@@ -26,4 +27,5 @@ export interface Stores {
   readonly freshness: Freshness;
   readonly versions: Versions;
   readonly annotations: Annotations;
+  readonly digests: Digests;
 }

@@ -189,7 +189,9 @@ describe('northstar recompute, query and alerts against the read API', () => {
       expect(report.findings.filter((finding) => finding.rule === 'thin-history')).toEqual([
         expect.objectContaining({
           metric: 'daily_signups',
-          message: expect.stringMatching(/^"daily_signups" is typically [0-4](\.\d)? a day, below the 36 a period needs/),
+          message: expect.stringMatching(
+            /^"daily_signups" is typically [0-4](\.\d)? a day, below the 36 a period needs/,
+          ),
         }),
       ]);
       // Sign-ups as the north star are an error of their own.

@@ -105,7 +105,10 @@ beforeAll(async () => {
   const client = localClient();
   const tableName = await freshTable(client);
   const stores = storesFor(config, client, tableName);
-  const bus = { publish: async (alerts: readonly DeviationAlert[]) => void published.push(...alerts) };
+  const bus = {
+    publish: async (alerts: readonly DeviationAlert[]) => void published.push(...alerts),
+    publishDigests: async () => {},
+  };
   const run = () => recompute({ ...stores, compiled, bus, clock });
   api = createReadApi({ ...stores, dirty: undefined, compiled, recompute: run, clock });
   freshness = stores.freshness;

@@ -6,10 +6,12 @@ import type { VersionRegistry } from '../../shared/domain/engine/versions.js';
 import type { Rejection } from '../../shared/domain/events/envelope.js';
 import { shortHash } from '../../shared/domain/events/hash.js';
 import { type IngestFreshness, isNewerThan, latestAccepted } from '../../shared/domain/freshness.js';
+import type { ReviewDigest } from '../../shared/domain/review/review-digest.js';
 import type { Rollup } from '../../shared/domain/rollup.js';
 import type { AlertKey, StoredAlert } from '../../shared/ports/alerts.js';
 import type { Annotation } from '../../shared/ports/annotations.js';
 import type { DeadLetter } from '../../shared/ports/dead-letters.js';
+import type { DigestKey, StoredDigest } from '../../shared/ports/digests.js';
 import type { QuarantinedEvent } from '../../shared/ports/quarantine.js';
 import type { Stores } from '../../shared/ports/stores.js';
 import type { RoundRecord, StoredUser } from '../../shared/ports/users-and-rounds.js';
@@ -54,6 +56,7 @@ export interface MemoryStores extends Stores {
   readonly data: {
     readonly alerts: Map<string, AlertRecord>;
     readonly counters: Map<string, Map<string, number>>;
+    readonly digests: Map<string, StoredDigest>;
   };
   /** The same stores with users in another namespace (a backfill's). */
   inScope(scope: string): MemoryStores;
@@ -70,6 +73,10 @@ export function memoryStores(): MemoryStores {
   const rollups = new Map<string, Map<string, Rollup>>();
   const alerts = new Map<string, AlertRecord>();
   const annotations = new Map<string, Annotation>();
+  const digests = new Map<string, { digest: ReviewDigest; recordedAt: number; sent: boolean }>();
+  const digestSk = (key: DigestKey) => `${key.periodEnd}#${key.team}#${key.cadence}`;
+  const digestsIn = (from: string, to: string) =>
+    byKey(digests).filter(([sk]) => sk >= from && sk <= `${to}~`);
   let lastRunAt: number | undefined;
   let settledThrough: number | undefined;
   let freshness: IngestFreshness | undefined;
@@ -113,7 +120,7 @@ export function memoryStores(): MemoryStores {
   });
 
   const stores: Omit<MemoryStores, 'inScope'> = {
-    data: { alerts, counters },
+    data: { alerts, counters, digests },
     users: scopedUsers('live'),
     counters: {
       async applyCounters(roundId, deltas) {
@@ -262,6 +269,32 @@ export function memoryStores(): MemoryStores {
       },
       async removeAnnotation(id) {
         return annotations.delete(id);
+      },
+    },
+    digests: {
+      async recordDigest(digest, at) {
+        if (digests.has(digestSk(digest))) return false;
+        digests.set(digestSk(digest), { digest: copy(digest), recordedAt: at, sent: false });
+        return true;
+      },
+      async getDigest(key) {
+        const record = digests.get(digestSk(key));
+        return record && copy(record);
+      },
+      async markDigestSent(key) {
+        const record = digests.get(digestSk(key));
+        if (record) digests.set(digestSk(key), { ...record, sent: true });
+      },
+      async listDigests(from, to, team) {
+        return digestsIn(from, to)
+          .reverse()
+          .filter(([, record]) => team === undefined || record.digest.team === team)
+          .map(([, record]) => copy(record));
+      },
+      async unsentDigests(from, to, before) {
+        return digestsIn(from, to)
+          .filter(([, record]) => !record.sent && record.recordedAt < before)
+          .map(([, record]) => copy(record.digest));
       },
     },
     versions: {

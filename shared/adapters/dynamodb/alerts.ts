@@ -15,6 +15,7 @@ import {
 } from '../../ports/alerts.js';
 import { bool, type Item, n, s } from './attributes.js';
 import { queryAll, type TableRef } from './batch.js';
+import { conditional } from './conditional.js';
 import { ALERT_PK, alertKey } from './keys.js';
 
 const alertOf = (json: string) => DeviationAlert.parse(JSON.parse(json));
@@ -41,17 +42,6 @@ function storedAlert(item: Item): StoredAlert {
         }
       : {}),
   };
-}
-
-/** A conditional write that lost its condition did nothing: false, not a failure. */
-async function conditional(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
 }
 
 /**

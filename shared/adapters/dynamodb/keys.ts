@@ -69,6 +69,14 @@ export const alertKey = (alert: {
   sk: s(`${alert.periodStart}#${alert.metric.definitionVersion}#${alert.grain}`),
 });
 
+/** Review digests: `DIGEST`, `<review period end>#<team>#<cadence>`, newest last. */
+export const DIGEST_PK = 'DIGEST';
+export const digestKey = (key: {
+  readonly periodEnd: string;
+  readonly team: string;
+  readonly cadence: string;
+}): Item => ({ pk: s(DIGEST_PK), sk: s(`${key.periodEnd}#${key.team}#${key.cadence}`) });
+
 /** Owners' annotations: `ANNOTATION`, `<id>`. */
 export const ANNOTATION_PK = 'ANNOTATION';
 export const RECOMPUTE_STATE_KEY: Item = { pk: s('RECOMPUTE'), sk: s('state') };

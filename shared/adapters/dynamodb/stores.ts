@@ -4,6 +4,7 @@ import { AlertItems } from './alerts.js';
 import { AnnotationItems } from './annotations.js';
 import { CounterItems } from './counters.js';
 import { DeadLetterItems } from './dead-letters.js';
+import { DigestItems } from './digests.js';
 import { DirtyPeriodItems } from './dirty-periods.js';
 import { FreshnessItem } from './freshness.js';
 import { QuarantineItems } from './quarantine.js';
@@ -62,5 +63,6 @@ export function dynamoStores(options: DynamoStoresOptions): DynamoStores {
     freshness: new FreshnessItem(table),
     versions: new VersionRegistryItem(table),
     annotations: new AnnotationItems(table),
+    digests: new DigestItems(table),
   };
 }

@@ -5,9 +5,11 @@ import {
   DEVIATION_RESOLVED,
   LEVEL_SHIFT,
   NORTHSTAR_SOURCE,
+  REVIEW_DIGEST,
   TARGET_OFF_TRACK,
 } from '../../domain/bus/rule-patterns.js';
 import { NorthstarError } from '../../domain/errors.js';
+import type { ReviewDigest } from '../../domain/review/review-digest.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
 
 const DETAIL_TYPES: Record<DeviationAlert['kind'], string> = {
@@ -32,16 +34,30 @@ export class EventBridgeAlertBus implements AlertBus {
     private readonly busName: string,
   ) {}
 
-  async publish(alerts: readonly DeviationAlert[]): Promise<void> {
-    for (let start = 0; start < alerts.length; start += 10) {
-      const chunk = alerts.slice(start, start + 10);
+  publish(alerts: readonly DeviationAlert[]): Promise<void> {
+    return this.put(
+      alerts.map((alert) => ({ detailType: DETAIL_TYPES[alert.kind], detail: alert })),
+      'alert',
+    );
+  }
+
+  publishDigests(digests: readonly ReviewDigest[]): Promise<void> {
+    return this.put(
+      digests.map((digest) => ({ detailType: REVIEW_DIGEST, detail: digest })),
+      'digest',
+    );
+  }
+
+  private async put(events: readonly { detailType: string; detail: unknown }[], what: string): Promise<void> {
+    for (let start = 0; start < events.length; start += 10) {
+      const chunk = events.slice(start, start + 10);
       const result = await this.client.send(
         new PutEventsCommand({
-          Entries: chunk.map((alert) => ({
+          Entries: chunk.map((event) => ({
             EventBusName: this.busName,
             Source: NORTHSTAR_SOURCE,
-            DetailType: DETAIL_TYPES[alert.kind],
-            Detail: JSON.stringify(alert),
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
           })),
         }),
       );
@@ -50,7 +66,7 @@ export class EventBridgeAlertBus implements AlertBus {
           .filter((entry) => entry.ErrorCode)
           .map((entry) => `${entry.ErrorCode}: ${entry.ErrorMessage}`);
         throw new AlertPublishError(
-          `${result.FailedEntryCount} alert events were not accepted: ${reasons.join('; ')}`,
+          `${result.FailedEntryCount} ${what} events were not accepted: ${reasons.join('; ')}`,
         );
       }
     }

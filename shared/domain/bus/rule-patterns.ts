@@ -18,6 +18,9 @@ export const TARGET_OFF_TRACK = 'Metric Target Off Track';
 /** A run of settled periods outside the band on one side: the metric moved to a new level. */
 export const LEVEL_SHIFT = 'Metric Level Shift';
 
+/** One owner team's review of its metrics at one cadence and period. */
+export const REVIEW_DIGEST = 'Metric Review Digest';
+
 export type PatternLiteral = string | number | boolean | null;
 
 /** The subset of EventBridge content filters Northstar uses. */
@@ -42,6 +45,15 @@ export function deviationAlertPattern(team?: string): EventPattern {
     source: [NORTHSTAR_SOURCE],
     'detail-type': [DEVIATION_DETECTED, DEVIATION_RESOLVED, TARGET_OFF_TRACK, LEVEL_SHIFT],
     ...(team === undefined ? {} : { detail: { owner: { team: [team] } } }),
+  };
+}
+
+/** Review digests, optionally only those of one owner team. */
+export function reviewDigestPattern(team?: string): EventPattern {
+  return {
+    source: [NORTHSTAR_SOURCE],
+    'detail-type': [REVIEW_DIGEST],
+    ...(team === undefined ? {} : { detail: { team: [team] } }),
   };
 }
 

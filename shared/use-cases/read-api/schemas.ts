@@ -367,6 +367,10 @@ export const RecomputeSummary = z.object({
   resolved: z.number().int(),
   offTrack: z.number().int(),
   resent: z.number().int(),
+  digests: z
+    .number()
+    .int()
+    .describe('Review digests sent: one per owner team and review period that became due'),
   recoveredRounds: z.number().int(),
 });
 export type RecomputeSummary = z.infer<typeof RecomputeSummary>;

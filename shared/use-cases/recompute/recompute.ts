@@ -4,6 +4,7 @@ import type { AnnotationSpan } from '../../domain/engine/marks.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
 import type { Stores } from '../../ports/stores.js';
 import { type RoundDeps, recoverStaleRounds } from '../ingest/rounds.js';
+import { resendUnsentDigests, sendDueDigests } from '../review/review-digests.js';
 import { raiseDeviationAlerts, sendAlert } from './deviation-alerts.js';
 import { latestMetricValues, type MetricValueNow } from './latest-values.js';
 import { periodRollups } from './period-rollups.js';
@@ -12,8 +13,8 @@ import { dirtySince, workList } from './work-list.js';
 
 export interface RecomputeDeps
   extends RoundDeps,
-    Pick<Stores, 'rollups' | 'alerts' | 'runs'>,
-    Partial<Pick<Stores, 'annotations'>> {
+    Pick<Stores, 'rollups' | 'alerts' | 'runs' | 'quarantine' | 'freshness' | 'digests'>,
+    Partial<Pick<Stores, 'annotations' | 'versions'>> {
   readonly bus: AlertBus;
   /** When the shown versions were shown: older deviations are history (see AlertDeps). */
   readonly shownAt?: number;
@@ -47,6 +48,8 @@ export interface RecomputeSummary {
   /** Target alerts raised: at most one per metric and review period. */
   readonly offTrack: number;
   readonly resent: number;
+  /** Review digests sent: one per owner team and review period that became due (docs/owners.md). */
+  readonly digests: number;
   readonly recoveredRounds: number;
 }
 
@@ -108,11 +111,13 @@ export async function recompute(
       caughtUp,
       annotations,
     );
-  const resent = await resendUnsent(deps, now);
+  const resent = (await resendUnsent(deps, now)) + (await resendUnsentDigests(deps, now));
+  // Reviews due since the last run's mark: their periods are now settled and their rollups written.
+  const digests = await sendDueDigests(deps, lastSettled, caughtUp, now);
   await deps.runs.setSettledThrough(caughtUp);
   await deps.runs.setLastRunAt(now);
   const latestValues = await latestMetricValues(deps);
-  return { periods: work.length, ...totals, resent, recoveredRounds, latestValues };
+  return { periods: work.length, ...totals, resent, digests, recoveredRounds, latestValues };
 }
 
 /** Rollups of the versions only the next generation has, for the same dirty and settled periods. */

@@ -55,7 +55,10 @@ async function threeDays() {
   const ingest = { ...stores, compiled, schemas: trackingPlanSchemas(config), clock: () => now };
   for (let day = 0; day < 3; day++) await ingestRecords(entriesOf(dayEvents(day), now, `d${day}`), ingest);
   const published: DeviationAlert[] = [];
-  const bus = { publish: async (alerts: readonly DeviationAlert[]) => void published.push(...alerts) };
+  const bus = {
+    publish: async (alerts: readonly DeviationAlert[]) => void published.push(...alerts),
+    publishDigests: async () => {},
+  };
   return { deps: { ...stores, compiled, bus, clock: () => now }, stores, compiled };
 }
 
@@ -74,7 +77,16 @@ describe('recompute handler', () => {
 
     // Assess: the summary, without the values it published; one value metric per metric.
     expect(Object.keys(summary).sort()).toEqual(
-      ['detected', 'offTrack', 'periods', 'recoveredRounds', 'resent', 'resolved', 'rollups'].sort(),
+      [
+        'detected',
+        'digests',
+        'offTrack',
+        'periods',
+        'recoveredRounds',
+        'resent',
+        'resolved',
+        'rollups',
+      ].sort(),
     );
     expect(summary.rollups).toBe(summary.periods * Object.keys(config.metrics).length);
     const values = metrics.recorded.filter((metric) => metric.name === 'MetricValue');

@@ -23,7 +23,10 @@ async function pipeline() {
   const compiled = compileConfig(config);
   const stores = memoryStores();
   const published: DeviationAlert[] = [];
-  const bus: AlertBus = { publish: async (alerts) => void published.push(...alerts) };
+  const bus: AlertBus = {
+    publish: async (alerts) => void published.push(...alerts),
+    publishDigests: async () => {},
+  };
   for (const [week, monday] of MONDAYS.entries()) {
     const arrived = monday + 18 * 3_600_000;
     await ingestRecords(entriesOf(mondaySignups(week), arrived, `w${week}`), {

@@ -31,6 +31,9 @@ function setup(withConfig: NorthstarConfig = config) {
       if (bus.down) throw new Error('the bus is unreachable');
       published.push(...alerts);
     },
+    async publishDigests() {
+      if (bus.down) throw new Error('the bus is unreachable');
+    },
   };
   let now = FIRST_DAY;
   const clock = () => now;

@@ -75,7 +75,7 @@ describe('recompute of a rolling window', () => {
       {
         ...stores,
         compiled,
-        bus: { publish: async () => {} },
+        bus: { publish: async () => {}, publishDigests: async () => {} },
         clock,
         oldestWaiting: async () => undefined,
       },
