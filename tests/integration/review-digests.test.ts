@@ -27,8 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => bus.close());
 
-const WEEK_END = FIRST_DAY + DAYS * DAY;
-
 describe('review digests on DynamoDB Local', () => {
   test('It should record and send one digest per team and period across two recomputes running at once', async () => {
     // Prepare: the last week of traffic, ingested through the real pipeline, then the Monday after.
