@@ -86,7 +86,8 @@ export function fingerprint(
   );
 }
 
-function metricDefinition(metric: NorthstarConfig['metrics'][string]): unknown {
+/** What of a metric decides its numbers: all but its words, people, plans and place in the tree. */
+export function metricDefinition(metric: NorthstarConfig['metrics'][string]): Record<string, unknown> {
   const {
     title: _t,
     definition: _d,

@@ -1,22 +1,12 @@
+import type { NorthstarConfig } from '../../config/schema.js';
+import { metricDefinition } from '../../engine/compiled-config.js';
 import { canonicalJson } from '../../events/hash.js';
 import type { LintRule } from '../rule.js';
 import { metricsOf } from '../rule.js';
 
-/** What decides a metric's numbers: everything but its words, people, plans and splits. */
-function counted(metric: Record<string, unknown>): string {
-  const {
-    title: _t,
-    definition: _d,
-    owner: _o,
-    cadence: _c,
-    target: _g,
-    parent: _p,
-    sensitivity: _s,
-    guardrail: _r,
-    pageMarked: _m,
-    breakdowns: _b,
-    ...rest
-  } = metric;
+/** What decides a metric's numbers, splits and paging aside: two names for it are one metric. */
+function counted(metric: NorthstarConfig['metrics'][string]): string {
+  const { pageMarked: _m, breakdowns: _b, ...rest } = metricDefinition(metric);
   return canonicalJson(rest);
 }
 
@@ -29,7 +19,7 @@ export const duplicateDefinition: LintRule = {
   check({ config }) {
     const byDefinition = new Map<string, string[]>();
     for (const [id, metric] of metricsOf(config)) {
-      const key = counted(metric as Record<string, unknown>);
+      const key = counted(metric);
       byDefinition.set(key, [...(byDefinition.get(key) ?? []), id]);
     }
     return [...byDefinition.values()]
