@@ -2,13 +2,6 @@ import { DateTime } from 'luxon';
 import type { DigestAlert, DigestMetric, ReviewDigest } from './review-digest.js';
 
 const SHARE_KINDS = new Set(['ratio', 'funnel_conversion', 'retention']);
-const CADENCE_WORD = {
-  daily: 'daily',
-  weekly: 'weekly',
-  monthly: 'monthly',
-  quarterly: 'quarterly',
-} as const;
-const PREVIOUS_WORD = { hour: 'hour', day: 'day', week: 'week', month: 'month' } as const;
 
 /** A metric's number as an owner reads it: shares as percentages, counts with separators. */
 export function formatValue(kind: string, value: number | null): string {
@@ -57,7 +50,7 @@ function alertLine(alert: DigestAlert): string {
 function metricLines(metric: DigestMetric): string[] {
   const lines = [`* ${metric.title} (${metric.grain} ${metric.period ?? 'none settled'})`];
   const previous = metric.previous
-    ? `, previous ${PREVIOUS_WORD[metric.grain]} ${formatValue(metric.kind, metric.previous.value)}${metric.change === null ? '' : ` (${signedPercent(metric.change)})`}`
+    ? `, previous ${metric.grain} ${formatValue(metric.kind, metric.previous.value)}${metric.change === null ? '' : ` (${signedPercent(metric.change)})`}`
     : '';
   lines.push(`  Value: ${formatValue(metric.kind, metric.value)}${previous}`);
   lines.push(`  Band: ${bandLine(metric)}`);
@@ -89,7 +82,7 @@ function metricLines(metric: DigestMetric): string[] {
 
 /** The subject line of a digest's email. */
 export function digestSubject(digest: Pick<ReviewDigest, 'cadence' | 'team' | 'period'>): string {
-  return `Northstar ${CADENCE_WORD[digest.cadence]} review, ${digest.team}: ${digest.period}`;
+  return `Northstar ${digest.cadence} review, ${digest.team}: ${digest.period}`;
 }
 
 /** A digest as plain text, the body email shows as is: no JSON, one fact per line. */
