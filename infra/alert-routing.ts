@@ -8,7 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alertTextLines } from '../shared/domain/alerts/alert-message.js';
-import { deviationAlertPattern } from '../shared/domain/bus/rule-patterns.js';
+import { deviationAlertPattern, reviewDigestPattern } from '../shared/domain/bus/rule-patterns.js';
 import type { NorthstarConfig } from '../shared/domain/config/schema.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { toCdkEventPattern } from './rule-pattern.js';
@@ -47,12 +47,16 @@ export interface AlertRoutingProps {
   readonly depsLockFilePath: string;
   /** Entry of the chat webhook formatter. */
   readonly webhookEntry: string;
+  /** Entry of the relay that publishes review digests to the team topics. */
+  readonly digestEntry: string;
 }
 
 /** One owner team's alert route. */
 export interface TeamAlertRoute {
   readonly team: string;
   readonly rule: events.Rule;
+  /** The team's review digests, to the digest relay. */
+  readonly digestRule: events.Rule;
   readonly topic: sns.Topic;
 }
 
@@ -60,16 +64,33 @@ export interface TeamAlertRoute {
  * Deviation and target alerts of each owner team: a rule with the shared
  * routing pattern -> the team's KMS-encrypted topic, whose message is the
  * readable alert text -> email subscriptions, and one formatter function that
- * posts the text to the teams' chat webhooks.
+ * posts the text to the teams' chat webhooks. Review digests take the same topics through a
+ * relay function, so email and chat get their plain text unquoted.
  */
 export class AlertRouting extends Construct {
   readonly routes: readonly TeamAlertRoute[];
   /** Posts alerts to chat webhooks; absent when no owner has a webhook contact. */
   readonly webhookFunction?: PipelineFunction;
+  /** Publishes each team's review digests to its topic. */
+  readonly digestFunction: PipelineFunction;
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
     const teams = teamContacts(props.config);
+    this.digestFunction = new PipelineFunction(this, 'DigestFunction', {
+      entry: props.digestEntry,
+      depsLockFilePath: props.depsLockFilePath,
+      description: "Publishes Northstar review digests to the owner teams' topics",
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      environment: { POWERTOOLS_SERVICE_NAME: 'northstar-review-digest' },
+      // EventBridge invokes asynchronously: Lambda retries a failed publish, then dead-letters it.
+      retryAttempts: 2,
+      deadLetterQueue: props.deadLetterQueue,
+    });
+    const digestTarget = new targets.LambdaFunction(this.digestFunction, {
+      deadLetterQueue: props.deadLetterQueue,
+    });
     const message = events.RuleTargetInput.fromMultilineText(
       alertTextLines((path) => events.EventField.fromPath(path)).join('\n'),
     );
@@ -99,8 +120,27 @@ export class AlertRouting extends Construct {
           conditions: { ArnNotEquals: { 'aws:SourceArn': rule.ruleArn } },
         }),
       );
-      return { team, rule, topic };
+      const digestRule = new events.Rule(this, `DigestRule-${team}`, {
+        description: `Review digests of metrics owned by ${team}`,
+        eventBus: props.bus,
+        eventPattern: toCdkEventPattern(reviewDigestPattern(team)),
+        targets: [digestTarget],
+      });
+      return { team, rule, digestRule, topic };
     });
+    // Publish to the team topics only; their key's data keys without the wildcard grantPublish asks for.
+    this.digestFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:Publish'],
+        resources: this.routes.map(({ topic }) => topic.topicArn),
+      }),
+    );
+    props.key.grant(this.digestFunction, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.digestFunction.addEnvironment(
+      'DIGEST_TOPICS',
+      Stack.of(this).toJsonString(this.routes.map(({ team, topic }) => ({ team, topicArn: topic.topicArn }))),
+    );
+    acknowledgeDeadLetterOnly(this.digestFunction);
 
     const withWebhooks = teams.filter((team) => team.webhooks.length > 0);
     if (withWebhooks.length === 0) return;
@@ -128,10 +168,14 @@ export class AlertRouting extends Construct {
           deadLetterQueue: props.deadLetterQueue,
         }),
       );
-    Validations.of(this.webhookFunction).acknowledge({
-      id: 'Serverless-LambdaAsyncFailureDestination',
-      reason:
-        'Invocations that failed every retry go to the alert dead-letter queue (DeadLetterConfig), which an alarm watches; an on-failure destination as well would only record them twice.',
-    });
+    acknowledgeDeadLetterOnly(this.webhookFunction);
   }
+}
+
+function acknowledgeDeadLetterOnly(fn: PipelineFunction): void {
+  Validations.of(fn).acknowledge({
+    id: 'Serverless-LambdaAsyncFailureDestination',
+    reason:
+      'Invocations that failed every retry go to the alert dead-letter queue (DeadLetterConfig), which an alarm watches; an on-failure destination as well would only record them twice.',
+  });
 }

@@ -317,6 +317,7 @@ export class NorthstarPipeline extends Construct {
       deadLetterQueue: this.state.alertDeadLetterQueue,
       depsLockFilePath,
       webhookEntry: join(PROJECT_ROOT, 'functions/alert-webhook/handler.ts'),
+      digestEntry: join(PROJECT_ROOT, 'functions/review-digest/handler.ts'),
     });
 
     this.readApi = new ReadApi(this, 'ReadApi', {

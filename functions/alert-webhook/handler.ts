@@ -5,19 +5,24 @@ import type { SNSEvent } from 'aws-lambda';
 import { postJson } from '../../shared/adapters/http/post-json.js';
 import { once, webhookRoutesFromEnv } from '../../shared/compose/lambda-env.js';
 import type { WebhookRoutes } from '../../shared/domain/alerts/webhook-routes.js';
+import { MESSAGE_KIND_ATTRIBUTE } from '../../shared/domain/review/digest-delivery.js';
 import { type Post, postAlerts } from '../../shared/use-cases/alert-webhook/post-alerts.js';
 
 /**
- * SNS alert message -> POST `{ text }` to the team's chat webhooks. A failed POST is
+ * SNS alert or review digest message -> POST `{ text }` to the team's chat webhooks. A failed POST is
  * thrown, so Lambda retries the invocation and then dead-letters it.
  */
 export function createAlertWebhookHandler(routes: () => WebhookRoutes, post: Post, logger: Logger) {
   return middy(async function postAlertMessages(event: SNSEvent): Promise<void> {
-    const messages = event.Records.map(({ Sns }) => ({
-      topicArn: Sns.TopicArn,
-      messageId: Sns.MessageId,
-      message: Sns.Message,
-    }));
+    const messages = event.Records.map(({ Sns }) => {
+      const kind = Sns.MessageAttributes?.[MESSAGE_KIND_ATTRIBUTE]?.Value;
+      return {
+        topicArn: Sns.TopicArn,
+        messageId: Sns.MessageId,
+        message: Sns.Message,
+        ...(kind ? { kind } : {}),
+      };
+    });
     await postAlerts(messages, {
       routes: routes(),
       post,

@@ -1,7 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
 import { queueWatermark } from '../adapters/cloudwatch/queue-watermark.js';
 import { BackfillRunItems } from '../adapters/dynamodb/backfill-runs.js';
 import { HistoryImportItems } from '../adapters/dynamodb/history-imports.js';
@@ -14,6 +13,7 @@ import { s3KeptEntries } from '../adapters/s3/kept-entries.js';
 import { secretText } from '../adapters/secrets-manager/secret-text.js';
 import { stepFunctionsBackfills } from '../adapters/step-functions/backfill-executions.js';
 import { WebhookRoutes } from '../domain/alerts/webhook-routes.js';
+import { DigestTopics } from '../domain/review/digest-delivery.js';
 import { type BackfillSteps, schemas } from '../use-cases/backfill/backfill-steps.js';
 import type { ScopedIngest } from '../use-cases/backfill/ingest-scopes.js';
 import { planBackfill } from '../use-cases/backfill/plan-backfill.js';
@@ -36,9 +36,9 @@ import {
   PackerEnv,
   type PipelineEnv,
   parseEnv,
+  parseJsonEnv,
   RecomputeEnv,
   SettingsError,
-  WebhookEnv,
 } from './settings.js';
 
 /** The pipeline a Lambda function's environment names: its bundled configuration and its table. */
@@ -175,19 +175,11 @@ export function backfillFromEnv(env: NodeJS.ProcessEnv): BackfillSteps {
 }
 
 export function webhookRoutesFromEnv(env: NodeJS.ProcessEnv): WebhookRoutes {
-  const { WEBHOOK_ROUTES } = parseEnv(WebhookEnv, env);
-  let json: unknown;
-  try {
-    json = JSON.parse(WEBHOOK_ROUTES);
-  } catch (cause) {
-    throw new SettingsError('Invalid environment: WEBHOOK_ROUTES is not JSON', { cause });
-  }
-  const routes = WebhookRoutes.safeParse(json);
-  if (!routes.success)
-    throw new SettingsError(`Invalid environment: WEBHOOK_ROUTES ${z.prettifyError(routes.error)}`, {
-      cause: routes.error,
-    });
-  return routes.data;
+  return parseJsonEnv('WEBHOOK_ROUTES', WebhookRoutes, env);
+}
+
+export function digestTopicsFromEnv(env: NodeJS.ProcessEnv): DigestTopics {
+  return parseJsonEnv('DIGEST_TOPICS', DigestTopics, env);
 }
 
 /**

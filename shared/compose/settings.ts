@@ -92,9 +92,6 @@ export const PackerEnv = z.object({
   EVENTBRIDGE_ENDPOINT: z.url().optional(),
 });
 
-/** Which chat webhooks each owner team's topic posts to; from the metric configuration. */
-export const WebhookEnv = z.object({ WEBHOOK_ROUTES: z.string().min(2) });
-
 export class SettingsError extends NorthstarError {
   override readonly name = 'SettingsError';
 
@@ -108,6 +105,31 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
   const parsed = schema.safeParse(env);
   if (!parsed.success)
     throw new SettingsError(`Invalid environment: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  return parsed.data;
+}
+
+/**
+ * A variable holding JSON the stack wrote from the configuration (the chat webhooks' and the
+ * digests' routes), through its schema; the error names the variable and what is wrong.
+ */
+export function parseJsonEnv<T extends z.ZodType>(
+  name: string,
+  schema: T,
+  env: NodeJS.ProcessEnv,
+): z.infer<T> {
+  const text = env[name];
+  if (!text) throw new SettingsError(`Invalid environment: ${name} is not set`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new SettingsError(`Invalid environment: ${name} is not JSON`, { cause });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw new SettingsError(`Invalid environment: ${name} ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
   return parsed.data;
 }
 

@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { teamContacts } from '../../infra/alert-routing.js';
 import { alertTextLines } from '../../shared/domain/alerts/alert-message.js';
-import { deviationAlertPattern } from '../../shared/domain/bus/rule-patterns.js';
+import { deviationAlertPattern, reviewDigestPattern } from '../../shared/domain/bus/rule-patterns.js';
 import type { NorthstarConfig } from '../../shared/domain/config/schema.js';
 import {
   demoConfig,
@@ -13,9 +13,11 @@ import {
   only,
   type Resource,
   resource,
+  roleIdOf,
   type Statement,
   SYNTH_TIMEOUT,
   type Synthesised,
+  statementsOf,
   synthesise,
   withGrowthWebhook,
 } from './template-helpers.js';
@@ -149,8 +151,9 @@ describe('NorthstarPipeline: alerts per owner team', () => {
 
   it('It should create no webhook formatter when no owner has a webhook contact', () => {
     expect(demo.pipeline.alerts.webhookFunction).toBeUndefined();
-    // Ingest, recompute, the read API, the backfill's three steps and CDK's copier of the dashboard's files.
-    demo.template.resourceCountIs('AWS::Lambda::Function', 7);
+    // Ingest, recompute, the read API, the backfill's three steps, the digest relay and CDK's
+    // copier of the dashboard's files.
+    demo.template.resourceCountIs('AWS::Lambda::Function', 8);
   });
 
   it("It should subscribe one formatter to the topics of teams with a webhook, routing each topic to its teams' URLs", () => {
@@ -180,5 +183,54 @@ describe('NorthstarPipeline: alerts per owner team', () => {
       Principal: 'sns.amazonaws.com',
       SourceArn: { Ref: growthTopicId },
     });
+  });
+
+  it("It should route each team's review digests to the relay, which may publish to the team topics alone", () => {
+    const fn = demo.pipeline.alerts.digestFunction;
+    const fnResource = resource(demo.template, idOf(fn));
+    expect(fnResource.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 30,
+    });
+    expect(fnResource.Properties.DeadLetterConfig).toEqual({
+      TargetArn: getAtt(idOf(demo.pipeline.state.alertDeadLetterQueue)),
+    });
+    const topics = TEAMS.map((team) => ({ team, topicArn: { Ref: idOf(route(demo, team).topic) } }));
+    // A JSON string CloudFormation joins around each topic's Ref.
+    const routesText = JSON.stringify(environmentOf(fnResource).DIGEST_TOPICS);
+    for (const { team, topicArn } of topics) {
+      expect(routesText).toContain(`\\"team\\":\\"${team}\\"`);
+      expect(routesText).toContain(JSON.stringify(topicArn));
+      const { digestRule } = route(demo, team);
+      const properties = resource(demo.template, idOf(digestRule)).Properties;
+      expect(properties.EventPattern).toEqual(reviewDigestPattern(team));
+      expect(properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: getAtt(idOf(fn)),
+          DeadLetterConfig: { Arn: getAtt(idOf(demo.pipeline.state.alertDeadLetterQueue)) },
+        }),
+      ]);
+      // The whole event reaches the relay: no input transformer quotes its text.
+      expect((properties.Targets as unknown[])[0]).not.toHaveProperty('InputTransformer');
+    }
+    const statements = statementsOf(demo.template, roleIdOf(fnResource));
+    const publish = statements.filter((statement) => JSON.stringify(statement.Action).includes('sns:'));
+    expect(publish).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Resource: topics.map((t) => t.topicArn),
+      }),
+    ]);
+    const kms = statements.filter((statement) => JSON.stringify(statement.Action).includes('kms:'));
+    expect(kms).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: getAtt(idOf(demo.pipeline.state.notificationKey)),
+      }),
+    ]);
+    expect(statements.flatMap((statement) => statement.Action)).not.toContain('dynamodb:*');
   });
 });

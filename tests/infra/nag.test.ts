@@ -121,6 +121,7 @@ describe('NorthstarPipeline: cdk-nag', () => {
         ...at('RecomputeFunctionTracingPolicy', tracing),
         ...at('ReadApi/FunctionTracingPolicy', tracing),
         ...at('Alerts/WebhookFunctionTracingPolicy', tracing),
+        ...at('Alerts/DigestFunctionTracingPolicy', tracing),
         ...backfillAcknowledgements(webhook),
         ...at(
           'RecomputeScheduleRole',
@@ -137,6 +138,7 @@ describe('NorthstarPipeline: cdk-nag', () => {
           `AwsSolutions-IAM5[Resource::<${idOf(webhook.pipeline.eventArchive.bucket)}.Arn>/history/*]`,
         ),
         ...at('Alerts/WebhookFunction', 'Serverless-LambdaAsyncFailureDestination'),
+        ...at('Alerts/DigestFunction', 'Serverless-LambdaAsyncFailureDestination'),
         'Northstar CloudFormation-Validate::W7001',
         ...at('EventArchive/AccessLogs', 'AwsSolutions-S1'),
         ...at('EventArchive/DeadLetterQueue', 'AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'),

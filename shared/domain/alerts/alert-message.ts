@@ -5,6 +5,8 @@
  * lines from an event with `renderAlertText`. Plain data, no aws-cdk import.
  */
 
+import { DIGEST_MESSAGE_KIND } from '../review/digest-delivery.js';
+
 /** A reference to one field of the alert event by its EventBridge JSON path (dot notation). */
 export type AlertField = (path: string) => string;
 
@@ -73,7 +75,11 @@ export interface ChatWebhookBody {
   readonly text: string;
 }
 
-/** The body to POST to a chat webhook for one alert message as SNS delivered it. */
-export function chatWebhookBody(message: string): ChatWebhookBody {
-  return { text: unquoteTemplateLines(message) };
+/**
+ * The body to POST to a chat webhook for one topic message as SNS delivered it. An alert's
+ * lines are JSON strings to decode; a review digest (marked by its message attribute) is
+ * plain text already, and decoding could change a line that happens to be quoted.
+ */
+export function chatWebhookBody(message: string, kind?: string): ChatWebhookBody {
+  return { text: kind === DIGEST_MESSAGE_KIND ? message : unquoteTemplateLines(message) };
 }

@@ -18,6 +18,8 @@ export interface TopicMessage {
   readonly topicArn: string;
   readonly messageId: string;
   readonly message: string;
+  /** The message's `northstar.kind` attribute: set on review digests, absent on alerts. */
+  readonly kind?: string;
 }
 
 export interface PostAlertsDeps {
@@ -27,14 +29,14 @@ export interface PostAlertsDeps {
 }
 
 /**
- * Posts each alert message as `{ text }` to every chat webhook of its team's topic. A failed
+ * Posts each alert or digest message as `{ text }` to every chat webhook of its team's topic. A failed
  * or refused POST throws, so the invocation is retried and then dead-lettered.
  */
 export async function postAlerts(messages: readonly TopicMessage[], deps: PostAlertsDeps): Promise<void> {
-  for (const { topicArn, messageId, message } of messages) {
+  for (const { topicArn, messageId, message, kind } of messages) {
     const urls = webhookUrlsFor(deps.routes, topicArn);
     if (!urls) throw new WebhookDeliveryError(`No webhook is configured for ${topicArn}`);
-    const body = JSON.stringify(chatWebhookBody(message));
+    const body = JSON.stringify(chatWebhookBody(message, kind));
     for (const url of urls) {
       const { host } = new URL(url);
       const { status } = await deps.post(url, body).catch((cause: unknown) => {
