@@ -375,6 +375,7 @@ export class NorthstarPipeline extends Construct {
         { name: 'BackfillPartition', function: this.backfill.partitionFunction },
         { name: 'BackfillWorker', function: this.backfill.workerFunction },
         { name: 'BackfillFinish', function: this.backfill.finishFunction },
+        { name: 'ReviewDigest', function: this.alerts.digestFunction },
         ...(this.alerts.webhookFunction
           ? [{ name: 'AlertWebhook', function: this.alerts.webhookFunction }]
           : []),

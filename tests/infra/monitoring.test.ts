@@ -51,9 +51,10 @@ describe('NorthstarPipeline: alarms and dashboard', () => {
     expect(resource(demo.template, topicId).Properties).toMatchObject({
       KmsMasterKeyId: getAtt(idOf(demo.pipeline.state.notificationKey)),
     });
-    // Three dead-letter queues, errors and throttles of six functions (three of them the backfill's),
-    // queue age, quarantine rate, stale recompute, the dashboard API's 5xx rate.
-    expect(alarms(demo)).toHaveLength(3 + 6 * 2 + 3 + 1);
+    // Three dead-letter queues, errors and throttles of seven functions (three of them the
+    // backfill's, one the digest relay), queue age, quarantine rate, stale recompute, the
+    // dashboard API's 5xx rate.
+    expect(alarms(demo)).toHaveLength(3 + 7 * 2 + 3 + 1);
     for (const alarm of alarms(demo)) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     demo.template.resourceCountIs('AWS::SNS::Subscription', 6);
     tuned.template.hasResourceProperties('AWS::SNS::Subscription', {
@@ -85,7 +86,12 @@ describe('NorthstarPipeline: alarms and dashboard', () => {
 
   it('It should alarm on errors and throttles of each function', () => {
     const { pipeline } = demo;
-    for (const fn of [pipeline.ingestFunction, pipeline.recomputeFunction, pipeline.readApi.function]) {
+    for (const fn of [
+      pipeline.ingestFunction,
+      pipeline.recomputeFunction,
+      pipeline.readApi.function,
+      pipeline.alerts.digestFunction,
+    ]) {
       for (const metric of ['Errors', 'Throttles']) {
         expect(alarmOn(demo, metric, { Ref: idOf(fn) }).Properties).toMatchObject({
           Namespace: 'AWS/Lambda',
