@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
+import { ReviewDigest } from '../../domain/review/review-digest.js';
 import type { Route } from './route.js';
 import { AnnotationItem, AnnotationList, RemovedAnnotation } from './routes-annotations.js';
 import { BacktestReport } from './routes-backtest.js';
+import { DigestList } from './routes-digests.js';
 import { SignInInfo } from './routes-sign-in.js';
 import {
   BackfillStatus,
@@ -47,6 +49,8 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   JourneyReport,
   AlertList,
   AlertSummary,
+  DigestList,
+  ReviewDigest,
   QuarantineReport,
   QuarantinePage,
   QuarantinedItem,
@@ -169,7 +173,7 @@ export function openApiDocument(routes: readonly Route[], compiled: CompiledConf
       title: 'Northstar read API',
       version: '1',
       description:
-        'Metric tree, series, funnels, journey, alerts and quarantine of the Northstar pipeline. A request with a method a path does not take answers 405; an unknown path 404.',
+        'Metric tree, series, funnels, journey, alerts, review digests and quarantine of the Northstar pipeline. A request with a method a path does not take answers 405; an unknown path 404.',
     },
     paths,
     // Where the deployment sets sign-in (`GET /api/sign-in` says); without it the bearer is not asked for.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Grain } from '../../domain/config/schema.js';
+import { Cadence, type Grain } from '../../domain/config/schema.js';
 import { ALERT_VERDICTS } from '../../ports/alerts.js';
 
 /** An instant with its zone, turned into epoch milliseconds. */
@@ -91,6 +91,34 @@ export const AlertsQuery = z
     to: To.describe('Latest period start, exclusive (ISO 8601). Default: now.'),
   })
   .refine(ordered, orderMessage);
+
+const limitMessage = 'must be a whole number from 1 to 100';
+/** Review digests of the owner teams the configuration names, of one cadence or all. */
+export function DigestsQuery(teams: readonly string[]) {
+  return z
+    .strictObject({
+      team: z
+        .enum(teams as [string, ...string[]], {
+          error: `must be one of the owner teams: ${teams.join(', ')}`,
+        })
+        .optional()
+        .describe("An owner team (a metric's owner.team). Default: every team."),
+      cadence: z
+        .enum(Cadence.options, { error: `must be one of the cadences: ${Cadence.options.join(', ')}` })
+        .optional()
+        .describe('A review cadence. Default: every cadence.'),
+      from: From.describe('Earliest review period end, inclusive (ISO 8601). Default: 100 days before to.'),
+      to: To.describe('Latest review period end, exclusive (ISO 8601). Default: now.'),
+      limit: z.coerce
+        .number({ error: limitMessage })
+        .int({ error: limitMessage })
+        .min(1, { error: limitMessage })
+        .max(100, { error: limitMessage })
+        .default(20)
+        .describe('Digests at most, the newest kept.'),
+    })
+    .refine(ordered, orderMessage);
+}
 
 const daysMessage = 'must be a whole number of days from 1 to 30';
 export const QuarantineQuery = z.strictObject({

@@ -13,6 +13,7 @@ import { acknowledgeAlertRoute, alertsRoute } from './routes-alerts.js';
 import { addAnnotationRoute, annotationsRoute, removeAnnotationRoute } from './routes-annotations.js';
 import { backtestRoute } from './routes-backtest.js';
 import { metricBreakdownRoute } from './routes-breakdowns.js';
+import { digestsRoute } from './routes-digests.js';
 import { funnelRoute, journeyRoute } from './routes-funnels.js';
 import { metricSeriesRoute, metricTreeRoute } from './routes-metrics.js';
 import { quarantineEventsRoute, quarantineRoute, recomputeRoute } from './routes-pipeline.js';
@@ -56,6 +57,8 @@ export interface ReadApiDeps {
   readonly compiled: CompiledConfig;
   readonly rollups: Pick<Stores['rollups'], 'latestRollups' | 'rollupRange'>;
   readonly alerts: Pick<Stores['alerts'], 'listAlerts' | 'acknowledgeAlert'>;
+  /** Owner teams' review digests, as the recompute recorded them. */
+  readonly digests: Pick<Stores['digests'], 'listDigests'>;
   readonly counters: Pick<Stores['counters'], 'readCounters'>;
   readonly quarantine: Pick<Stores['quarantine'], 'listQuarantine'>;
   readonly freshness: Pick<Stores['freshness'], 'readLatest'>;
@@ -113,6 +116,7 @@ export const READ_API_ROUTES: readonly Route[] = [
   journeyRoute,
   alertsRoute,
   acknowledgeAlertRoute,
+  digestsRoute,
   quarantineRoute,
   quarantineEventsRoute,
   statusRoute,

@@ -24,6 +24,7 @@ async function statusOf(
     compiled,
     rollups: { latestRollups: unused, rollupRange: unused },
     alerts: { listAlerts: unused, acknowledgeAlert: unused },
+    digests: { listDigests: unused },
     counters: { readCounters: unused },
     quarantine: { listQuarantine: unused },
     freshness: {

@@ -77,6 +77,7 @@ beforeAll(async () => {
         return undefined;
       },
     },
+    digests: { listDigests: async () => [] },
     counters: { readCounters: async () => new Map() } as unknown as ReadApiDeps['counters'],
     quarantine: { listQuarantine: async () => [] } as unknown as ReadApiDeps['quarantine'],
     freshness: { readLatest: async () => undefined },
