@@ -1,9 +1,11 @@
+import type { DeviationAlert } from '../../domain/alerts/deviation-alert.js';
 import { rollupIds } from '../../domain/engine/breakdowns.js';
 import type { CompiledConfig } from '../../domain/engine/compiled-config.js';
 import type { AnnotationSpan } from '../../domain/engine/marks.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
 import type { Stores } from '../../ports/stores.js';
 import { type RoundDeps, recoverStaleRounds } from '../ingest/rounds.js';
+import { resendUnsent } from '../outbox.js';
 import { resendUnsentDigests, sendDueDigests } from '../review/review-digests.js';
 import { raiseDeviationAlerts, sendAlert } from './deviation-alerts.js';
 import { latestMetricValues, type MetricValueNow } from './latest-values.js';
@@ -60,8 +62,6 @@ export interface RecomputeResult extends RecomputeSummary {
 
 /** A first run, or one after a long pause, looks back this far (the dirty set's TTL). */
 const MAX_LOOKBACK_MS = 7 * 86_400_000;
-/** An alert recorded this long ago and still not on the bus had its sender crash. */
-const RESEND_GRACE_MS = 10 * 60_000;
 /** How far back alerts not yet on the bus are sent again. */
 const RESEND_LOOKBACK_MS = 35 * 86_400_000;
 
@@ -111,7 +111,7 @@ export async function recompute(
       caughtUp,
       annotations,
     );
-  const resent = (await resendUnsent(deps, now)) + (await resendUnsentDigests(deps, now));
+  const resent = (await resendUnsentAlerts(deps, now)) + (await resendUnsentDigests(deps, now));
   // Reviews due since the last run's mark: their periods are now settled and their rollups written.
   const digests = await sendDueDigests(deps, lastSettled, caughtUp, now);
   await deps.runs.setSettledThrough(caughtUp);
@@ -143,12 +143,10 @@ async function backfilledRollups(
 }
 
 /** Alerts a crashed run recorded but never put on the bus; sent again. Returns how many. */
-async function resendUnsent(deps: RecomputeDeps, now: number): Promise<number> {
-  const unsent = await deps.alerts.unsentAlerts(
-    new Date(now - RESEND_LOOKBACK_MS).toISOString(),
-    new Date(now).toISOString(),
-    now - RESEND_GRACE_MS,
-  );
-  for (const alert of unsent) await sendAlert(deps, alert);
-  return unsent.length;
+function resendUnsentAlerts(deps: RecomputeDeps, now: number): Promise<number> {
+  const outbox = {
+    unsent: deps.alerts.unsentAlerts.bind(deps.alerts),
+    send: (alert: DeviationAlert) => sendAlert(deps, alert),
+  };
+  return resendUnsent(outbox, now, RESEND_LOOKBACK_MS);
 }

@@ -4,14 +4,13 @@ import { dueAt, latestDueReview } from '../../domain/review/review-periods.js';
 import { durationMs } from '../../domain/time/periods.js';
 import type { AlertBus } from '../../ports/alert-bus.js';
 import type { Stores } from '../../ports/stores.js';
+import { resendUnsent } from '../outbox.js';
 import { buildDigest, type DigestSources } from './build-digest.js';
 
 export interface DigestDeps extends DigestSources, Pick<Stores, 'digests'> {
   readonly bus: AlertBus;
 }
 
-/** A digest recorded this long ago and still not on the bus had its sender crash. */
-const RESEND_GRACE_MS = 10 * 60_000;
 /** How far back digests not yet on the bus are sent again: a quarter's review and then some. */
 const RESEND_LOOKBACK_MS = 100 * 86_400_000;
 
@@ -63,12 +62,10 @@ export async function sendDueDigests(
 }
 
 /** Digests a crashed run recorded but never put on the bus; sent again. Returns how many. */
-export async function resendUnsentDigests(deps: DigestDeps, now: number): Promise<number> {
-  const unsent = await deps.digests.unsentDigests(
-    new Date(now - RESEND_LOOKBACK_MS).toISOString(),
-    new Date(now).toISOString(),
-    now - RESEND_GRACE_MS,
-  );
-  for (const digest of unsent) await sendDigest(deps, digest);
-  return unsent.length;
+export function resendUnsentDigests(deps: DigestDeps, now: number): Promise<number> {
+  const outbox = {
+    unsent: deps.digests.unsentDigests.bind(deps.digests),
+    send: (digest: ReviewDigest) => sendDigest(deps, digest),
+  };
+  return resendUnsent(outbox, now, RESEND_LOOKBACK_MS);
 }
