@@ -5,6 +5,7 @@ import type {
   RemovedAnnotation as RemovedAnnotationSchema,
 } from '../../shared/use-cases/read-api/routes-annotations.js';
 import type { BacktestReport } from '../../shared/use-cases/read-api/routes-backtest.js';
+import type { DigestList } from '../../shared/use-cases/read-api/routes-digests.js';
 import type { VersionsResponse } from '../../shared/use-cases/read-api/routes-versions.js';
 import type {
   AlertList,
@@ -22,7 +23,14 @@ import type {
 import { accessToken } from './access-token.js';
 import { idToken, refreshAfterRefusal, signInRequired } from './sign-in.js';
 
-export type { BacktestReport, VersionsResponse };
+export type { BacktestReport, DigestList, VersionsResponse };
+
+/** One recorded review digest: the digest whole, whether it was sent, when it was recorded. */
+export type ListedDigest = DigestList['digests'][number];
+export type ReviewDigest = ListedDigest['digest'];
+export type DigestMetric = ReviewDigest['metrics'][number];
+/** A team's review in progress of one cadence, and when its digest is due. */
+export type NextReview = DigestList['next'][number];
 
 /** A holiday or known event of the calendar, or an owner's annotation: a label over a span. */
 export type Annotation = z.infer<typeof AnnotationItemSchema>;
@@ -137,6 +145,9 @@ export const readApi = {
     request<FunnelReport>(`funnels/${encodeURIComponent(id)}`, query),
   journey: (query: { from?: string; to?: string } = {}) => request<JourneyReport>('journey', query),
   alerts: (query: { from?: string; to?: string } = {}) => request<AlertList>('alerts', query),
+  /** The latest review digests of a team (or every team), newest first, and when the next are due. */
+  digests: (query: { team?: string; cadence?: string; limit?: string } = {}) =>
+    request<DigestList>('digests', query),
   acknowledge: (
     alertId: string,
     body: { by: string; note: string; verdict?: 'real' | 'expected' | 'noise' },

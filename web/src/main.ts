@@ -15,6 +15,7 @@ import { journeyView } from './views/journey.js';
 import { metricDetailView } from './views/metric-detail.js';
 import { overviewView } from './views/overview.js';
 import { quarantineView } from './views/quarantine.js';
+import { reviewView } from './views/review.js';
 import { sessionControls, signInView } from './views/sign-in.js';
 
 /** How often the page reads the API again while Live is on. */
@@ -42,6 +43,12 @@ function viewFor(route: Route): { name: string; title: string; render: () => Pro
       return { name: 'journey', title: 'Journey', render: journeyView };
     case 'alerts':
       return { name: 'alerts', title: 'Alerts', render: () => alertsView(() => void render('refresh')) };
+    case 'review':
+      return {
+        name: 'review',
+        title: route.segments[1] ? `Review: ${route.segments[1]}` : 'Review',
+        render: () => reviewView(route),
+      };
     case 'quarantine':
       return { name: 'quarantine', title: 'Quarantine', render: () => quarantineView(route) };
     default:

@@ -131,7 +131,13 @@ export async function metricDetailView(route: Route, refresh: () => void = () =>
     h(
       'p',
       { class: 'meta' },
-      `Owner: ${metric.owner.name} <${metric.owner.contact}> · reviewed ${metric.cadence} · own grain ${metric.grain}`,
+      `Owner: ${metric.owner.name} <${metric.owner.contact}> · `,
+      h(
+        'a',
+        { href: href(['review', metric.owner.team]), 'data-testid': 'review-link' },
+        `reviewed ${metric.cadence}`,
+      ),
+      ` · own grain ${metric.grain}`,
       metric.target
         ? ` · target ${formatValue(metric.target.value, metric.kind)} by ${metric.target.by}`
         : '',

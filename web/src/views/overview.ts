@@ -164,7 +164,16 @@ function treeNode(
         { class: `badge badge-${status}`, 'data-testid': 'node-status' },
         STATUS_LABEL[status] ?? status,
       ),
-      h('span', { class: 'node-owner', 'data-testid': 'node-owner' }, metric.owner.name),
+      h(
+        'a',
+        {
+          class: 'node-owner',
+          'data-testid': 'node-owner',
+          href: href(['review', metric.owner.team]),
+          title: `${metric.owner.name}'s review digests`,
+        },
+        metric.owner.name,
+      ),
       h('span', { class: 'node-cadence muted', 'data-testid': 'node-cadence' }, metric.cadence),
     ),
     h(
