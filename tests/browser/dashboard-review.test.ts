@@ -6,7 +6,7 @@ import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
 import type { DigestList } from '../../shared/use-cases/read-api/routes-digests.js';
-import type { AlertList } from '../../shared/use-cases/read-api/schemas.js';
+import type { AlertList, MetricTree } from '../../shared/use-cases/read-api/schemas.js';
 import { formatChange, formatRate, formatTime, formatValue } from '../../web/src/format.js';
 import type { TestEvent } from '../support/entries.js';
 import {
@@ -252,15 +252,24 @@ describe('dashboard review page in chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  test('Review: It should be reached from the owner in the metric tree and from a metric page', async () => {
+  test('Review: It should be reached from the owner in the metric tree and from a metric page, which mark a guardrail', async () => {
+    const tree = await api<MetricTree>('/api/metrics');
+    expect(tree.metrics.filter((metric) => metric.guardrail).map((metric) => metric.id)).toEqual([
+      'monthly_signups',
+    ]);
     await page.goto(`${runtime.url}/#/`);
     await page.locator('[data-view=overview] [data-testid=metric-tree]').waitFor();
     const revenue = page.locator('[data-metric-id=monthly_signups] > .node-row');
+    expect(await revenue.locator('[data-testid=guardrail-badge]').textContent()).toBe('guardrail');
+    expect(
+      await page.locator('[data-metric-id=weekly_signups] > .node-row [data-testid=guardrail-badge]').count(),
+    ).toBe(0);
     await revenue.locator('[data-testid=node-owner]').click();
     await page.locator('[data-view=review][data-team=revenue]').waitFor();
 
     await page.goto(`${runtime.url}/#/metrics/monthly_signups`);
     await page.locator('[data-view=metric]').waitFor();
+    expect(await page.locator('[data-view=metric] h1 [data-testid=guardrail-badge]').count()).toBe(1);
     expect(await page.locator('[data-testid=review-link]').getAttribute('href')).toBe('#/review/revenue');
     expect(pageErrors).toEqual([]);
   });

@@ -119,6 +119,7 @@ export const metricTreeRoute = defineRoute({
           parent: metric.parent ?? null,
           children: childrenOf(id),
           northStar: id === config.northStar,
+          guardrail: metric.guardrail === true,
           definitionVersion: defId,
           backfilling: backfillingId && backfillingId !== defId ? { definitionVersion: backfillingId } : null,
           latest: latest ? periodValue(latest) : null,

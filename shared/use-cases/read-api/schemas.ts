@@ -67,6 +67,9 @@ export const MetricNode = z.object({
   parent: z.string().nullable(),
   children: z.array(z.string()),
   northStar: z.boolean(),
+  guardrail: z
+    .boolean()
+    .describe('Configured `guardrail: true`: a number that must not get worse while the north star grows'),
   definitionVersion: z.string(),
   backfilling: z
     .object({ definitionVersion: z.string() })

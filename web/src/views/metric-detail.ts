@@ -5,6 +5,7 @@ import { trendChart } from '../charts.js';
 import { definitionVersions, metricVersions } from '../definition-versions.js';
 import { h, notice, picker } from '../dom.js';
 import { formatChange, formatValue, STATUS_LABEL } from '../format.js';
+import { guardrailBadge } from '../guardrail-badge.js';
 import { href, type Route } from '../router.js';
 import { serverTime } from '../server-clock.js';
 import { annotationSection } from './annotations.js';
@@ -126,7 +127,7 @@ export async function metricDetailView(route: Route, refresh: () => void = () =>
     'div',
     { class: 'view view-metric', 'data-view': 'metric', 'data-metric-id': metric.id },
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' / ', metric.title),
-    h('h1', {}, metric.northStar ? `★ ${metric.title}` : metric.title),
+    h('h1', {}, metric.northStar ? `★ ${metric.title}` : metric.title, guardrailBadge(metric)),
     h('p', { class: 'muted' }, metric.definition),
     h(
       'p',

@@ -12,6 +12,7 @@ import { sparkline, trendChart } from '../charts.js';
 import { definitionVersions } from '../definition-versions.js';
 import { h, notice } from '../dom.js';
 import { formatChange, formatPeriod, formatRate, formatValue, PACE_LABEL, STATUS_LABEL } from '../format.js';
+import { guardrailBadge } from '../guardrail-badge.js';
 import { href } from '../router.js';
 import { metricStatus, relativeChange, settledPoints } from './metric-status.js';
 
@@ -147,6 +148,7 @@ function treeNode(
           { class: 'node-title', href: href(['metrics', metric.id]) },
           metric.northStar ? `★ ${metric.title}` : metric.title,
         ),
+        guardrailBadge(metric),
         backfillBadge(metric, backfill),
       ),
       h(
