@@ -223,6 +223,20 @@ describe('dashboard review page in chromium', () => {
       '#/metrics/daily_signups?grain=day&period=2026-11-02',
     );
 
+    // The reader opens the older week and folds the newer: a refresh keeps both as they were.
+    await page.locator('[data-digest-id="growth:weekly:2026-W44"] > summary').click();
+    await card.locator('summary').click();
+    const before = await page.locator('main').getAttribute('data-updated-at');
+    await page.locator('#refresh-now').click();
+    await page.waitForFunction(
+      (stamp) => document.querySelector('main')?.dataset.updatedAt !== stamp,
+      before,
+    );
+    expect(await cards.evaluateAll((all) => all.map((one) => (one as HTMLDetailsElement).open))).toEqual([
+      false,
+      true,
+    ]);
+
     // When the next one is due.
     expect(next).toEqual([expect.objectContaining({ cadence: 'weekly', period: '2026-W46' })]);
     expect(await page.locator('[data-testid=next-review]').textContent()).toBe(

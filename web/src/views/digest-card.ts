@@ -235,8 +235,15 @@ function metricSection(metric: DigestMetric): HTMLElement {
   );
 }
 
-/** One recorded digest as its team reads it: the period, freshness and data quality, then each metric. */
-export function digestCard(listed: ListedDigest, open: boolean): HTMLElement {
+/**
+ * One recorded digest as its team reads it: the period, freshness and data quality, then each
+ * metric. `onToggle` hears the reader open or fold it.
+ */
+export function digestCard(
+  listed: ListedDigest,
+  open: boolean,
+  onToggle: (open: boolean) => void = () => {},
+): HTMLElement {
   const { digest } = listed;
   const start = Date.parse(digest.periodStart);
   const end = Date.parse(digest.periodEnd);
@@ -249,6 +256,7 @@ export function digestCard(listed: ListedDigest, open: boolean): HTMLElement {
       'data-cadence': digest.cadence,
       'data-period': digest.period,
       'data-sent': String(listed.sent),
+      ontoggle: (event: Event) => onToggle((event.currentTarget as HTMLDetailsElement).open),
     },
     h(
       'summary',

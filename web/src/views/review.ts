@@ -12,6 +12,9 @@ const ARRIVES: Readonly<Record<string, string>> = {
   quarterly: 'on the first day of the next quarter',
 };
 
+/** Digests the reader opened or folded stay so across refreshes, by digest id. */
+const opened = new Map<string, boolean>();
+
 /** The owner teams of the configuration, with the owner names behind each, by team key. */
 export function ownerTeams(metrics: readonly MetricNode[]): { team: string; label: string }[] {
   const names = new Map<string, Set<string>>();
@@ -40,12 +43,16 @@ export async function reviewView(route: Route): Promise<HTMLElement> {
     );
   const list = await readApi.digests({ team });
   const reviewed = new Set(list.digests.map(({ digest }) => digest.cadence));
-  // The newest digest of each cadence opens; older ones stay folded.
-  const opened = new Set<string>();
+  // The newest digest of each cadence opens, older ones are folded, until the reader says otherwise.
+  const newest = new Set<string>();
   const cards = list.digests.map((listed) => {
-    const open = !opened.has(listed.digest.cadence);
-    opened.add(listed.digest.cadence);
-    return digestCard(listed, open);
+    const { digestId, cadence } = listed.digest;
+    const first = !newest.has(cadence);
+    newest.add(cadence);
+    // Only the reader's choice is kept: a digest at its default follows the default.
+    return digestCard(listed, opened.get(digestId) ?? first, (open) =>
+      open === first ? opened.delete(digestId) : opened.set(digestId, open),
+    );
   });
   const waiting = list.next.filter((review) => !reviewed.has(review.cadence));
   const upcoming = list.next.filter((review) => reviewed.has(review.cadence));
