@@ -18,6 +18,7 @@ import {
   deviationAlertPattern,
   matchesPattern,
   productEventsPattern,
+  reviewDigestPattern,
 } from '../shared/domain/bus/rule-patterns.js';
 import { type NorthstarConfig, RecomputeSettings } from '../shared/domain/config/schema.js';
 import type { CompiledConfig } from '../shared/domain/engine/compiled-config.js';
@@ -89,6 +90,8 @@ export interface RuntimeOptions {
    */
   readonly expireItems?: boolean;
   readonly onAlert?: (event: BusEvent) => void;
+  /** Each review digest the recompute puts on the bus, where email and chat would get it on AWS. */
+  readonly onDigest?: (event: BusEvent) => void;
   readonly onSummary?: (summary: IngestSummary) => void;
   /** The built dashboard served at `/`. @default web/dist of this project */
   readonly dashboardDir?: string;
@@ -401,6 +404,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       totals.alerts++;
       options.onAlert?.(event);
     }
+    for (const event of events.filter((event) => matchesPattern(reviewDigestPattern(), event)))
+      options.onDigest?.(event);
   }
 
   let readApi: ReturnType<typeof createReadApi> | undefined;

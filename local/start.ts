@@ -7,6 +7,7 @@ import { packCalls } from '../client/pack-entries.js';
 import { eventBridgeClient } from '../shared/compose/clients.js';
 import type { DeviationAlert } from '../shared/domain/alerts/deviation-alert.js';
 import { loadConfig } from '../shared/domain/config/load.js';
+import type { ReviewDigest } from '../shared/domain/review/review-digest.js';
 import { buildDashboardIfStale } from './dashboard-build.js';
 import { demoTraffic, malformedDemoEntries } from './demo-traffic.js';
 import { batchEntries, type PutEntry } from './entries.js';
@@ -93,6 +94,13 @@ function printAlert(event: BusEvent): void {
   );
 }
 
+function printDigest(event: BusEvent): void {
+  const digest = event.detail as ReviewDigest;
+  console.log(
+    `\n${digest.subject}: ${digest.metrics.length} metrics -> ${digest.owners.join(', ')}; ${digest.link}`,
+  );
+}
+
 if (await buildDashboardIfStale()) console.log('Built the dashboard (web/dist).');
 
 // The demo sends history as if it had been sent live: the clock follows the traffic. Once
@@ -131,6 +139,7 @@ const runtime = await startRuntime({
   maxBacklogEntries,
   maxBacklogBytes: maxBacklogMib * 1024 * 1024,
   onAlert: printAlert,
+  onDigest: printDigest,
 }).catch((error: unknown) => {
   // A data directory or port that cannot be used is the operator's to fix: say which, no stack.
   console.error((error as Error).message);

@@ -5,6 +5,7 @@ import { type Runtime, startRuntime } from '../../local/runtime.js';
 import { eventBridgeClient } from '../../shared/compose/clients.js';
 import { parseConfig } from '../../shared/domain/config/validate.js';
 import { BATCH_DETAIL_TYPE } from '../../shared/domain/events/envelope.js';
+import type { ReviewDigest } from '../../shared/domain/review/review-digest.js';
 import type { DigestList } from '../../shared/use-cases/read-api/routes-digests.js';
 import type { AlertList, MetricTree } from '../../shared/use-cases/read-api/schemas.js';
 import { formatChange, formatRate, formatTime, formatValue } from '../../web/src/format.js';
@@ -96,9 +97,17 @@ async function send(apps: ReturnType<typeof eventBridgeClient>, from: number, to
   await runtime.drained();
 }
 
+const onBus: ReviewDigest[] = [];
+
 beforeAll(async () => {
   [runtime, browser] = await Promise.all([
-    startRuntime({ config, port: 0, clock: () => now, recomputeEveryMs: 0 }),
+    startRuntime({
+      config,
+      port: 0,
+      clock: () => now,
+      recomputeEveryMs: 0,
+      onDigest: (event) => onBus.push(event.detail as ReviewDigest),
+    }),
     launchChromium(),
   ]);
   const apps = eventBridgeClient(runtime.url);
@@ -156,6 +165,9 @@ describe('dashboard review page in chromium', () => {
     const { digests, next } = await api<DigestList>('/api/digests?team=growth');
     // 2026-W44 reviewed on the first run, 2026-W45 on the Monday after it.
     expect(digests.map(({ digest }) => digest.period)).toEqual(['2026-W45', '2026-W44']);
+    // Each listed digest also reached the runtime's bus, once: where email and chat take it on AWS.
+    const listed = (await api<DigestList>('/api/digests')).digests.map(({ digest }) => digest.digestId);
+    expect(onBus.map((digest) => digest.digestId).sort()).toEqual([...listed].sort());
     await open('#/review/growth');
 
     const cards = page.locator('[data-testid=digest-list] > details.digest');
