@@ -1,7 +1,8 @@
 /**
  * `npm run screenshot`: starts the local runtime with six weeks of deterministic demo
  * traffic (a smaller crowd than `npm start`, same shape, fixed clock), and saves the
- * dashboard's overview as docs/dashboard.png at 1440x900 with Debian's chromium.
+ * dashboard's overview as docs/dashboard.png, and the growth team's review page as
+ * docs/review.png, at 1440x900 with Debian's chromium.
  */
 import { fileURLToPath } from 'node:url';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -23,6 +24,7 @@ const NOW = Date.parse('2026-11-25T15:00:00Z');
 const HISTORY_DAYS = 42;
 const SEED = 7;
 const OUTPUT = fileURLToPath(new URL('../docs/dashboard.png', import.meta.url));
+const REVIEW_OUTPUT = fileURLToPath(new URL('../docs/review.png', import.meta.url));
 
 // Without hourly counters the recompute of six weeks stays quick.
 const config = parseConfig({ ...demo, grains: ['day', 'week', 'month'] });
@@ -86,10 +88,13 @@ try {
       () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
     );
     await page.screenshot({ path: OUTPUT });
+    await page.goto(`${runtime.url}/#/review/growth`);
+    await page.locator('[data-view=review] [data-testid=digest-list]').waitFor();
+    await page.screenshot({ path: REVIEW_OUTPUT });
   } finally {
     await browser.close();
   }
-  console.log(`saved ${OUTPUT}`);
+  console.log(`saved ${OUTPUT} and ${REVIEW_OUTPUT}`);
 } finally {
   apps.destroy();
   await runtime.stop();
