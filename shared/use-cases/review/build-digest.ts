@@ -173,10 +173,15 @@ async function driversOf(
     points.get(`${id}\u0000${by}\u0000${label}`),
   );
   if (!explained) return undefined;
-  // A digest stays one readable event: the two most concentrated breakdowns, five values each.
+  // A digest stays one readable event: the two most concentrated breakdowns, five values each,
+  // leaving out values that were zero in both periods: they explain nothing.
+  const moved = (value: { observed: number | null; expected: number | null }) =>
+    !((value.observed ?? 0) === 0 && (value.expected ?? 0) === 0);
   return {
     headline: explained.headline,
-    breakdowns: explained.breakdowns.slice(0, 2).map((one) => ({ ...one, values: one.values.slice(0, 5) })),
+    breakdowns: explained.breakdowns
+      .slice(0, 2)
+      .map((one) => ({ ...one, values: one.values.filter(moved).slice(0, 5) })),
   };
 }
 

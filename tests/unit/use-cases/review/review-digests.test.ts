@@ -130,6 +130,8 @@ describe('review digests', () => {
       expected: 280,
       share: 1,
     });
+    // Values with no event in either period explain nothing and are left out.
+    expect(signups!.drivers?.breakdowns[0]?.values.map((one) => one.value)).toEqual(['google', 'email']);
     expect(signups!.children).toEqual([
       { metricId: 'daily_signups', title: 'Daily sign-ups', change: -0.5, share: 1 },
     ]);
