@@ -11,6 +11,7 @@ import {
 } from '../format.js';
 import { href } from '../router.js';
 import { signedInUser } from '../sign-in.js';
+import { breakdownValuesTable } from './breakdown-values.js';
 
 const GRAINS = new Set(['hour', 'day', 'week', 'month']);
 const BY_KEY = 'northstar.ack.by';
@@ -314,34 +315,12 @@ function explanationTable(
   const ratio = top.ratio
     ? ` (mix of values ${formatRate(top.ratio.mix)}, rates within values ${formatRate(top.ratio.rate)})`
     : '';
-  return h(
-    'table',
-    { class: 'data contributors', 'data-testid': 'alert-breakdown', 'data-by': top.by },
-    h('caption', {}, `By ${top.title}: each value's share of the move${ratio}`),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        [top.title, 'Observed', 'Expected', 'Share'].map((label) => h('th', { scope: 'col' }, label)),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      top.values.map((one) =>
-        h(
-          'tr',
-          { 'data-value': one.value },
-          h('th', { scope: 'row' }, one.value),
-          h('td', { class: 'num' }, formatValue(one.observed, kind)),
-          h('td', { class: 'num' }, formatValue(one.expected, kind)),
-          h('td', { class: 'num', 'data-testid': 'value-share' }, formatRate(one.share)),
-        ),
-      ),
-    ),
-  );
+  return breakdownValuesTable(top, kind, {
+    caption: `By ${top.title}: each value's share of the move${ratio}`,
+    columns: ['Observed', 'Expected', 'Share'],
+    shareTestId: 'value-share',
+    attributes: { 'data-testid': 'alert-breakdown' },
+  });
 }
 
 /** The alert feed: newest period first, each with its numbers, likely causes and acknowledgement. */

@@ -11,6 +11,7 @@ import {
   STATUS_LABEL,
 } from '../format.js';
 import { href } from '../router.js';
+import { breakdownValuesTable } from './breakdown-values.js';
 
 const GRAINS = new Set(['hour', 'day', 'week', 'month']);
 type DigestAlert = DigestMetric['alerts'][number];
@@ -94,36 +95,11 @@ function driversTable(metric: DigestMetric): HTMLElement | null {
     'div',
     { class: 'digest-drivers', 'data-testid': 'digest-drivers' },
     drivers.headline ? h('p', {}, h('strong', {}, 'Behind the change: '), drivers.headline) : null,
-    h(
-      'table',
-      { class: 'data contributors', 'data-by': top.by },
-      h('caption', {}, `By ${top.title}, against the period before`),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          [top.title, 'Now', 'Before', 'Share of the change'].map((label) =>
-            h('th', { scope: 'col' }, label),
-          ),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        top.values.map((one) =>
-          h(
-            'tr',
-            { 'data-value': one.value },
-            h('th', { scope: 'row' }, one.value),
-            h('td', { class: 'num' }, formatValue(one.observed, kind)),
-            h('td', { class: 'num' }, formatValue(one.expected, kind)),
-            h('td', { class: 'num', 'data-testid': 'driver-share' }, formatRate(one.share)),
-          ),
-        ),
-      ),
-    ),
+    breakdownValuesTable(top, kind, {
+      caption: `By ${top.title}, against the period before`,
+      columns: ['Now', 'Before', 'Share of the change'],
+      shareTestId: 'driver-share',
+    }),
   );
 }
 
