@@ -45,9 +45,11 @@ describe('northstar lint', () => {
       /config\/demo\.config\.ts: 0 errors, 0 warnings, 1 acknowledged; not checked: thin-history/,
     );
     // validate --strict is the same check.
-    const strict = await runCli(['validate', '--strict']);
+    // A fixed day: the demo's targets fall due on 2027-03-31, and a past one is an error.
+    const strict = await runCli(['validate', '--strict', '--today', '2026-12-03']);
     expect(strict.code).toBe(0);
-    expect(strict.stdout).toBe((await runCli(['lint'])).stdout);
+    expect(strict.stdout).toBe(result.stdout);
+    expect((await runCli(['validate', '--today', '2026-12-03'])).code).toBe(2);
   });
 
   test('It should exit 3 on an error finding, listing each with its rule, path, why and fix', async () => {
