@@ -92,7 +92,11 @@ export const AlertsQuery = z
   })
   .refine(ordered, orderMessage);
 
-const limitMessage = 'must be a whole number from 1 to 100';
+/** A whole number of a query string within [min, max], refused with one message. */
+function wholeNumber(min: number, max: number, error: string) {
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
 /** Review digests of the owner teams the configuration names, of one cadence or all. */
 export function DigestsQuery(teams: readonly string[]) {
   return z
@@ -109,24 +113,15 @@ export function DigestsQuery(teams: readonly string[]) {
         .describe('A review cadence. Default: every cadence.'),
       from: From.describe('Earliest review period end, inclusive (ISO 8601). Default: 100 days before to.'),
       to: To.describe('Latest review period end, exclusive (ISO 8601). Default: now.'),
-      limit: z.coerce
-        .number({ error: limitMessage })
-        .int({ error: limitMessage })
-        .min(1, { error: limitMessage })
-        .max(100, { error: limitMessage })
+      limit: wholeNumber(1, 100, 'must be a whole number from 1 to 100')
         .default(20)
         .describe('Digests at most, the newest kept.'),
     })
     .refine(ordered, orderMessage);
 }
 
-const daysMessage = 'must be a whole number of days from 1 to 30';
 export const QuarantineQuery = z.strictObject({
-  days: z.coerce
-    .number({ error: daysMessage })
-    .int({ error: daysMessage })
-    .min(1, { error: daysMessage })
-    .max(30, { error: daysMessage })
+  days: wholeNumber(1, 30, 'must be a whole number of days from 1 to 30')
     .default(7)
     .describe('UTC arrival days to look back over, today included.'),
 });
