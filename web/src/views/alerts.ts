@@ -14,6 +14,11 @@ import { signedInUser } from '../sign-in.js';
 import { breakdownValuesTable } from './breakdown-values.js';
 
 const GRAINS = new Set(['hour', 'day', 'week', 'month']);
+
+/** Whether an alert's grain is a kept grain: a target alert's is its review cadence. */
+export function hasGrainPeriod(grain: string): boolean {
+  return GRAINS.has(grain);
+}
 const BY_KEY = 'northstar.ack.by';
 /** An owner's verdict on an alert, and how the form names it. */
 const VERDICTS: readonly (readonly ['real' | 'expected' | 'noise', string])[] = [
@@ -60,11 +65,12 @@ const QUIET_NOTE = 'not paged (marked period)';
 const QUIET_TITLE =
   'A deviation in a period a holiday or an annotation marks, of a metric that does not page for marked periods: kept and shown, never sent.';
 
-/** The metric detail an alert is about, with its period marked; works on any origin. */
-export function alertHref(alert: AlertSummary): string {
-  return GRAINS.has(alert.grain)
-    ? href(['metrics', alert.metric.id], { grain: alert.grain, period: alert.period })
-    : href(['metrics', alert.metric.id]);
+/**
+ * The metric detail an alert is about, with its period marked; works on any origin. A
+ * target alert's grain is its review cadence, not a kept grain: the page then opens plain.
+ */
+export function alertHref(metricId: string, grain: string, period: string): string {
+  return GRAINS.has(grain) ? href(['metrics', metricId], { grain, period }) : href(['metrics', metricId]);
 }
 
 function ackForm(alert: AlertSummary, onDone: () => void): HTMLElement {
@@ -184,7 +190,11 @@ function alertCard(
       alert.severity ? h('span', { class: `badge badge-${alert.severity}` }, alert.severity) : null,
       h(
         'a',
-        { class: 'alert-metric', href: alertHref(alert), 'data-testid': 'alert-link' },
+        {
+          class: 'alert-metric',
+          href: alertHref(alert.metric.id, alert.grain, alert.period),
+          'data-testid': 'alert-link',
+        },
         alert.metric.title,
       ),
       h(

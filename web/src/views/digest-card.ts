@@ -11,9 +11,9 @@ import {
   STATUS_LABEL,
 } from '../format.js';
 import { href } from '../router.js';
+import { alertHref, hasGrainPeriod } from './alerts.js';
 import { breakdownValuesTable } from './breakdown-values.js';
 
-const GRAINS = new Set(['hour', 'day', 'week', 'month']);
 type DigestAlert = DigestMetric['alerts'][number];
 
 /** A day of the digest's own time zone, as its email writes it: `2026-10-26`. */
@@ -53,7 +53,9 @@ function alertItem(metric: DigestMetric, alert: DigestAlert): HTMLElement {
     h('span', { class: `badge badge-state-${state}`, 'data-testid': 'digest-alert-state' }, state),
     alert.severity ? [' ', h('span', { class: `badge badge-${alert.severity}` }, alert.severity)] : null,
     ' ',
-    GRAINS.has(alert.grain) ? h('a', { href: metricHref(metric.id, alert.grain, alert.period) }, what) : what,
+    hasGrainPeriod(alert.grain)
+      ? h('a', { href: alertHref(metric.id, alert.grain, alert.period) }, what)
+      : what,
     // A target's pace is the metric's Target above; a deviation has its numbers.
     alert.kind === 'target_off_track'
       ? null
